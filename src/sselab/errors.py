@@ -1,0 +1,89 @@
+"""Exception types of sselab.
+
+Every error raised at a boundary (a file, a row, a field, a user option) is one of these, and its message names
+the offending input so that a user can find and fix it.
+"""
+
+from __future__ import annotations
+
+
+class SselabError(Exception):
+    """Base class of all sselab errors."""
+
+
+class ConfigError(SselabError):
+    """A setting or option has an invalid value."""
+
+
+class FormulaParseError(SselabError, ValueError):
+    """A chemical formula could not be read.
+
+    Parameters
+    ----------
+    formula
+        The formula as written.
+    position
+        Zero-based character index where reading failed.
+    reason
+        What was expected there.
+    """
+
+    def __init__(self, formula: str, position: int, reason: str) -> None:
+        self.formula = formula
+        self.position = position
+        self.reason = reason
+        pointer = " " * position + "^"
+        super().__init__(f"cannot read formula {formula!r} at position {position}: {reason}\n  {formula}\n  {pointer}")
+
+
+class DataImportError(SselabError):
+    """A data file could not be imported; names the file, row and field."""
+
+    def __init__(
+        self, message: str, *, file: str | None = None, row: int | None = None, field: str | None = None
+    ) -> None:
+        self.file = file
+        self.row = row
+        self.field = field
+        where = ", ".join(
+            part
+            for part in (
+                f"file {file}" if file else "",
+                f"row {row}" if row is not None else "",
+                f"field {field!r}" if field else "",
+            )
+            if part
+        )
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+class DatasetError(SselabError):
+    """A named dataset is unknown, unreachable or fails its checksum."""
+
+
+class StoreError(SselabError):
+    """The store cannot be opened, migrated or written."""
+
+
+class UnsafeQueryError(SselabError):
+    """A query was refused by the read-only guard (it could write, or breaks a limit)."""
+
+
+class FitError(SselabError, ValueError):
+    """A fit cannot be made from the given data (too few points, invalid values)."""
+
+
+class SimulationError(SselabError):
+    """A simulation cannot be set up or run (bad structure, missing potential, ...)."""
+
+
+class PotentialUnavailableError(SimulationError):
+    """A named potential cannot be loaded here (missing package, weights not available offline)."""
+
+
+class SearchInputError(SselabError, ValueError):
+    """A structure search was asked for an impossible composition or cell."""
+
+
+class PipelineError(SselabError):
+    """A pipeline configuration or stage failed."""
