@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "data",
     "arrhenius",
     "simulate",
+    "methods",
     "analysis",
     "search",
     "assistant",

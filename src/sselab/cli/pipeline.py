@@ -1,0 +1,109 @@
+"""``sselab pipeline run|status`` and ``sselab report``: the end-to-end workflow (paper Figure 1d)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from sselab.cli.options import DbOption
+
+ConfigArgument = Annotated[
+    str, typer.Argument(help="A pipeline TOML file, or a built-in profile: 'quick' (make demo) or 'paper'.")
+]
+SchedulerOption = Annotated[
+    str | None,
+    typer.Option("--scheduler", help="Address of an existing Dask scheduler (tcp://HOST:8786); default: local cluster."),
+]
+WorkersOption = Annotated[
+    int | None, typer.Option("--workers", help="Local Dask workers (default: one per core; 0 = in-process).")
+]
+OutOption = Annotated[Path | None, typer.Option("--out", help="Output folder (default: the configuration's).")]
+
+
+def _run(config_name: str, db: str | None, out: Path | None, scheduler: str | None, workers: int | None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from sselab.errors import SselabError
+    from sselab.pipeline import load_config, run_pipeline
+
+    console = Console()
+    try:
+        config = load_config(config_name).with_overrides(out_dir=out, store_url=db)
+    except SselabError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+    def on_stage(stage: str, event: str) -> None:
+        marks = {"start": "[cyan]running[/cyan]", "cached": "[green]cached[/green]", "done": "[green]done[/green]"}
+        console.print(f"  {stage:<18} {marks[event]}")
+
+    console.print(f"pipeline [bold]{config.name}[/bold] ({config.source}) -> {config.out_dir}")
+    try:
+        result = run_pipeline(config, scheduler=scheduler, n_workers=workers, on_stage=on_stage)
+    except SselabError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    table = Table(title="Pipeline stages")
+    for column in ("stage", "status", "seconds", "summary"):
+        table.add_column(column)
+    for stage in result.stages:
+        summary = stage.outputs.get("summary", "")
+        table.add_row(stage.name, "cached" if stage.cached else "computed", f"{stage.seconds:.1f}", str(summary))
+    console.print(table)
+    report = next((s.outputs.get("report") for s in result.stages if s.name == "report"), None)
+    if report:
+        console.print(f"report: {report}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``pipeline`` (run, status) and ``report`` to the CLI."""
+    pipeline_app = typer.Typer(help="Run the end-to-end workflow, resumable, on Dask.", no_args_is_help=True)
+
+    @pipeline_app.command("run")
+    def run(
+        config: ConfigArgument = "quick",
+        db: DbOption = None,
+        out: OutOption = None,
+        scheduler: SchedulerOption = None,
+        workers: WorkersOption = None,
+    ) -> None:
+        """Run every stage of CONFIG; stages and jobs already in the store are reused, not recomputed."""
+        _run(config, db, out, scheduler, workers)
+
+    @pipeline_app.command("status")
+    def status(db: DbOption = None) -> None:
+        """Show what the store holds of pipeline stages and jobs (cached results, when, how long)."""
+        from rich.console import Console
+        from rich.table import Table
+
+        from sselab.cli.options import open_store_from_option
+        from sselab.pipeline import pipeline_status
+
+        frame = pipeline_status(open_store_from_option(db))
+        console = Console()
+        if frame.empty:
+            console.print("No pipeline results in the store yet: run `sselab pipeline run quick`.")
+            return
+        table = Table(title="Cached pipeline results")
+        columns = [c for c in ("stage", "input_hash", "created", "seconds") if c in frame.columns]
+        for column in columns:
+            table.add_column(column)
+        for row in frame[columns].itertuples(index=False):
+            table.add_row(*[str(v)[:16] if c == "input_hash" else str(v) for c, v in zip(columns, row, strict=True)])
+        console.print(table)
+
+    app.add_typer(pipeline_app, name="pipeline")
+
+    @app.command("report")
+    def report(
+        config: ConfigArgument = "quick",
+        db: DbOption = None,
+        out: OutOption = None,
+        scheduler: SchedulerOption = None,
+        workers: WorkersOption = None,
+    ) -> None:
+        """Write the HTML report of CONFIG (runs whatever stages are not cached yet, then the report)."""
+        _run(config, db, out, scheduler, workers)

@@ -1,0 +1,199 @@
+"""SQLAlchemy 2 ORM models of the store (one class per table).
+
+The schema is created and upgraded by the Alembic migrations in ``sselab/store/migrations``; a test checks that
+the migrated schema equals this metadata. Units are in the column names (``temperature_k`` in K,
+``conductivity_s_per_cm`` in S/cm, ``activation_energy_ev`` in eV).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utc_now() -> datetime:
+    """The current time in UTC (column default)."""
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base with constraint naming rules (stable names for migrations)."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON, datetime: DateTime(timezone=True)}
+
+
+class Source(Base):
+    """A literature source (DOI unique; citation text)."""
+
+    __tablename__ = "sources"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    doi: Mapped[str | None] = mapped_column(String(255), unique=True)
+    citation: Mapped[str | None] = mapped_column(Text)
+
+
+class Material(Base):
+    """A material as written in a dataset, with its parsed chemistry (null when unparsed)."""
+
+    __tablename__ = "materials"
+    __table_args__ = (UniqueConstraint("formula", "dataset"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    formula: Mapped[str] = mapped_column(String(255), index=True)
+    dataset: Mapped[str | None] = mapped_column(String(100))
+    composition: Mapped[dict[str, Any] | None] = mapped_column(comment="element amounts of the conducting compound")
+    reduced_formula: Mapped[str | None] = mapped_column(String(255))
+    cation: Mapped[str | None] = mapped_column(String(8), index=True)
+    valence: Mapped[int | None] = mapped_column(Integer)
+    anion: Mapped[str | None] = mapped_column(String(64), comment="dominant anion")
+    anion_family: Mapped[str | None] = mapped_column(String(64))
+    neutral_molecule: Mapped[str | None] = mapped_column(String(64), comment="dominant neutral molecule")
+    neutral_count: Mapped[float | None] = mapped_column(Float, comment="sum of neutral-molecule counts")
+    contains_carbon: Mapped[bool | None]
+    additive: Mapped[str | None] = mapped_column(String(64))
+    phase_label: Mapped[str | None] = mapped_column(String(32))
+    family_label: Mapped[str | None] = mapped_column(String(100))
+    parsed: Mapped[dict[str, Any] | None] = mapped_column(comment="ParsedFormula.as_dict()")
+
+
+class Import(Base):
+    """One imported file: unique per (dataset, file_sha256), so re-importing adds nothing."""
+
+    __tablename__ = "imports"
+    __table_args__ = (UniqueConstraint("dataset", "file_sha256"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dataset: Mapped[str] = mapped_column(String(100))
+    file_name: Mapped[str] = mapped_column(String(500))
+    file_sha256: Mapped[str] = mapped_column(String(64))
+    imported_at: Mapped[datetime] = mapped_column(default=utc_now)
+    counts: Mapped[dict[str, Any] | None]
+
+
+class ConductivityMeasurement(Base):
+    """σ (S/cm) of a material at temperature T (K)."""
+
+    __tablename__ = "conductivity_measurements"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    material_id: Mapped[int] = mapped_column(ForeignKey("materials.id"), index=True)
+    temperature_k: Mapped[float] = mapped_column(Float)
+    conductivity_s_per_cm: Mapped[float] = mapped_column(Float)
+    phase: Mapped[str | None] = mapped_column(String(64))
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"))
+    dataset: Mapped[str | None] = mapped_column(String(100), index=True)
+    row_number: Mapped[int | None] = mapped_column(Integer)
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"))
+
+
+class ActivationEnergy(Base):
+    """An activation energy (eV) by a method (experiment, MetaD, CI-NEB, ...); ``flag`` marks a doubted row."""
+
+    __tablename__ = "activation_energies"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    material_id: Mapped[int] = mapped_column(ForeignKey("materials.id"), index=True)
+    activation_energy_ev: Mapped[float] = mapped_column(Float)
+    uncertainty_ev: Mapped[float | None] = mapped_column(Float)
+    method: Mapped[str] = mapped_column(String(32), index=True)
+    potential: Mapped[str | None] = mapped_column(String(100))
+    parameters: Mapped[dict[str, Any] | None]
+    phase: Mapped[str | None] = mapped_column(String(64))
+    temperature_min_k: Mapped[float | None] = mapped_column(Float)
+    temperature_max_k: Mapped[float | None] = mapped_column(Float)
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"))
+    run_folder: Mapped[str | None] = mapped_column(String(1000))
+    dataset: Mapped[str | None] = mapped_column(String(100), index=True)
+    row_number: Mapped[int | None] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(Text)
+    flag: Mapped[str | None] = mapped_column(Text, comment="why a user flagged/overrode this row")
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"))
+
+
+class Structure(Base):
+    """A crystal structure (CIF text) of a material, with provenance."""
+
+    __tablename__ = "structures"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    material_id: Mapped[int] = mapped_column(ForeignKey("materials.id"), index=True)
+    cif: Mapped[str] = mapped_column(Text)
+    provenance: Mapped[str] = mapped_column(Text)
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"))
+    dataset: Mapped[str | None] = mapped_column(String(100))
+    row_number: Mapped[int | None] = mapped_column(Integer)
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"))
+
+
+class ModelFit(Base):
+    """A saved fitted model (e.g. ``LinearEaModel``) as a JSON payload, by unique name."""
+
+    __tablename__ = "model_fits"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    payload: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class Run(Base):
+    """A recorded run (simulation, pipeline stage ...) with its folder, parameters and summary."""
+
+    __tablename__ = "runs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(64), index=True)
+    folder: Mapped[str] = mapped_column(String(1000))
+    parameters: Mapped[dict[str, Any] | None]
+    summary: Mapped[dict[str, Any] | None]
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class SearchRun(Base):
+    """A crystal-structure search (its individuals are its checkpoint)."""
+
+    __tablename__ = "search_runs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    composition: Mapped[str] = mapped_column(String(255))
+    parameters: Mapped[dict[str, Any] | None]
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class SearchIndividual(Base):
+    """One candidate structure of a search; ``key`` is unique within its run."""
+
+    __tablename__ = "search_individuals"
+    __table_args__ = (UniqueConstraint("run_id", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("search_runs.id"), index=True)
+    key: Mapped[str] = mapped_column(String(200))
+    cif: Mapped[str] = mapped_column(Text)
+    energy_ev_per_atom: Mapped[float | None] = mapped_column(Float)
+    generation: Mapped[int] = mapped_column(Integer)
+    parents: Mapped[list[Any] | None]
+    operator: Mapped[str | None] = mapped_column(String(100))
+    relaxed: Mapped[bool]
+    extra: Mapped[dict[str, Any] | None]
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class StageResult(Base):
+    """Pipeline cache: outputs of a stage for an input hash (unique together)."""
+
+    __tablename__ = "stage_results"
+    __table_args__ = (UniqueConstraint("stage", "input_hash"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stage: Mapped[str] = mapped_column(String(100))
+    input_hash: Mapped[str] = mapped_column(String(128))
+    outputs: Mapped[dict[str, Any]]
+    provenance: Mapped[dict[str, Any] | None]
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+TABLES: tuple[str, ...] = tuple(Base.metadata.tables)
+"""Names of all store tables (``Store.stats`` counts rows in each)."""

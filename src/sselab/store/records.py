@@ -1,0 +1,136 @@
+"""Plain records that go into the store (frozen dataclasses), and the results of an import.
+
+These are what importers, simulations and the pipeline build; the store turns them into rows. Example::
+
+    >>> from sselab.store.records import ConductivityRecord, ImportBatch, MaterialRecord, SourceRecord
+    >>> m = MaterialRecord("Mg(BH4)2·2NH3", dataset="demo")
+    >>> r = ConductivityRecord(m, temperature_k=300.0, conductivity_s_per_cm=1e-5, source=SourceRecord("10.1/x"))
+    >>> batch = ImportBatch("demo", file_sha256="ab" * 32, file_name="demo.csv", conductivities=(r,))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sselab.chem import ParsedFormula
+
+METHODS: tuple[str, ...] = ("experiment", "MetaD", "CI-NEB", "AIMD", "MLMD", "BVSE", "regression")
+"""Activation-energy methods the store accepts (``ActivationEnergyRecord.method``)."""
+
+
+@dataclass(frozen=True)
+class SourceRecord:
+    """A literature source: DOI (preferred key) and/or a free-text citation."""
+
+    doi: str | None
+    citation: str | None = None
+
+
+@dataclass(frozen=True)
+class MaterialRecord:
+    """A material as written in its source.
+
+    Parameters
+    ----------
+    formula
+        The formula exactly as written (deduplication key together with ``dataset``).
+    parsed
+        The result of :func:`sselab.chem.parse_formula`; ``None`` stores the material unparsed.
+    family_label
+        A family label given by the source (e.g. the dataset's own grouping).
+    dataset
+        Dataset name; ``None`` takes the dataset of the batch/record it arrives with.
+    """
+
+    formula: str
+    parsed: ParsedFormula | None = None
+    family_label: str | None = None
+    dataset: str | None = None
+
+    @classmethod
+    def from_formula(
+        cls, formula: str, *, dataset: str | None = None, family_label: str | None = None
+    ) -> MaterialRecord:
+        """Parse ``formula`` with :func:`sselab.chem.parse_formula` (raises ``FormulaParseError``)."""
+        from sselab.chem import parse_formula
+
+        return cls(formula, parse_formula(formula), family_label=family_label, dataset=dataset)
+
+
+MaterialLike = MaterialRecord | str
+"""A material given as a record, or just its formula (then stored unparsed)."""
+SourceLike = SourceRecord | str | None
+"""A source given as a record, a DOI string, or nothing."""
+
+
+@dataclass(frozen=True)
+class ConductivityRecord:
+    """One ionic-conductivity measurement: σ (S/cm) at temperature T (K)."""
+
+    material: MaterialLike
+    temperature_k: float
+    conductivity_s_per_cm: float
+    phase: str | None = None
+    source: SourceLike = None
+    dataset: str | None = None
+    row_number: int | None = None
+
+
+@dataclass(frozen=True)
+class ActivationEnergyRecord:
+    """One activation energy (eV) with its method (one of :data:`METHODS`) and temperature range (K)."""
+
+    material: MaterialLike
+    activation_energy_ev: float
+    method: str
+    phase: str | None = None
+    temperature_min_k: float | None = None
+    temperature_max_k: float | None = None
+    uncertainty_ev: float | None = None
+    source: SourceLike = None
+    potential: str | None = None
+    parameters: Mapping[str, Any] | None = None
+    run_folder: str | None = None
+    dataset: str | None = None
+    row_number: int | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class StructureRecord:
+    """A crystal structure of a material as CIF text, with where it came from."""
+
+    material: MaterialLike
+    cif: str
+    provenance: str
+    source: SourceLike = None
+    dataset: str | None = None
+    row_number: int | None = None
+
+
+@dataclass(frozen=True)
+class ImportBatch:
+    """Everything read from one file: imported in one transaction, once per (dataset, file_sha256)."""
+
+    dataset: str
+    file_sha256: str
+    file_name: str
+    conductivities: tuple[ConductivityRecord, ...] | list[ConductivityRecord] = ()
+    activation_energies: tuple[ActivationEnergyRecord, ...] | list[ActivationEnergyRecord] = ()
+    structures: tuple[StructureRecord, ...] | list[StructureRecord] = ()
+    materials: tuple[MaterialRecord, ...] | list[MaterialRecord] = ()
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """Rows inserted per table (``materials``, ``sources``, ``conductivity_measurements`` ...).
+
+    ``already_present`` is True when the same (dataset, file_sha256) had been imported before (nothing added).
+    """
+
+    inserted: dict[str, int] = field(default_factory=dict)
+    already_present: bool = False
+    import_id: int | None = None
