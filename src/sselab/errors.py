@@ -33,7 +33,9 @@ class FormulaParseError(SselabError, ValueError):
         self.position = position
         self.reason = reason
         pointer = " " * position + "^"
-        super().__init__(f"cannot read formula {formula!r} at position {position}: {reason}\n  {formula}\n  {pointer}")
+        super().__init__(
+            f"cannot read formula {formula!r} at position {position}: {reason}\n  {formula}\n  {pointer}"
+        )
 
 
 class DataImportError(SselabError):

@@ -1,9 +1,9 @@
 """Tool registry: name -> (JSON schema, function), with argument validation and structured errors.
 
-Every tool is a plain function ``fn(context, args) -> ToolResult`` whose arguments are a pydantic model; the model's
-JSON schema is what the LLM (or an MCP client) sees. :meth:`ToolRegistry.call` validates the arguments and turns
-every foreseeable failure (bad arguments, a refused query, a fit that cannot be made) into a failed
-:class:`~sselab.assistant.results.ToolResult` instead of an exception.
+Every tool is a plain function ``fn(context, args) -> ToolResult`` whose arguments are a pydantic model;
+the model's JSON schema is what the LLM (or an MCP client) sees. :meth:`ToolRegistry.call` validates the
+arguments and turns every foreseeable failure (bad arguments, a refused query, a fit that cannot be made)
+into a failed :class:`~sselab.assistant.results.ToolResult` instead of an exception.
 
 Example::
 
@@ -58,6 +58,9 @@ class ToolContext:
     results: dict[str, ToolResult] = field(default_factory=dict)
     _store: Any = None
 
+    def __post_init__(self) -> None:
+        self.out_dir = Path(self.out_dir)
+
     @property
     def store_url(self) -> str:
         """The resolved store URL (explicit, else ``SSELAB_DB``, else the default SQLite file)."""
@@ -71,11 +74,11 @@ class ToolContext:
 
     @property
     def store(self) -> Any:
-        """The opened :class:`sselab.store.Store` (opened on first use)."""
+        """The store, opened read-only on first use (see :mod:`sselab.assistant.access`)."""
         if self._store is None:
-            from sselab.store import open_store
+            from sselab.assistant.access import open_readonly_store
 
-            self._store = open_store(self.store_url)
+            self._store = open_readonly_store(self.store_url)
         return self._store
 
     def remember(self, result: ToolResult) -> str:
@@ -175,7 +178,9 @@ class ToolRegistry:
             A dict, or the JSON text the model produced (``None`` means no arguments).
         """
         if name not in self._tools:
-            return ToolResult.failure(name, "UnknownTool", f"no tool {name!r}; tools: {', '.join(self._tools)}")
+            return ToolResult.failure(
+                name, "UnknownTool", f"no tool {name!r}; tools: {', '.join(self._tools)}"
+            )
         tool = self._tools[name]
         if isinstance(arguments, str):
             try:

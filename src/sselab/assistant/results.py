@@ -38,7 +38,9 @@ def json_safe(value: Any) -> Any:
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):
         return None
-    if value is pd.NaT or (not isinstance(value, str | bytes | bool | int | float) and pd.isna(value) is True):
+    if value is pd.NaT or (
+        not isinstance(value, str | bytes | bool | int | float) and pd.isna(value) is True
+    ):
         return None
     if isinstance(value, pd.Timestamp):
         return value.isoformat()
@@ -123,12 +125,22 @@ class ToolResult:
     @classmethod
     def failure(cls, tool: str, error_type: str, message: str) -> ToolResult:
         """A refused or failed call; ``message`` is shown to the model so it can retry."""
-        return cls(tool=tool, ok=False, summary=f"{error_type}: {message}", error_type=error_type, error=message)
+        return cls(
+            tool=tool, ok=False, summary=f"{error_type}: {message}", error_type=error_type, error=message
+        )
 
     def result_digest(self) -> str:
         """sha256 over the result's numbers, rows and DOIs (not file paths): equal results, equal digests."""
         rows = frame_records(self.table) if self.table is not None else None
-        return digest({"ok": self.ok, "data": self.data, "rows": rows, "dois": list(self.dois)})
+        return digest(
+            {
+                "ok": self.ok,
+                "error_type": self.error_type,
+                "data": self.data,
+                "rows": rows,
+                "dois": list(self.dois),
+            }
+        )
 
     def for_model(self, result_id: str | None = None, row_limit: int = MODEL_ROW_PREVIEW) -> dict[str, Any]:
         """The JSON object sent back to the model as the tool message."""

@@ -1,7 +1,8 @@
 """Anion families and other component families used by :mod:`sselab.chem`.
 
-The first eleven are the contract of ``docs/architecture.md``; the rest name the simple anions of the inorganic
-(oxide, sulfide, ...) electrolytes of the Liverpool and OBELiX sets, so that those are not all lumped into ``other``.
+The families of ``docs/architecture.md`` plus ``nido-carborane`` and the simple anions of the inorganic
+(oxide, sulfide, ...) electrolytes of the Liverpool and OBELiX sets, so that those are not all lumped
+into ``other``.
 """
 
 from __future__ import annotations

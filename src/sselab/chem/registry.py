@@ -1,8 +1,9 @@
 """Known formula units: anions, neutral molecules (with abbreviations) and composite additives.
 
-Each unit has a canonical ``name`` (what a chemist writes, e.g. ``en``), its expanded ``formula`` (``C2H8N2``), a
-charge and a family, and the text ``aliases`` under which it appears in formulas. Boron-hydrogen cages that are not
-listed are classified by Wade's electron-counting rules (:func:`classify_boron_cluster`).
+Each unit has a canonical ``name`` (what a chemist writes, e.g. ``en``), its expanded ``formula``
+(``C2H8N2``), a charge and a family, and the text ``aliases`` under which it appears in formulas. Boron-
+hydrogen cages that are not listed are classified by Wade's electron-counting rules
+(:func:`classify_boron_cluster`).
 """
 
 from __future__ import annotations
@@ -77,16 +78,16 @@ MOLECULES: tuple[Unit, ...] = (
     Unit("NH3", "NH3", 0, fam.NEUTRAL_MOLECULE, ("H3N",)),
     Unit("H2O", "H2O", 0, fam.NEUTRAL_MOLECULE),
     Unit("CH3NH2", "CH5N", 0, fam.NEUTRAL_MOLECULE, ("NH2CH3", "MeNH2", "H2NCH3")),
-    Unit("NH3BH3", "NH3BH3", 0, fam.NEUTRAL_MOLECULE, ("BH3NH3", "H3NBH3", "AB")),
+    Unit("NH3BH3", "NH3BH3", 0, fam.NEUTRAL_MOLECULE, ("BH3NH3", "H3NBH3")),
     Unit("NH3B3H7", "NH3B3H7", 0, fam.NEUTRAL_MOLECULE, ("B3H7NH3",)),
     Unit("(CH3)2CHNH2", "C3H9N", 0, fam.NEUTRAL_MOLECULE, ("iPrNH2", "CH3CH(NH2)CH3", "(CH3)2CH(NH2)")),
     Unit("CH3CH2NH2", "C2H7N", 0, fam.NEUTRAL_MOLECULE, ("EtNH2", "C2H5NH2")),
     Unit("(CH3)2NH", "C2H7N", 0, fam.NEUTRAL_MOLECULE, ("Me2NH",)),
     Unit("en", "C2H8N2", 0, fam.NEUTRAL_MOLECULE, ("NH2CH2CH2NH2", "H2NCH2CH2NH2", "C2H4(NH2)2")),
     Unit("THF", "C4H8O", 0, fam.NEUTRAL_MOLECULE, ("thf",)),
-    Unit("diglyme", "C6H14O3", 0, fam.NEUTRAL_MOLECULE, ("DG", "G2")),
-    Unit("DME", "C4H10O2", 0, fam.NEUTRAL_MOLECULE, ("monoglyme", "glyme", "G1")),
-    Unit("CH3CN", "C2H3N", 0, fam.NEUTRAL_MOLECULE, ("MeCN", "AN")),
+    Unit("diglyme", "C6H14O3", 0, fam.NEUTRAL_MOLECULE),
+    Unit("DME", "C4H10O2", 0, fam.NEUTRAL_MOLECULE, ("monoglyme", "glyme")),
+    Unit("CH3CN", "C2H3N", 0, fam.NEUTRAL_MOLECULE, ("MeCN",)),
     Unit("N2H4", "N2H4", 0, fam.NEUTRAL_MOLECULE, ("NH2NH2", "H2NNH2")),
     Unit("CO(NH2)2", "CH4N2O", 0, fam.NEUTRAL_MOLECULE, ("urea",)),
     Unit("CH3OH", "CH4O", 0, fam.NEUTRAL_MOLECULE, ("MeOH",)),
@@ -97,7 +98,22 @@ MOLECULES: tuple[Unit, ...] = (
 
 #: Inert composite additives written after the conducting compound (``–Al2O3``, ``@MgO``).
 ADDITIVES: frozenset[str] = frozenset(
-    {"Al2O3", "MgO", "SiO2", "TiO2", "ZrO2", "CeO2", "Y2O3", "ZnO", "CaO", "BN", "Fe2O3", "Nb2O5", "SBA-15", "MCM-41"}
+    {
+        "Al2O3",
+        "MgO",
+        "SiO2",
+        "TiO2",
+        "ZrO2",
+        "CeO2",
+        "Y2O3",
+        "ZnO",
+        "CaO",
+        "BN",
+        "Fe2O3",
+        "Nb2O5",
+        "SBA-15",
+        "MCM-41",
+    }
 )
 
 #: Elements that form simple anions, with (charge, family).
@@ -164,9 +180,10 @@ def classify_boron_cluster(n_carbon: float, n_boron: float, n_terminal: float) -
     Returns
     -------
     tuple or None
-        ``(family, charge)`` for the first of closo (2v+2 skeletal electrons), nido (2v+4), arachno (2v+6) that
-        gives a negative charge; for linked cages (fewer terminal atoms than vertices) ``(closo-borane, 0)``
-        meaning the charge must come from charge balance; ``None`` when the counts are not whole numbers.
+        ``(family, charge)``: the first of closo (2v+2 skeletal electrons), nido (2v+4) and arachno
+        (2v+6) that gives a negative charge. Linked cages (fewer terminal atoms than vertices) give
+        ``("closo-borane", 0)``: their charge must come from charge balance. ``None`` when the counts are
+        not whole numbers or the cage has fewer than three vertices.
     """
     if not all(float(x).is_integer() for x in (n_carbon, n_boron, n_terminal)):
         return None
@@ -177,7 +194,11 @@ def classify_boron_cluster(n_carbon: float, n_boron: float, n_terminal: float) -
     if extra_h < 0:
         return fam.CLOSO_BORANE, 0
     electrons = 2 * int(n_boron) + 3 * int(n_carbon) + extra_h
-    for shape, needed in (("closo", 2 * vertices + 2), ("nido", 2 * vertices + 4), ("arachno", 2 * vertices + 6)):
+    for shape, needed in (
+        ("closo", 2 * vertices + 2),
+        ("nido", 2 * vertices + 4),
+        ("arachno", 2 * vertices + 6),
+    ):
         added = needed - electrons
         if added >= 1:
             kind = "carborane" if n_carbon else "borane"

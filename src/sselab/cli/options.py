@@ -9,7 +9,9 @@ import typer
 
 DbOption = Annotated[
     str | None,
-    typer.Option("--db", help="Store: a SQLAlchemy URL or a SQLite file path (default: SSELAB_DB or user data folder)."),
+    typer.Option(
+        "--db", help="Store: a SQLAlchemy URL or a SQLite file path (default: SSELAB_DB or user data folder)."
+    ),
 ]
 SeedOption = Annotated[int, typer.Option("--seed", help="Random seed (recorded with the results).")]
 OutDirOption = Annotated[Path, typer.Option("--out", help="Output folder.")]

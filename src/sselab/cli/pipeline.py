@@ -14,15 +14,21 @@ ConfigArgument = Annotated[
 ]
 SchedulerOption = Annotated[
     str | None,
-    typer.Option("--scheduler", help="Address of an existing Dask scheduler (tcp://HOST:8786); default: local cluster."),
+    typer.Option(
+        "--scheduler", help="Address of an existing Dask scheduler (tcp://HOST:8786); default: local cluster."
+    ),
 ]
 WorkersOption = Annotated[
     int | None, typer.Option("--workers", help="Local Dask workers (default: one per core; 0 = in-process).")
 ]
-OutOption = Annotated[Path | None, typer.Option("--out", help="Output folder (default: the configuration's).")]
+OutOption = Annotated[
+    Path | None, typer.Option("--out", help="Output folder (default: the configuration's).")
+]
 
 
-def _run(config_name: str, db: str | None, out: Path | None, scheduler: str | None, workers: int | None) -> None:
+def _run(
+    config_name: str, db: str | None, out: Path | None, scheduler: str | None, workers: int | None
+) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -37,7 +43,11 @@ def _run(config_name: str, db: str | None, out: Path | None, scheduler: str | No
         raise typer.Exit(2) from exc
 
     def on_stage(stage: str, event: str) -> None:
-        marks = {"start": "[cyan]running[/cyan]", "cached": "[green]cached[/green]", "done": "[green]done[/green]"}
+        marks = {
+            "start": "[cyan]running[/cyan]",
+            "cached": "[green]cached[/green]",
+            "done": "[green]done[/green]",
+        }
         console.print(f"  {stage:<18} {marks[event]}")
 
     console.print(f"pipeline [bold]{config.name}[/bold] ({config.source}) -> {config.out_dir}")
@@ -51,7 +61,9 @@ def _run(config_name: str, db: str | None, out: Path | None, scheduler: str | No
         table.add_column(column)
     for stage in result.stages:
         summary = stage.outputs.get("summary", "")
-        table.add_row(stage.name, "cached" if stage.cached else "computed", f"{stage.seconds:.1f}", str(summary))
+        table.add_row(
+            stage.name, "cached" if stage.cached else "computed", f"{stage.seconds:.1f}", str(summary)
+        )
     console.print(table)
     report = next((s.outputs.get("report") for s in result.stages if s.name == "report"), None)
     if report:
@@ -92,7 +104,9 @@ def register(app: typer.Typer) -> None:
         for column in columns:
             table.add_column(column)
         for row in frame[columns].itertuples(index=False):
-            table.add_row(*[str(v)[:16] if c == "input_hash" else str(v) for c, v in zip(columns, row, strict=True)])
+            table.add_row(
+                *[str(v)[:16] if c == "input_hash" else str(v) for c, v in zip(columns, row, strict=True)]
+            )
         console.print(table)
 
     app.add_typer(pipeline_app, name="pipeline")

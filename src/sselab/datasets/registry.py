@@ -93,13 +93,14 @@ _DATASETS: tuple[DatasetInfo, ...] = (
         licence="published with the article (CC BY-NC 4.0 article); cite the paper",
         citation=(
             "Q. Wang, F. Yang, Y. Wang, D. Zhang, R. Sato, L. Zhang, E. J. Cheng, Y. Yan, Y. Chen, K. Kisu, "
-            "S. Orimo, H. Li, Unraveling the Complexity of Divalent Hydride Electrolytes in Solid-State Batteries "
-            "via a Data-Driven Framework with Large Language Model, Angew. Chem. Int. Ed. 2025, "
+            "S. Orimo, H. Li, Unraveling the Complexity of Divalent Hydride Electrolytes in Solid-State "
+            "Batteries via a Data-Driven Framework with Large Language Model, Angew. Chem. Int. Ed. 2025, "
             "Supplementary Dataset 1"
         ),
         description=(
-            "Experimental activation energies (eV) of hydride solid electrolytes (Li, Na, K, Mg, Ca, Zn) with "
-            "DOI, valence, classification and a low-/high-temperature phase flag, as compiled by the seed paper."
+            "Experimental activation energies (eV) of hydride solid electrolytes (Li, Na, K, Mg, Ca, Zn) "
+            "with DOI, valence, classification and a low-/high-temperature phase flag, as compiled by the "
+            "seed paper."
         ),
     ),
     DatasetInfo(
@@ -141,7 +142,9 @@ _DATASETS: tuple[DatasetInfo, ...] = (
             "conductivities evaluated with machine learning, npj Comput. Mater. 9, 9 (2023), "
             "doi:10.1038/s41524-022-00951-z; file as redistributed in NRC-Mila/OBELiX"
         ),
-        description="Liverpool Ionics Dataset: 820 Li conductivity measurements (composition, temperature, S/cm).",
+        description=(
+            "Liverpool Ionics Dataset: 820 Li conductivity measurements (composition, temperature, S/cm)."
+        ),
     ),
     DatasetInfo(
         name="laskowski2023",
@@ -162,7 +165,8 @@ _DATASETS: tuple[DatasetInfo, ...] = (
             "doi:10.1039/D2EE03499A; table as extracted from the PDF by the OBELiX authors"
         ),
         description=(
-            "Room-temperature conductivity and Ea of Li conductors (Laskowski et al. 2023 table), semi-formatted: "
+            "Room-temperature conductivity and Ea of Li conductors (Laskowski et al. 2023 table), "
+            "semi-formatted: "
             "stray characters, '<1E-10' bounds and records broken over several lines."
         ),
     ),

@@ -84,7 +84,9 @@ def _from_mapping(data: dict[str, Any], source: str) -> PipelineConfig:
         raise PipelineError(f"{source}: [stages] must be a table of tables")
     extra = set(stage_params) - set(stages)
     if extra:
-        raise PipelineError(f"{source}: parameters given for stage(s) not in the list: {', '.join(sorted(extra))}")
+        raise PipelineError(
+            f"{source}: parameters given for stage(s) not in the list: {', '.join(sorted(extra))}"
+        )
     seed = head.get("seed", 1)
     if not isinstance(seed, int):
         raise PipelineError(f"{source}: [pipeline] seed must be an integer, got {seed!r}")
@@ -115,7 +117,9 @@ def load_config(name_or_path: str | Path) -> PipelineConfig:
     else:
         path = Path(name_or_path)
         if not path.is_file():
-            raise PipelineError(f"pipeline configuration {path} not found (built-in profiles: {', '.join(PROFILES)})")
+            raise PipelineError(
+                f"pipeline configuration {path} not found (built-in profiles: {', '.join(PROFILES)})"
+            )
         text = path.read_text("utf-8")
         source = str(path)
     try:

@@ -126,7 +126,9 @@ class JobExecutor:
         self, store: Any, cache_stage: str, key: str, spec: dict[str, Any], func: JobFunction, t0: float
     ) -> dict[str, Any]:
         output, seconds = _timed(func, spec)
-        store.put_stage_result(cache_stage, key, output, {"spec": spec, "seconds": seconds, "finished": _now()})
+        store.put_stage_result(
+            cache_stage, key, output, {"spec": spec, "seconds": seconds, "finished": _now()}
+        )
         self.jobs_run += 1
         return output
 
@@ -274,7 +276,13 @@ def run_pipeline(
                     name,
                     input_hash,
                     outputs,
-                    {**provenance, "params": params, "stage_seed": seed, "seconds": seconds, "finished": _now()},
+                    {
+                        **provenance,
+                        "params": params,
+                        "stage_seed": seed,
+                        "seconds": seconds,
+                        "finished": _now(),
+                    },
                 )
                 outcomes.append(StageOutcome(name, input_hash, False, seconds, outputs))
                 if on_stage:

@@ -1,14 +1,14 @@
 """SQLAlchemy 2 ORM models of the store (one class per table).
 
-The schema is created and upgraded by the Alembic migrations in ``sselab/store/migrations``; a test checks that
-the migrated schema equals this metadata. Units are in the column names (``temperature_k`` in K,
+The schema is created and upgraded by the Alembic migrations in ``sselab/store/migrations``; a test checks
+that the migrated schema equals this metadata. Units are in the column names (``temperature_k`` in K,
 ``conductivity_s_per_cm`` in S/cm, ``activation_energy_ev`` in eV).
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, MetaData, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -31,7 +31,11 @@ class Base(DeclarativeBase):
     """Declarative base with constraint naming rules (stable names for migrations)."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON, datetime: DateTime(timezone=True)}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        dict[str, Any]: JSON,
+        list[Any]: JSON,
+        datetime: DateTime(timezone=True),
+    }
 
 
 class Source(Base):
@@ -51,7 +55,9 @@ class Material(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     formula: Mapped[str] = mapped_column(String(255), index=True)
     dataset: Mapped[str | None] = mapped_column(String(100))
-    composition: Mapped[dict[str, Any] | None] = mapped_column(comment="element amounts of the conducting compound")
+    composition: Mapped[dict[str, Any] | None] = mapped_column(
+        comment="element amounts of the conducting compound"
+    )
     reduced_formula: Mapped[str | None] = mapped_column(String(255))
     cation: Mapped[str | None] = mapped_column(String(8), index=True)
     valence: Mapped[int | None] = mapped_column(Integer)
@@ -95,7 +101,7 @@ class ConductivityMeasurement(Base):
 
 
 class ActivationEnergy(Base):
-    """An activation energy (eV) by a method (experiment, MetaD, CI-NEB, ...); ``flag`` marks a doubted row."""
+    """An activation energy (eV) by a method (experiment, MetaD, CI-NEB ...); ``flag`` marks a doubted row."""
 
     __tablename__ = "activation_energies"
     id: Mapped[int] = mapped_column(primary_key=True)

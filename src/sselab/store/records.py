@@ -4,7 +4,7 @@ These are what importers, simulations and the pipeline build; the store turns th
 
     >>> from sselab.store.records import ConductivityRecord, ImportBatch, MaterialRecord, SourceRecord
     >>> m = MaterialRecord("Mg(BH4)2·2NH3", dataset="demo")
-    >>> r = ConductivityRecord(m, temperature_k=300.0, conductivity_s_per_cm=1e-5, source=SourceRecord("10.1/x"))
+    >>> r = ConductivityRecord(m, temperature_k=300.0, conductivity_s_per_cm=1e-5, source="10.1/x")
     >>> batch = ImportBatch("demo", file_sha256="ab" * 32, file_name="demo.csv", conductivities=(r,))
 """
 

@@ -1,0 +1,360 @@
+"""Parse solid-electrolyte formulas as the literature writes them.
+
+Example
+-------
+>>> from sselab.chem import parse_formula
+>>> p = parse_formula("Mg(BH4)2·2NH3")
+>>> p.cation, p.valence, p.anion_family, p.neutral_molecule_count
+('Mg', 2, 'nido-borane', 2.0)
+>>> p.composition.formula
+'Mg1 B2 H14 N2'
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from pymatgen.core import Composition, Element
+
+from sselab.chem import families as fam
+from sselab.chem import registry
+from sselab.chem._scan import RawUnit, normalise_dashes, scan_body, split_parts
+from sselab.errors import FormulaParseError
+
+#: Conducting-ion candidates in order of preference when no hint is given, with their valence.
+CONDUCTING_IONS: dict[str, int] = {
+    "Li": 1,
+    "Na": 1,
+    "Mg": 2,
+    "K": 1,
+    "Zn": 2,
+    "Ca": 2,
+    "Al": 3,
+    "Rb": 1,
+    "Cs": 1,
+    "Sr": 2,
+    "Ba": 2,
+    "Be": 2,
+    "Ag": 1,
+    "Cu": 1,
+}
+
+_PHASE_WORDS = r"α|β|γ|δ|ε|ζ|η|θ|alpha|beta|gamma|delta|epsilon|LT|HT|RT|cis|trans|ortho|para|o|c|t|h|m"
+_PHASE_PREFIX = re.compile(rf"^(?P<label>{_PHASE_WORDS})(?:\s*-\s*|\s+|(?<=[α-ω])(?=[A-Z(\[]))")
+_PHASE_SUFFIX = re.compile(rf"\s*[(\[](?P<label>{_PHASE_WORDS}|[a-z]-phase)[)\]]\s*$")
+_GREEK = {"alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε"}
+_QUOTES = "\"'“”‘’"
+
+
+@dataclass(frozen=True)
+class Component:
+    """An anion or neutral molecule of a formula.
+
+    Attributes
+    ----------
+    name
+        Canonical name as chemists write it (``"BH4"``, ``"en"``, ``"7-CB10H13"`` with an isomer locant).
+    formula
+        Expanded formula (``"C2H8N2"`` for ``en``).
+    count
+        Units per formula as written (``2.0`` in ``Mg(BH4)2``).
+    charge
+        Formal charge; 0 for molecules; ``None`` when it could neither be looked up nor derived by charge
+        balance.
+    family
+        One of :mod:`sselab.chem.families`.
+    contains_carbon
+        True when the unit contains C.
+    """
+
+    name: str
+    formula: str
+    count: float
+    charge: int | None
+    family: str
+    contains_carbon: bool
+
+
+@dataclass(frozen=True)
+class ParsedFormula:
+    """A formula read into its chemistry (see :func:`parse_formula`).
+
+    Attributes
+    ----------
+    text
+        The formula as written.
+    composition
+        Element amounts of the conducting compound (composite additive excluded), fractions allowed.
+    cation, cation_count, valence
+        Conducting cation, its amount per formula as written and its oxidation state (``None`` if not found).
+    anions, neutral_molecules
+        Components, in order of first appearance, equal names merged.
+    co_cations
+        Other cations and framework elements as ``(symbol, amount)`` pairs (``Y`` in ``Cs2LiY(BH4)6``).
+    additive
+        Composite additive (``"Al2O3"`` in ``Mg(BH4)2·1.6NH3–Al2O3``, ``"MgO"`` in ``...@MgO``), else
+        ``None``.
+    phase_label
+        Phase or isomer written with the formula (``"β"``, ``"HT"``, ``"cis"``), else ``None``.
+    """
+
+    text: str
+    composition: Composition
+    cation: str | None
+    cation_count: float
+    valence: int | None
+    anions: tuple[Component, ...]
+    neutral_molecules: tuple[Component, ...]
+    co_cations: tuple[tuple[str, float], ...]
+    additive: str | None
+    phase_label: str | None
+
+    @property
+    def element_amounts(self) -> dict[str, float]:
+        """Element symbol -> amount per formula as written."""
+        return {str(el): float(amount) for el, amount in self.composition.items()}
+
+    @property
+    def neutral_molecule_count(self) -> float:
+        """Sum of the neutral-molecule counts (0.0 if none)."""
+        return float(sum(m.count for m in self.neutral_molecules))
+
+    @property
+    def anion_family(self) -> str | None:
+        """Family of the dominant anion: largest count x |charge| (count alone when a charge is unknown)."""
+        if not self.anions:
+            return None
+        return max(self.anions, key=lambda a: a.count * abs(a.charge if a.charge is not None else 1)).family
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-serialisable form."""
+        return {
+            "text": self.text,
+            "composition": self.composition.formula,
+            "element_amounts": self.element_amounts,
+            "cation": self.cation,
+            "cation_count": self.cation_count,
+            "valence": self.valence,
+            "anions": [vars(a).copy() for a in self.anions],
+            "neutral_molecules": [vars(m).copy() for m in self.neutral_molecules],
+            "neutral_molecule_count": self.neutral_molecule_count,
+            "anion_family": self.anion_family,
+            "co_cations": [list(pair) for pair in self.co_cations],
+            "additive": self.additive,
+            "phase_label": self.phase_label,
+        }
+
+
+def parse_formula(text: str, cation_hint: str | None = None) -> ParsedFormula:
+    """Read a solid-electrolyte formula.
+
+    Parameters
+    ----------
+    text
+        The formula as written, e.g. ``"Mg(BH4)2·2NH3"``, ``"LiBH4-1/2NH3"``, ``"β-Mg(BH4)2·6(CH3)2CHNH2"``,
+        ``"Mg(BH4)2-1.5NH3@MgO"``, ``"Li6.4La3Zr1.4Ta0.6O12"``. Parts are separated by ``·•*+``,
+        dashes (a dash is never a charge), spaces, or ``.``; leading coefficients may be integers, decimals or
+        fractions. ``.`` followed by a digit is a decimal point: write ``Mg(BH4)2·2NH3``, not
+        ``Mg(BH4)2.2NH3``.
+    cation_hint
+        Element symbol of the conducting ion when known (``"Li"``); else the first of :data:`CONDUCTING_IONS`
+        present is taken (Li before Na before Mg ...).
+
+    Returns
+    -------
+    ParsedFormula
+
+    Raises
+    ------
+    FormulaParseError
+        With the position where reading failed and what was expected.
+    """
+    if not isinstance(text, str):
+        raise FormulaParseError(str(text), 0, f"a formula must be text, got {type(text).__name__}")
+    start, end = _strip_quotes(text)
+    if start >= end:
+        raise FormulaParseError(text, 0, "empty formula")
+    phase_label, start, end = _phase_label(text, start, end)
+    additive, end = _additive_at(text, start, end)
+    parts = split_parts(text, start, end)
+    if additive is None and len(parts) > 1:
+        last = parts[-1]
+        body = text[last.body_start : last.end]
+        if body in registry.ADDITIVES:
+            additive, parts = body, parts[:-1]
+    raw: list[RawUnit] = []
+    for part in parts:
+        raw.extend(scan_body(text, part.body_start, part.end, part.coefficient))
+    composition = sum((u.composition * u.amount for u in raw), Composition())
+    cation, valence = _choose_cation(text, composition, cation_hint)
+    state = _Classifier(cation)
+    for unit in raw:
+        state.add(unit, 1.0)
+    anions = _balance(state.anions, state.cation_count * (valence or 0), state.co_cations)
+    return ParsedFormula(
+        text=text,
+        composition=composition,
+        cation=cation,
+        cation_count=state.cation_count,
+        valence=valence,
+        anions=anions,
+        neutral_molecules=tuple(state.molecules.values()),
+        co_cations=tuple(state.co_cations.items()),
+        additive=additive,
+        phase_label=phase_label,
+    )
+
+
+def _strip_quotes(text: str) -> tuple[int, int]:
+    start, end = 0, len(text)
+    while start < end and (text[start].isspace() or text[start] in _QUOTES):
+        start += 1
+    while end > start and (text[end - 1].isspace() or text[end - 1] in _QUOTES):
+        end -= 1
+    return start, end
+
+
+def _phase_label(text: str, start: int, end: int) -> tuple[str | None, int, int]:
+    norm = normalise_dashes(text[:end])
+    prefix = _PHASE_PREFIX.match(norm, start)
+    if prefix and prefix.end() < end:
+        label = prefix.group("label")
+        return _GREEK.get(label, label), prefix.end(), end
+    suffix = _PHASE_SUFFIX.search(norm, start)
+    if suffix and suffix.start() > start:
+        label = suffix.group("label")
+        return _GREEK.get(label, label), start, suffix.start()
+    return None, start, end
+
+
+def _additive_at(text: str, start: int, end: int) -> tuple[str | None, int]:
+    at = text.find("@", start, end)
+    if at < 0:
+        return None, end
+    additive = text[at + 1 : end].strip()
+    if not additive:
+        raise FormulaParseError(text, at, "nothing after '@' (expected the additive)")
+    if "@" in additive:
+        raise FormulaParseError(text, text.find("@", at + 1, end), "a second '@'")
+    if additive not in registry.ADDITIVES:
+        for part in split_parts(text, at + 1, end):  # must at least be a readable formula
+            scan_body(text, part.body_start, part.end, part.coefficient)
+    if at == start:
+        raise FormulaParseError(text, at, "nothing before '@' (expected the conducting compound)")
+    return additive, at
+
+
+def _choose_cation(text: str, composition: Composition, hint: str | None) -> tuple[str | None, int | None]:
+    symbols = {str(el) for el in composition}
+    if hint is not None:
+        hint = hint.strip()
+        if not Element.is_valid_symbol(hint):
+            raise FormulaParseError(text, 0, f"conducting-ion hint {hint!r} is not an element symbol")
+        if hint not in symbols:
+            raise FormulaParseError(text, 0, f"conducting ion {hint!r} (hint) does not occur in the formula")
+        return hint, CONDUCTING_IONS.get(hint) or _common_positive_state(hint)
+    for symbol, valence in CONDUCTING_IONS.items():
+        if symbol in symbols:
+            return symbol, valence
+    return None, None
+
+
+def _common_positive_state(symbol: str) -> int | None:
+    states = [s for s in Element(symbol).common_oxidation_states if s > 0]
+    return int(states[0]) if states else None
+
+
+class _Classifier:
+    """Sorts raw units into cation amount, anions, molecules and co-cations."""
+
+    def __init__(self, cation: str | None) -> None:
+        self.cation = cation
+        self.cation_count = 0.0
+        self.anions: dict[str, Component] = {}
+        self.molecules: dict[str, Component] = {}
+        self.co_cations: dict[str, float] = {}
+
+    def add(self, unit: RawUnit, scale: float) -> None:
+        amount = unit.amount * scale
+        if unit.kind == "unit" and unit.unit is not None:
+            known = unit.unit
+            target = self.molecules if known.charge == 0 else self.anions
+            self._merge(target, unit, known.formula, known.charge, known.family, amount)
+        elif unit.kind == "cluster":
+            self._merge(self.anions, unit, unit.name, unit.charge, unit.family or fam.OTHER, amount)
+        elif unit.kind == "element":
+            self._add_element(unit.name, amount)
+        elif self._is_anion_group(unit):
+            family = _group_family(unit)
+            self._merge(self.anions, unit, unit.composition.formula.replace(" ", ""), None, family, amount)
+        else:
+            for child in unit.children:
+                self.add(child, amount)
+
+    def _add_element(self, symbol: str, amount: float) -> None:
+        if symbol == self.cation:
+            self.cation_count += amount
+        elif symbol in registry.SIMPLE_ANIONS:
+            charge, family = registry.SIMPLE_ANIONS[symbol]
+            known = self.anions.get(symbol)
+            count = amount + (known.count if known else 0.0)
+            self.anions[symbol] = Component(symbol, symbol, count, charge, family, symbol == "C")
+        else:
+            self.co_cations[symbol] = self.co_cations.get(symbol, 0.0) + amount
+
+    def _is_anion_group(self, unit: RawUnit) -> bool:
+        symbols = {str(el): float(n) for el, n in unit.composition.items()}
+        if self.cation in symbols or not symbols:
+            return False
+        centres = {s: n for s, n in symbols.items() if s not in registry.SIMPLE_ANIONS}
+        ligands = sum(n for s, n in symbols.items() if s in registry.SIMPLE_ANIONS)
+        if "B" in centres and "H" in symbols and set(centres) <= {"B", "C"}:
+            return True  # substituted borane cage, e.g. (B3H7NH2BH2NH2B3H7)
+        return len(centres) == 1 and next(iter(centres.values())) == 1 and ligands >= 3
+
+    @staticmethod
+    def _merge(
+        target: dict[str, Component],
+        unit: RawUnit,
+        formula: str,
+        charge: int | None,
+        family: str,
+        amount: float,
+    ) -> None:
+        name = f"{unit.locant}-{unit.name}" if unit.locant else unit.name
+        known = target.get(name)
+        count = amount + (known.count if known else 0.0)
+        target[name] = Component(name, formula, count, charge, family, "C" in Composition(formula))
+
+
+def _group_family(unit: RawUnit) -> str:
+    symbols = {str(el) for el in unit.composition}
+    if "B" in symbols and "H" in symbols:
+        return fam.CLOSO_CARBORANE if "C" in symbols and symbols <= {"B", "C", "H"} else fam.OTHER
+    return fam.OTHER
+
+
+def _balance(
+    anions: dict[str, Component], cation_charge: float, co_cations: dict[str, float]
+) -> tuple[Component, ...]:
+    """Give a charge to the one anion whose charge is unknown, by charge balance, when it comes out whole."""
+    unknown = [a for a in anions.values() if a.charge is None]
+    if len(unknown) != 1:
+        return tuple(anions.values())
+    positive = cation_charge
+    for symbol, amount in co_cations.items():
+        state = _common_positive_state(symbol)
+        if state is None:
+            return tuple(anions.values())
+        positive += state * amount
+    negative = sum(a.count * a.charge for a in anions.values() if a.charge is not None)
+    target = unknown[0]
+    charge = -(positive + negative) / target.count
+    if charge < -0.5 and math.isclose(charge, round(charge), abs_tol=0.05):
+        fixed = Component(target.name, target.formula, target.count, round(charge), target.family,
+                          target.contains_carbon)  # fmt: skip
+        return tuple(fixed if a is target else a for a in anions.values())
+    return tuple(anions.values())

@@ -1,0 +1,313 @@
+"""``sselab descriptors | fit | benchmark | screen``: descriptors, Ea fits, method benchmark, screening."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from sselab.cli.options import DbOption, open_store_from_option
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from rich.console import Console
+
+AggregationOption = Annotated[
+    str,
+    typer.Option("--aggregation", help="Aggregation over the formula unit: sum, mean, per_cation or cation."),
+]
+OutOption = Annotated[
+    Path | None, typer.Option("--out", help="Folder for the JSON/CSV tables and PNG figures.")
+]
+
+
+def _console() -> Console:
+    from rich.console import Console
+
+    return Console()
+
+
+def _fail(message: str) -> typer.Exit:
+    _console().print(f"[red]error:[/red] {message}")
+    return typer.Exit(code=1)
+
+
+def _table(title: str, frame: pd.DataFrame, digits: int = 3) -> object:
+    from rich.table import Table
+
+    table = Table(title=title)
+    for column in frame.columns:
+        table.add_column(str(column), justify="left" if frame[column].dtype == object else "right")
+    for row in frame.itertuples(index=False):
+        table.add_row(*[f"{v:.{digits}g}" if isinstance(v, float) else str(v) for v in row])
+    return table
+
+
+def descriptors_command(
+    formulas: Annotated[list[str], typer.Argument(help="Formulas, e.g. 'Mg(BH4)2·6(CH3)2CHNH2'.")],
+    aggregation: AggregationOption = "sum",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """Composition descriptors X (1), Z (1), r_atom (pm), r_ion (pm) and n of formulas."""
+    from sselab.descriptors import composition_descriptor_frame
+    from sselab.errors import SselabError
+
+    try:
+        frame = composition_descriptor_frame(formulas, aggregation=aggregation)
+    except SselabError as exc:
+        raise _fail(str(exc)) from exc
+    if as_json:
+        typer.echo(json.dumps(frame.to_dict(orient="records"), indent=2, ensure_ascii=False))
+        return
+    _console().print(_table(f"composition descriptors ({aggregation}; r in pm)", frame, digits=6))
+
+
+def _subset(
+    family: str | None,
+    valence: int | None,
+    anion_family: list[str] | None,
+    neutral: bool | None,
+    molecule: list[str] | None,
+    carbon: bool | None,
+    molecule_carbon: bool | None,
+    anion_carbon: bool | None,
+) -> Any:
+    from dataclasses import replace
+
+    from sselab.models import Subset, named_subset
+
+    base = named_subset(family) if family else Subset(name="custom")
+    changes: dict[str, Any] = {}
+    for key, value in (
+        ("valence", valence),
+        ("anion_families", tuple(anion_family) if anion_family else None),
+        ("with_neutral_molecules", neutral),
+        ("molecules", tuple(molecule) if molecule else None),
+        ("contains_carbon", carbon),
+        ("molecule_contains_carbon", molecule_carbon),
+        ("anion_contains_carbon", anion_carbon),
+    ):
+        if value is not None:
+            changes[key] = value
+    if changes and family:
+        changes["name"] = f"{family}+custom"
+    return replace(base, **changes)
+
+
+def fit_command(
+    db: DbOption = None,
+    descriptors: Annotated[
+        str, typer.Option("--descriptors", help="Comma-separated, e.g. X,r_atom.")
+    ] = "X,r_atom",
+    family: Annotated[
+        str | None, typer.Option("--family", help="Named subset: y1, y2 or divalent-neutral.")
+    ] = None,
+    valence: Annotated[int | None, typer.Option("--valence", help="Conducting-cation valence.")] = None,
+    anion_family: Annotated[
+        list[str] | None, typer.Option("--anion-family", help="Allowed anion family (repeat).")
+    ] = None,
+    neutral: Annotated[
+        bool | None, typer.Option("--neutral/--no-neutral", help="With / without neutral molecules.")
+    ] = None,
+    molecule: Annotated[
+        list[str] | None, typer.Option("--molecule", help="Required neutral molecule (repeat).")
+    ] = None,
+    carbon: Annotated[bool | None, typer.Option("--carbon/--no-carbon", help="Carbon anywhere.")] = None,
+    molecule_carbon: Annotated[bool | None, typer.Option("--molecule-carbon/--no-molecule-carbon")] = None,
+    anion_carbon: Annotated[bool | None, typer.Option("--anion-carbon/--no-anion-carbon")] = None,
+    aggregation: AggregationOption = "sum",
+    name: Annotated[
+        str | None, typer.Option("--name", help="Save the model in the store under this name.")
+    ] = None,
+    scan: Annotated[
+        bool, typer.Option("--scan", help="Scan every descriptor and pair instead of one fit.")
+    ] = False,
+    out: OutOption = None,
+) -> None:
+    """Fit Ea = Σ a_i·P_i + b on the store's experimental Ea (or --scan all singles and pairs); save it."""
+    from sselab.errors import SselabError
+    from sselab.models import LinearEaModel, descriptor_scan, descriptor_table, save_scan, select_rows
+
+    console = _console()
+    try:
+        subset = _subset(
+            family, valence, anion_family, neutral, molecule, carbon, molecule_carbon, anion_carbon
+        )
+        store = open_store_from_option(db)
+        frame = store.activation_energy_frame()
+        if frame.empty:
+            raise _fail(
+                "the store holds no activation energies; import some first (sselab data import wang2025-ea)"
+            )
+        table = descriptor_table(frame, aggregation=aggregation, structures=store.structures_frame())
+        if scan:
+            result = descriptor_scan(table, subset)
+            label = name or f"scan:{subset.name}"
+            save_scan(store, label, result)
+            _report_selection(console, result.selection)
+            single_cols = ["descriptor", "n", "r2", "adj_r2", "loo_rmse_ev", "a1", "note"]
+            pair_cols = ["p1", "p2", "n", "r2", "adj_r2", "loo_rmse_ev", "a1", "a2", "b"]
+            console.print(
+                _table("single-descriptor fits (all columns in singles.csv)", result.singles[single_cols])
+            )
+            console.print(_table("best pairs by adjusted R² (pairs.csv)", result.best_pairs(8)[pair_cols]))
+            console.print(f"saved to the store as model fit {label!r}")
+            if out:
+                _write_scan(result, out)
+                console.print(f"tables and figure 3a in {out}")
+            return
+        names = tuple(d.strip() for d in descriptors.split(",") if d.strip())
+        selection = select_rows(table, subset, names)
+        _report_selection(console, selection)
+        model = LinearEaModel(names, aggregation, name or subset.name).fit(selection.rows)
+    except SselabError as exc:
+        raise _fail(str(exc)) from exc
+    coef = ", ".join(
+        f"{d}: {c:.4g} [{lo:.4g}, {hi:.4g}]"
+        for d, c, (lo, hi) in zip(names, model.coef_, model.coef_ci95_, strict=True)
+    )
+    console.print(f"Ea = Σ a·P + b: {coef}; b = {model.intercept_:.4g} eV")
+    console.print(
+        f"n = {model.n_train_}, R² = {model.r2_:.3f}, adjusted R² = {model.adj_r2_:.3f}, "
+        f"LOO RMSE = {model.loo_rmse_:.3f} eV"
+    )
+    if name:
+        model.save_to_store(store, name)
+        console.print(f"saved to the store as model fit {name!r}")
+    if out:
+        out.mkdir(parents=True, exist_ok=True)
+        path = model.save(out / f"{model.name}.json")
+        selection.excluded.to_csv(out / f"{model.name}_excluded.csv", index=False)
+        from sselab.report.analysis_figures import ea_vs_combination
+
+        ea_vs_combination({str(model.name): model}, out / f"{model.name}_fig3b.png")
+        console.print(f"model {path}, exclusions and figure 3b in {out}")
+
+
+def _report_selection(console: Console, selection: Any) -> None:
+    counts = selection.excluded["reason"].value_counts()
+    console.print(f"{len(selection.rows)} rows used, {len(selection.excluded)} excluded")
+    for reason, count in counts.items():
+        console.print(f"  excluded {count:4d}: {reason}")
+
+
+def _write_scan(result: Any, out: Path) -> None:
+    from sselab.report.analysis_figures import r2_bars
+
+    out.mkdir(parents=True, exist_ok=True)
+    result.singles.to_csv(out / "singles.csv", index=False)
+    result.pairs.to_csv(out / "pairs.csv", index=False)
+    result.selection.excluded.to_csv(out / "excluded.csv", index=False)
+    (out / "scan.json").write_text(
+        json.dumps(result.as_dict(), indent=2, ensure_ascii=False), encoding="utf-8"
+    )
+    r2_bars(result, out / "fig3a_r2.png")
+
+
+def benchmark_command(
+    db: DbOption = None,
+    out: Annotated[Path, typer.Option("--out", help="Folder for parity.png, pairs.csv, metrics.csv.")] = Path(
+        "benchmark"
+    ),
+) -> None:
+    """Per-method R², MAE, RMSE and N of computed against experimental Ea; parity plot (Figures 1c/2b)."""
+    from sselab.errors import SselabError
+    from sselab.models.method_benchmark import benchmark_methods
+    from sselab.report.analysis_figures import parity_plot
+
+    console = _console()
+    try:
+        result = benchmark_methods(open_store_from_option(db).activation_energy_frame())
+    except SselabError as exc:
+        raise _fail(str(exc)) from exc
+    if result.pairs.empty:
+        raise _fail(f"no computed Ea matches an experiment ({len(result.unmatched)} computed rows unmatched)")
+    console.print(_table("computed vs experimental Ea (eV)", result.metrics))
+    if len(result.unmatched):
+        console.print(f"{len(result.unmatched)} computed rows without an experiment (see unmatched.csv)")
+    out.mkdir(parents=True, exist_ok=True)
+    result.pairs.to_csv(out / "pairs.csv", index=False)
+    result.metrics.to_csv(out / "metrics.csv", index=False)
+    result.unmatched.to_csv(out / "unmatched.csv", index=False)
+    path = parity_plot(result.pairs, result.metrics, out / "parity.png")
+    console.print(f"parity plot {path}")
+
+
+def screen_command(
+    db: DbOption = None,
+    spec: Annotated[Path | None, typer.Option("--spec", help="Candidate space (TOML).")] = None,
+    paper_space: Annotated[
+        bool, typer.Option("--paper-space", help="The paper's 558-prediction space.")
+    ] = False,
+    model_y1: Annotated[str | None, typer.Option("--model-y1", help="Stored model fit for route y1.")] = None,
+    model_y2: Annotated[str | None, typer.Option("--model-y2", help="Stored model fit for route y2.")] = None,
+    model: Annotated[
+        list[str] | None, typer.Option("--model", help="ROUTE=FIT (or a model JSON file); repeat.")
+    ] = None,
+    top: Annotated[int, typer.Option("--top", help="Show the best N per model.")] = 5,
+    csv: Annotated[Path | None, typer.Option("--csv", help="Write all ranked predictions as CSV.")] = None,
+    parquet: Annotated[Path | None, typer.Option("--parquet", help="Write them as Parquet.")] = None,
+    figure: Annotated[Path | None, typer.Option("--figure", help="Figure 4a PNG.")] = None,
+    store_results: Annotated[
+        bool, typer.Option("--store/--no-store", help="Save as 'screening:<space>'.")
+    ] = True,
+) -> None:
+    """Enumerate a candidate space, predict Ea with stored models per route, rank and export."""
+    from sselab.errors import SselabError
+    from sselab.models import LinearEaModel
+    from sselab.screening import CandidateSpace, screen
+    from sselab.screening import paper_space as builtin_space
+
+    console = _console()
+    if (spec is None) == (not paper_space):
+        raise _fail("give exactly one of --spec FILE.toml and --paper-space")
+    try:
+        space = builtin_space() if paper_space else CandidateSpace.from_toml(spec)  # type: ignore[arg-type]
+        store = open_store_from_option(db)
+        wanted = {"y1": model_y1, "y2": model_y2}
+        for item in model or []:
+            route, _, fit = item.partition("=")
+            if not fit:
+                raise _fail(f"--model {item!r}: write ROUTE=FIT")
+            wanted[route] = fit
+        models = {}
+        for route in {r.model for r in space.routes}:
+            fit = wanted.get(route)
+            if not fit:
+                raise _fail(f"route {route!r} needs a model (--model-{route} NAME or --model {route}=NAME)")
+            path = Path(fit)
+            models[route] = (
+                LinearEaModel.load(path)
+                if path.suffix == ".json"
+                else LinearEaModel.load_from_store(store, fit)
+            )
+        result = screen(space, models)
+    except SselabError as exc:
+        raise _fail(str(exc)) from exc
+    console.print(
+        f"{space.name}: {len(result.candidates.frame)} candidates, "
+        f"{len(result.predictions)} predictions {result.counts()}"
+    )
+    shown = result.ranked(top=top)[["model", "rank", "formula", "predicted_ea_ev"]]
+    console.print(_table(f"lowest predicted Ea (eV), best {top} per model", shown))
+    if csv:
+        console.print(f"CSV {result.to_csv(csv)}")
+    if parquet:
+        console.print(f"Parquet {result.to_parquet(parquet)}")
+    if figure:
+        from sselab.report.analysis_figures import candidate_predictions
+
+        console.print(f"figure {candidate_predictions(result, figure)}")
+    if store_results:
+        result.save_to_store(store)
+        console.print(f"stored as model fit 'screening:{space.name}'")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``descriptors``, ``fit``, ``benchmark`` and ``screen`` to the ``sselab`` command."""
+    app.command("descriptors")(descriptors_command)
+    app.command("fit")(fit_command)
+    app.command("benchmark")(benchmark_command)
+    app.command("screen")(screen_command)

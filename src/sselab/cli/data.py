@@ -1,0 +1,172 @@
+"""``sselab data list | fetch NAME | import NAME|all`` and ``sselab demo`` (import everything, summary,
+figure)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from sselab.cli.options import DbOption, OutDirOption, open_store_from_option
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from rich.console import Console
+
+    from sselab.datasets.report import ImportReport
+
+TemperatureUnitOption = Annotated[
+    str,
+    typer.Option(
+        "--temperature-unit",
+        help="Unit of the liverpool-ionics temperature column: C, K or auto (auto: °C when any value < 150).",
+    ),
+]
+_MAX_SKIPPED_SHOWN = 15
+
+
+def _console() -> Console:
+    from rich.console import Console
+
+    return Console()
+
+
+def _fail(message: str) -> typer.Exit:
+    _console().print(f"[red]error:[/red] {message}")
+    return typer.Exit(code=1)
+
+
+def print_report(console: Console, report: ImportReport, saved: Path | None = None) -> None:
+    """Print an import report (counts, assumptions, warnings, first skipped rows) with rich."""
+    from rich.table import Table
+
+    status = "already in the store, nothing added" if report.already_present else "imported"
+    console.print(
+        f"[bold]{report.dataset}[/bold] ({report.file}): {report.rows_read} rows read, "
+        f"{report.imported} imported, {report.rows_skipped} skipped entirely, "
+        f"{len(report.skipped)} skipped rows/fields listed - {status}"
+    )
+    if report.inserted:
+        console.print("  inserted: " + ", ".join(f"{k}={v}" for k, v in sorted(report.inserted.items()) if v))
+    for text in report.assumptions:
+        console.print(f"  [cyan]assumption[/cyan] {text}")
+    if report.warnings:
+        console.print(f"  [yellow]{len(report.warnings)} warnings[/yellow], e.g. {report.warnings[0]}")
+    if report.skipped:
+        table = Table("row", "field", "reason", "raw", title=f"skipped ({len(report.skipped)}; first shown)")
+        for item in report.skipped[:_MAX_SKIPPED_SHOWN]:
+            table.add_row(str(item.row), item.field or "", item.reason.splitlines()[0], item.raw[:40])
+        console.print(table)
+    if saved is not None:
+        console.print(f"  full report: {saved}/{report.dataset}.md (and .json)")
+
+
+def _frame_table(title: str, frame: pd.DataFrame) -> object:
+    from rich.table import Table
+
+    table = Table(title=title)
+    for number, column in enumerate(frame.columns):
+        table.add_column(str(column), no_wrap=number == 0, justify="left" if number == 0 else "right")
+    for row in frame.itertuples(index=False):
+        table.add_row(*[str(v) for v in row])
+    return table
+
+
+def _imports_frame(reports: dict[str, ImportReport]) -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.DataFrame(
+        [
+            {
+                "dataset": name,
+                "rows read": r.rows_read,
+                "imported": r.imported,
+                "skipped": r.rows_skipped,
+                "fields skipped": len(r.skipped),
+                "warnings": len(r.warnings),
+                "status": "already present" if r.already_present else "new",
+            }
+            for name, r in reports.items()
+        ]
+    )
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``data`` command group and the ``demo`` command to ``app``."""
+    data_app = typer.Typer(help="Public datasets: list, fetch (mirror/cache/download, sha256) and import.")
+    app.add_typer(data_app, name="data")
+
+    @data_app.command("list")
+    def list_command() -> None:
+        """List the registered datasets with their files, licence and citation."""
+        from rich.table import Table
+
+        from sselab.datasets import list_datasets
+
+        table = Table("name", "files", "licence", "description")
+        for info in list_datasets():
+            files = "\n".join(f"{f.mirror_path} ({f.size} B)" for f in info.files)
+            table.add_row(info.name, files, info.licence, info.description)
+        _console().print(table)
+
+    @data_app.command("fetch")
+    def fetch_command(
+        name: Annotated[str, typer.Argument(help="Dataset name (see `sselab data list`).")],
+    ) -> None:
+        """Fetch a dataset (mirror, then cache, then download) and verify its sha256."""
+        from sselab.datasets import fetch_all
+        from sselab.errors import DatasetError
+
+        try:
+            paths = fetch_all(name)
+        except DatasetError as exc:
+            raise _fail(str(exc)) from exc
+        for mirror_path, path in paths.items():
+            _console().print(f"{mirror_path}: {path} (sha256 verified)")
+
+    @data_app.command("import")
+    def import_command(
+        name: Annotated[str, typer.Argument(help="Dataset name, or 'all'.")],
+        db: DbOption = None,
+        temperature_unit: TemperatureUnitOption = "auto",
+    ) -> None:
+        """Import a dataset (or all) into the store; print and save the import report."""
+        from sselab.datasets import import_dataset, list_datasets, reports_dir
+        from sselab.errors import SselabError
+
+        if temperature_unit not in ("C", "K", "auto"):
+            raise _fail(f"--temperature-unit {temperature_unit!r}: use C, K or auto")
+        names = [info.name for info in list_datasets()] if name == "all" else [name]
+        console = _console()
+        try:
+            store = open_store_from_option(db)
+            for each in names:
+                report = import_dataset(each, store, progress=True, temperature_unit=temperature_unit)
+                print_report(console, report, reports_dir())
+        except SselabError as exc:
+            raise _fail(str(exc)) from exc
+
+    @app.command("demo")
+    def demo_command(out: OutDirOption = Path("out"), db: DbOption = None) -> None:
+        """Import the four public datasets, print a summary table and write the Fig. 1b-style figure."""
+        from sselab.datasets.demo import run_data_demo
+        from sselab.datasets.importing import reports_dir
+        from sselab.errors import SselabError
+
+        console = _console()
+        try:
+            store = open_store_from_option(db)
+            result = run_data_demo(store, out, progress=True)
+        except SselabError as exc:
+            raise _fail(str(exc)) from exc
+        console.print(_frame_table("Imports", _imports_frame(result["reports"])))
+        console.print(f"import reports (skipped rows with reasons, warnings, assumptions): {reports_dir()}")
+        console.print(_frame_table("Per dataset", result["per_dataset"]))
+        console.print(_frame_table("Per cation", result["per_cation"]))
+        fig = result["figure_summary"]
+        console.print(
+            f"figure: {result['figure']} ({fig.conductivity_points} hydride σ(T) points of "
+            f"{fig.conductivity_materials} materials, {fig.points_with_ea} sized by Ea; "
+            f"{fig.ea_values} hydride Ea values)"
+        )

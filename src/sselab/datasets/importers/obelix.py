@@ -1,0 +1,173 @@
+"""Importer of ``obelix``: 599 Li solid electrolytes with room-temperature conductivity, and their CIFs.
+
+Conductivities are stored at :data:`ROOM_TEMPERATURE_K` (298.15 K): OBELiX reports "room temperature" ionic
+conductivity without one number, and 25 °C is the nominal value assumed here (stated in the report). Bounds
+such as ``<1E-10`` are not values: the row keeps its material (and CIF) and the conductivity field is
+reported as skipped. The CIF ``all_randomized_cifs/<ID>.cif`` from ``all_cifs.zip`` is attached as a
+structure record whose provenance also carries the row's space group and lattice parameters.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sselab.datasets.fetch import sha256_of
+from sselab.datasets.importers._common import (
+    ROOM_TEMPERATURE_K,
+    ParsedFile,
+    parse_formula_or_error,
+    track,
+)
+from sselab.errors import DataImportError
+from sselab.store.records import ConductivityRecord, SourceRecord, StructureRecord
+
+DATASET = "obelix"
+CONDUCTIVITY = "Ionic conductivity (S cm-1)"
+REQUIRED = (
+    "ID",
+    "Reduced Composition",
+    CONDUCTIVITY,
+    "Space group",
+    "Space group #",
+    "a",
+    "b",
+    "c",
+    "alpha",
+    "beta",
+    "gamma",
+    "Family",
+    "DOI",
+    "Cif ID",
+)
+CIF_FOLDER = "all_randomized_cifs"
+
+
+def combined_sha256(*digests: str) -> str:
+    """One checksum for a dataset made of several files (SHA-256 of the joined hex digests)."""
+    return hashlib.sha256(":".join(digests).encode()).hexdigest()
+
+
+def read_obelix(csv_path: Path, cif_zip: Path | None = None, *, progress: bool = False) -> ParsedFile:
+    """Read ``all.csv`` (and the CIFs of ``all_cifs.zip`` when given); row numbers are file lines.
+
+    Raises
+    ------
+    DataImportError
+        When columns are missing, a line has the wrong number of fields, or the zip cannot be read.
+    """
+    try:
+        frame = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
+    except pd.errors.ParserError as exc:
+        raise DataImportError(f"malformed CSV: {exc}", file=str(csv_path)) from exc
+    missing = [name for name in REQUIRED if name not in frame.columns]
+    if missing:
+        raise DataImportError(f"missing columns {missing}", file=str(csv_path))
+    cifs = _read_cifs(cif_zip) if cif_zip is not None else {}
+    digests = [sha256_of(csv_path)] + ([sha256_of(cif_zip)] if cif_zip is not None else [])
+    name = csv_path.name + (f"+{cif_zip.name}" if cif_zip is not None else "")
+    out = ParsedFile(DATASET, name, combined_sha256(*digests), rows_read=len(frame))
+    out.assumptions.append(
+        f"'{CONDUCTIVITY}' is OBELiX's room-temperature conductivity (S/cm); stored at "
+        f"{ROOM_TEMPERATURE_K} K (25 °C, nominal room temperature; OBELiX gives no single number)"
+    )
+    out.assumptions.append(
+        "CIFs have atomic positions randomised by the OBELiX authors (symmetry preserved); space group and "
+        "lattice parameters are kept in each structure's provenance"
+    )
+    if cif_zip is None:
+        out.assumptions.append("no CIF archive given: no structures attached")
+    records = frame.to_dict(orient="records")
+    for offset, row in enumerate(track(records, total=len(records), description=DATASET, progress=progress)):
+        _read_row(out, offset + 2, row, cifs)
+    used = {str(row["ID"]).strip() for row in records}
+    extra = sorted(set(cifs) - used)
+    if extra:
+        out.warn(None, f"{len(extra)} CIFs in the archive match no row: {', '.join(extra[:10])}")
+    return out
+
+
+def _read_cifs(path: Path) -> dict[str, str]:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return {
+                Path(info.filename).stem: archive.read(info).decode("utf-8")
+                for info in archive.infolist()
+                if info.filename.endswith(".cif")
+            }
+    except (zipfile.BadZipFile, UnicodeDecodeError) as exc:
+        raise DataImportError(f"cannot read CIF archive: {exc}", file=str(path)) from exc
+
+
+def _read_row(out: ParsedFile, line: int, row: Mapping[Any, Any], cifs: dict[str, str]) -> None:
+    entry_id = str(row["ID"]).strip()
+    formula = str(row["Reduced Composition"]).strip()
+    if not entry_id or not formula:
+        out.skip(
+            line, "ID" if not entry_id else "Reduced Composition", "empty identifier or composition", row
+        )
+        return
+    parsed, error = parse_formula_or_error(formula, cation_hint="Li")
+    if parsed is None:
+        first = (error or "").splitlines()[0]
+        out.warn(line, f"ID {entry_id}: formula {formula!r} stored as written without composition ({first})")
+    material = out.material(formula, parsed, str(row["Family"]).strip() or None, line)
+    doi = str(row["DOI"]).strip()
+    source = SourceRecord(doi) if doi else None
+    sigma_text = str(row[CONDUCTIVITY]).strip()
+    sigma = _float(sigma_text)
+    if sigma_text.startswith(("<", ">")):
+        out.skip(line, CONDUCTIVITY, f"ID {entry_id}: a bound, not a value; material kept", sigma_text)
+    elif sigma is None or sigma <= 0:
+        out.skip(line, CONDUCTIVITY, f"ID {entry_id}: not a positive number; material kept", sigma_text)
+    else:
+        out.conductivities.append(
+            ConductivityRecord(
+                material,
+                temperature_k=ROOM_TEMPERATURE_K,
+                conductivity_s_per_cm=sigma,
+                source=source,
+                dataset=DATASET,
+                row_number=line,
+            )
+        )
+    cif = cifs.get(entry_id)
+    flagged = str(row["Cif ID"]).strip().lower() == "done"
+    if cif is not None:
+        out.structures.append(
+            StructureRecord(
+                material,
+                cif=cif,
+                provenance=_provenance(entry_id, row),
+                source=source,
+                dataset=DATASET,
+                row_number=line,
+            )
+        )
+    elif flagged:
+        out.warn(
+            line, f"ID {entry_id}: 'Cif ID' says done but {CIF_FOLDER}/{entry_id}.cif is not in the archive"
+        )
+    out.imported_rows.add(line)
+
+
+def _provenance(entry_id: str, row: Mapping[Any, Any]) -> str:
+    lattice = ", ".join(f"{key}={row[key]}" for key in ("a", "b", "c", "alpha", "beta", "gamma"))
+    return (
+        f"OBELiX {CIF_FOLDER}/{entry_id}.cif (positions randomised by the authors); "
+        f"space group {row['Space group']} (#{row['Space group #']}); lattice {lattice} (Å, degrees)"
+    )
+
+
+def _float(text: str) -> float | None:
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None

@@ -1,0 +1,135 @@
+"""Import a named dataset (or a local copy of one of its files) into the store, with a saved report.
+
+Example::
+
+    >>> from sselab.store import open_store
+    >>> from sselab.datasets import import_dataset
+    >>> report = import_dataset("liverpool-ionics", open_store("sqlite:///x.sqlite"))  # doctest: +SKIP
+    >>> report.rows_read, report.imported  # doctest: +SKIP
+    (820, 820)
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sselab.config import get_settings
+from sselab.datasets.fetch import fetch_all
+from sselab.datasets.importers import (
+    ParsedFile,
+    read_laskowski,
+    read_liverpool,
+    read_obelix,
+    read_wang2025,
+)
+from sselab.datasets.registry import get_dataset
+from sselab.datasets.report import ImportReport
+
+if TYPE_CHECKING:
+    from sselab.store import Store
+
+logger = logging.getLogger(__name__)
+
+
+def reports_dir() -> Path:
+    """Folder of saved import reports (``<cache_dir>/reports``)."""
+    return get_settings().cache_dir / "reports"
+
+
+def read_dataset_file(
+    name: str,
+    path: Path,
+    *,
+    extra_path: Path | None = None,
+    temperature_unit: str = "auto",
+    progress: bool = False,
+) -> ParsedFile:
+    """Read a local file in the format of dataset ``name`` (no store, no checksum against the registry).
+
+    Parameters
+    ----------
+    name
+        Registry name whose importer reads the file.
+    path
+        The table (spreadsheet or CSV).
+    extra_path
+        ``obelix`` only: the CIF archive (``all_cifs.zip``).
+    temperature_unit
+        ``liverpool-ionics`` only: ``"C"``, ``"K"`` or ``"auto"``.
+    """
+    get_dataset(name)
+    if name == "wang2025-ea":
+        return read_wang2025(path, progress=progress)
+    if name == "liverpool-ionics":
+        return read_liverpool(path, temperature_unit=temperature_unit, progress=progress)
+    if name == "obelix":
+        return read_obelix(path, extra_path, progress=progress)
+    return read_laskowski(path, progress=progress)
+
+
+def import_file(
+    name: str,
+    path: Path,
+    store: Store,
+    *,
+    extra_path: Path | None = None,
+    temperature_unit: str = "auto",
+    progress: bool = False,
+    save_report: bool = True,
+) -> ImportReport:
+    """Import a local file in the format of dataset ``name`` in one store transaction.
+
+    The whole file is read and checked first; a structurally broken file raises before the store is touched,
+    and the store's ``import_batch`` rolls back on any error, so a failed import leaves the store as it was.
+    Importing the same file again adds nothing.
+
+    Raises
+    ------
+    sselab.errors.DataImportError
+        When the file cannot be read (names the file, row and field).
+    """
+    parsed = read_dataset_file(
+        name, path, extra_path=extra_path, temperature_unit=temperature_unit, progress=progress
+    )
+    result = store.import_batch(parsed.to_batch())
+    report = parsed.to_report(result)
+    logger.info(
+        "%s: %d rows read, %d imported, %d skipped entries, already present: %s",
+        name,
+        report.rows_read,
+        report.imported,
+        len(report.skipped),
+        report.already_present,
+    )
+    if save_report:
+        report.save(reports_dir())
+    return report
+
+
+def import_dataset(
+    name: str, store: Store, progress: bool = True, *, temperature_unit: str = "auto"
+) -> ImportReport:
+    """Fetch dataset ``name`` (mirror, cache or download; checksum verified) and import it.
+
+    The report is saved as ``<cache_dir>/reports/<name>.json`` and ``.md``.
+
+    Parameters
+    ----------
+    name
+        ``wang2025-ea``, ``obelix``, ``liverpool-ionics`` or ``laskowski2023``.
+    store
+        An open :class:`sselab.store.Store`.
+    progress
+        Show a rich progress bar over the rows.
+    temperature_unit
+        Unit of the Liverpool temperature column: ``"C"``, ``"K"`` or ``"auto"`` (see the importer's rule).
+    """
+    info = get_dataset(name)
+    paths = fetch_all(name)
+    primary = paths[info.primary.mirror_path]
+    extra = paths[info.files[1].mirror_path] if len(info.files) > 1 else None
+    return import_file(
+        name, primary, store, extra_path=extra, temperature_unit=temperature_unit, progress=progress
+    )

@@ -1,0 +1,196 @@
+"""Benchmark of computed Ea against experiment, per method (the paper's Figures 1c and 2b).
+
+Each computed activation energy (MetaD, CI-NEB, AIMD, MLMD, BVSE, regression, ...) is matched to the
+experimental
+Ea of the same material – same reduced composition of the conducting compound (additive excluded), so
+``Mg(BH4)2·2NH3`` and ``Mg(BH4)2-2NH3`` match – and the same phase:
+
+* both phases given: they must be equal;
+* the computed phase not given: matched when the experiments of that composition cover a single phase;
+* several experimental values for the same composition and phase are averaged (``n_experiment`` says how
+  many).
+
+Rows flagged as doubtful are left out. Per method: N, R² (coefficient of determination of the computed values
+as
+predictions of experiment, 1 − SS_res/SS_tot), the squared Pearson correlation, MAE, RMSE and the mean signed
+error
+(computed − experiment), all in eV.
+
+Example
+-------
+>>> from sselab.models.method_benchmark import benchmark_methods
+>>> result = benchmark_methods(store.activation_energy_frame())  # doctest: +SKIP
+>>> result.metrics  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+from sselab.errors import FitError, FormulaParseError
+
+logger = logging.getLogger(__name__)
+
+EXPERIMENT = "experiment"
+
+#: Columns of :attr:`MethodBenchmark.metrics`.
+METRIC_COLUMNS: tuple[str, ...] = ("method", "n", "r2", "pearson_r2", "mae_ev", "rmse_ev", "mean_error_ev")
+
+
+@dataclass(frozen=True)
+class MethodBenchmark:
+    """Matched pairs, per-method metrics and the computed rows that found no experiment.
+
+    Attributes
+    ----------
+    pairs
+        ``method, formula, composition_key, phase, computed_ev, experiment_ev, n_experiment, ea_id``.
+    metrics
+        One row per method, columns :data:`METRIC_COLUMNS`.
+    unmatched
+        ``method, formula, phase, reason`` for computed rows without an experimental partner.
+    """
+
+    pairs: pd.DataFrame
+    metrics: pd.DataFrame
+    unmatched: pd.DataFrame
+
+
+@lru_cache(maxsize=4096)
+def composition_key(formula: str) -> str:
+    """Reduced composition of the conducting compound (additive excluded), e.g. ``'MgB2H14N2'``."""
+    from pymatgen.core import Composition
+
+    from sselab.chem import parse_formula
+
+    try:
+        composition = parse_formula(formula).composition
+    except FormulaParseError:
+        try:
+            composition = Composition(formula)
+        except ValueError:
+            return formula.strip()
+    return str(composition.reduced_formula)
+
+
+def _phase(value: object) -> str | None:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def regression_metrics(experiment_ev: np.ndarray, computed_ev: np.ndarray) -> dict[str, float]:
+    """N, R², Pearson r², MAE, RMSE, mean signed error (eV) of computed vs experimental values."""
+    y = np.asarray(experiment_ev, dtype=float)
+    f = np.asarray(computed_ev, dtype=float)
+    if len(y) == 0:
+        raise FitError("no matched pairs")
+    error = f - y
+    ss_tot = float(np.sum((y - y.mean()) ** 2))
+    r2 = 1.0 - float(np.sum(error**2)) / ss_tot if ss_tot > 0 else float("nan")
+    pearson = (
+        float(np.corrcoef(y, f)[0, 1] ** 2)
+        if len(y) > 1 and np.std(y) > 0 and np.std(f) > 0
+        else float("nan")
+    )
+    return {
+        "n": len(y),
+        "r2": r2,
+        "pearson_r2": pearson,
+        "mae_ev": float(np.mean(np.abs(error))),
+        "rmse_ev": float(np.sqrt(np.mean(error**2))),
+        "mean_error_ev": float(np.mean(error)),
+    }
+
+
+def benchmark_methods(frame: pd.DataFrame, methods: tuple[str, ...] | None = None) -> MethodBenchmark:
+    """Match computed to experimental Ea and compute per-method metrics.
+
+    Parameters
+    ----------
+    frame
+        ``Store.activation_energy_frame()`` (columns ``formula, method, phase, activation_energy_ev`` at
+        least).
+    methods
+        Computed methods to include (default: every method other than ``experiment`` present in the frame).
+    """
+    needed = {"formula", "method", "activation_energy_ev"}
+    if missing := needed - set(frame.columns):
+        raise FitError(f"activation-energy frame lacks column(s) {sorted(missing)}")
+    data = frame.copy()
+    if "flag" in data.columns:
+        data = data[data["flag"].isna()]
+    data["composition_key"] = [composition_key(str(f)) for f in data["formula"]]
+    phases = data["phase"] if "phase" in data.columns else [None] * len(data)
+    data["phase_key"] = [_phase(p) or "" for p in phases]  # "" = phase not given
+    exp = data[data["method"] == EXPERIMENT]
+    exp_groups = {
+        (key, phase): (float(group["activation_energy_ev"].mean()), len(group))
+        for (key, phase), group in exp.groupby(["composition_key", "phase_key"], sort=False)
+    }
+    phases_of = exp.groupby("composition_key")["phase_key"].apply(lambda s: sorted(set(s))).to_dict()
+    computed = data[data["method"] != EXPERIMENT]
+    if methods is not None:
+        computed = computed[computed["method"].isin(methods)]
+    pairs, unmatched = [], []
+    for row in computed.itertuples(index=False):
+        key, phase = row.composition_key, row.phase_key
+        match = exp_groups.get((key, phase))
+        if match is None and not phase and len(phases_of.get(key, [])) == 1:
+            match = exp_groups.get((key, phases_of[key][0]))
+        if match is None:
+            known = phases_of.get(key)
+            if not known:
+                reason = "no experiment for this composition"
+            elif not phase:
+                reason = f"phase not given and the experiments cover several phases {known}"
+            else:
+                reason = f"no experiment in phase {phase!r} (have {[p or 'unspecified' for p in known]})"
+            unmatched.append(
+                {"method": row.method, "formula": row.formula, "phase": phase or None, "reason": reason}
+            )
+            continue
+        pairs.append(
+            {
+                "method": row.method,
+                "formula": row.formula,
+                "composition_key": key,
+                "phase": phase or None,
+                "computed_ev": float(row.activation_energy_ev),
+                "experiment_ev": match[0],
+                "n_experiment": match[1],
+                "ea_id": getattr(row, "ea_id", None),
+            }
+        )
+    pair_frame = pd.DataFrame(
+        pairs,
+        columns=[
+            "method",
+            "formula",
+            "composition_key",
+            "phase",
+            "computed_ev",
+            "experiment_ev",
+            "n_experiment",
+            "ea_id",
+        ],
+    )
+    metrics = [
+        {
+            "method": method,
+            **regression_metrics(group["experiment_ev"].to_numpy(), group["computed_ev"].to_numpy()),
+        }
+        for method, group in pair_frame.groupby("method", sort=True)
+    ]
+    logger.info("method benchmark: %d pairs, %d unmatched", len(pair_frame), len(unmatched))
+    return MethodBenchmark(
+        pairs=pair_frame,
+        metrics=pd.DataFrame(metrics, columns=list(METRIC_COLUMNS)),
+        unmatched=pd.DataFrame(unmatched, columns=["method", "formula", "phase", "reason"]),
+    )

@@ -1,0 +1,1 @@
+"""Figures and reports (matplotlib; the HTML report lives in :mod:`sselab.report.html`)."""

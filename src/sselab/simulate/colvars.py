@@ -1,0 +1,202 @@
+"""Collective variables (CVs) for metadynamics of a migrating ion.
+
+Every CV is a small frozen dataclass with a ``name`` and ``compute(atoms) -> (value, gradient)``: the scalar value
+and its gradient with respect to all atomic positions, shape ``(len(atoms), 3)``. Lengths are in Å, so a
+displacement CV is in Å and its gradient dimensionless; a coordination number is dimensionless and its gradient in
+1/Å. Distances use the minimum-image convention of the cell along periodic directions.
+
+A two-dimensional displacement is two :class:`ProjectedDisplacement` CVs (see :func:`displacement_2d`).
+
+Example
+-------
+>>> from ase import Atoms
+>>> atoms = Atoms("Li", positions=[[0.5, 0.0, 0.0]], cell=[10, 10, 10], pbc=True)
+>>> cv = ProjectedDisplacement(index=0, reference_position=(0.0, 0.0, 0.0), direction=(1.0, 0.0, 0.0))
+>>> round(cv.compute(atoms)[0], 3)
+0.5
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+from ase import Atoms
+from ase.geometry import find_mic
+
+from sselab.errors import SimulationError
+
+__all__ = [
+    "CoordinationNumber",
+    "CollectiveVariable",
+    "Distance",
+    "ProjectedDisplacement",
+    "displacement_2d",
+    "rational_switching",
+]
+
+
+@runtime_checkable
+class CollectiveVariable(Protocol):
+    """What metadynamics needs from a CV: a name, and the value with its gradient (shape ``(natoms, 3)``)."""
+
+    name: str
+
+    def compute(self, atoms: Atoms) -> tuple[float, np.ndarray]:
+        """Return ``(value, d value / d positions)``."""
+        ...
+
+
+def _mic(vectors: np.ndarray, atoms: Atoms) -> np.ndarray:
+    """Minimum-image version of displacement vectors (Å), shape ``(n, 3)``."""
+    if not np.any(atoms.pbc):
+        return vectors
+    cell = atoms.cell.array
+    lengths = cell.diagonal()
+    if np.count_nonzero(cell) == np.count_nonzero(lengths) and np.all(lengths > 0):  # orthorhombic: fast path
+        return vectors - atoms.pbc * lengths * np.round(vectors / lengths)
+    mic, _ = find_mic(vectors, atoms.cell, atoms.pbc)
+    return np.asarray(mic)
+
+
+def _check_index(index: int, atoms: Atoms, what: str) -> None:
+    if not 0 <= index < len(atoms):
+        raise SimulationError(f"{what}: atom index {index} is outside the structure ({len(atoms)} atoms)")
+
+
+@dataclass(frozen=True)
+class ProjectedDisplacement:
+    """Displacement of atom ``index`` from ``reference_position`` (Å) projected on a unit ``direction``.
+
+    ``s = mic(r_index - r_ref) · d`` in Å, where ``d`` is ``direction`` normalised. Stays continuous while the atom
+    is less than half a cell length from the reference site.
+    """
+
+    index: int
+    reference_position: tuple[float, float, float]
+    direction: tuple[float, float, float]
+    name: str = "d1"
+
+    def __post_init__(self) -> None:
+        norm = float(np.linalg.norm(self.direction))
+        if not np.isfinite(norm) or norm == 0.0:
+            raise SimulationError(f"CV {self.name}: direction {self.direction} has zero length")
+        object.__setattr__(self, "direction", tuple(float(x) / norm for x in self.direction))
+
+    def compute(self, atoms: Atoms) -> tuple[float, np.ndarray]:
+        """Projected displacement (Å) and its gradient (dimensionless)."""
+        _check_index(self.index, atoms, f"CV {self.name}")
+        delta = atoms.positions[self.index] - np.asarray(self.reference_position, dtype=float)
+        delta = _mic(delta[None, :], atoms)[0]
+        direction = np.asarray(self.direction)
+        gradient = np.zeros((len(atoms), 3))
+        gradient[self.index] = direction
+        return float(delta @ direction), gradient
+
+
+def displacement_2d(
+    index: int,
+    reference_position: tuple[float, float, float],
+    direction_1: tuple[float, float, float],
+    direction_2: tuple[float, float, float],
+    names: tuple[str, str] = ("d1", "d2"),
+) -> tuple[ProjectedDisplacement, ProjectedDisplacement]:
+    """Two projected displacements of one atom: the 2D "track" of Figure 2d (Å).
+
+    ``direction_2`` is orthogonalised against ``direction_1`` so that the two CVs are independent.
+    """
+    d1 = np.asarray(direction_1, dtype=float)
+    d1 = d1 / np.linalg.norm(d1)
+    d2 = np.asarray(direction_2, dtype=float)
+    d2 = d2 - (d2 @ d1) * d1
+    if np.linalg.norm(d2) < 1e-8:
+        raise SimulationError(f"displacement_2d: directions {direction_1} and {direction_2} are parallel")
+    return (
+        ProjectedDisplacement(index, reference_position, tuple(d1.tolist()), names[0]),  # type: ignore[arg-type]
+        ProjectedDisplacement(index, reference_position, tuple(d2.tolist()), names[1]),  # type: ignore[arg-type]
+    )
+
+
+def rational_switching(distance_a: np.ndarray, r0_a: float, nn: int = 6, mm: int = 12, d0_a: float = 0.0):
+    """PLUMED's ``SWITCHING RATIONAL``: ``s(r) = (1 - x^nn) / (1 - x^mm)``, ``x = (r - d0) / r0``.
+
+    Returns ``(s, ds/dr)`` (ds/dr in 1/Å). ``s = 1`` for ``r <= d0``; the removable singularity at ``x = 1`` takes
+    its limit ``nn / mm``.
+    """
+    r = np.asarray(distance_a, dtype=float)
+    x = np.clip((r - d0_a) / r0_a, 0.0, None)
+    near_one = np.abs(x - 1.0) < 1e-6
+    xs = np.where(near_one, 0.5, x)  # placeholder away from the singularity
+    num = 1.0 - xs**nn
+    den = 1.0 - xs**mm
+    s = num / den
+    dsdx = (-nn * xs ** (nn - 1) * den + mm * xs ** (mm - 1) * num) / den**2
+    # limits at x -> 1: s = nn/mm, ds/dx = nn (nn - mm) / (2 mm)
+    s = np.where(near_one, nn / mm, s)
+    dsdx = np.where(near_one, nn * (nn - mm) / (2.0 * mm), dsdx)
+    dsdx = np.where(x <= 0.0, 0.0, dsdx)
+    s = np.where(x <= 0.0, 1.0, s)
+    return s, dsdx / r0_a
+
+
+@dataclass(frozen=True)
+class CoordinationNumber:
+    """Coordination number of atom ``index`` to the atoms in ``group`` with a rational switching function.
+
+    ``CN = sum_j s(|r_j - r_index|)`` with PLUMED's ``SWITCHING={RATIONAL R_0=r0 D_0=d0 NN=nn MM=mm}``; use the
+    anion centres (B) or the donor atoms of neutral molecules (N, O) as the group. ``r0_a`` and ``d0_a`` in Å.
+    """
+
+    index: int
+    group: tuple[int, ...]
+    r0_a: float = 2.5
+    nn: int = 6
+    mm: int = 12
+    d0_a: float = 0.0
+    name: str = "cn"
+    _group: np.ndarray = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        group = np.asarray([g for g in self.group if g != self.index], dtype=int)
+        if group.size == 0:
+            raise SimulationError(f"CV {self.name}: the coordination group is empty")
+        if self.r0_a <= 0:
+            raise SimulationError(f"CV {self.name}: r0_a must be positive, got {self.r0_a}")
+        object.__setattr__(self, "_group", group)
+
+    def compute(self, atoms: Atoms) -> tuple[float, np.ndarray]:
+        """Coordination number (dimensionless) and its gradient (1/Å)."""
+        _check_index(self.index, atoms, f"CV {self.name}")
+        if self._group.max() >= len(atoms):
+            raise SimulationError(f"CV {self.name}: group index {self._group.max()} outside the structure")
+        vectors = _mic(atoms.positions[self._group] - atoms.positions[self.index], atoms)
+        distances = np.linalg.norm(vectors, axis=1)
+        s, dsdr = rational_switching(distances, self.r0_a, self.nn, self.mm, self.d0_a)
+        unit = vectors / np.maximum(distances, 1e-12)[:, None]
+        pair_gradient = dsdr[:, None] * unit  # d s_j / d r_j
+        gradient = np.zeros((len(atoms), 3))
+        np.add.at(gradient, self._group, pair_gradient)
+        gradient[self.index] -= pair_gradient.sum(axis=0)
+        return float(s.sum()), gradient
+
+
+@dataclass(frozen=True)
+class Distance:
+    """Minimum-image distance between atoms ``index_1`` and ``index_2`` (Å)."""
+
+    index_1: int
+    index_2: int
+    name: str = "dist"
+
+    def compute(self, atoms: Atoms) -> tuple[float, np.ndarray]:
+        """Distance (Å) and its gradient (dimensionless)."""
+        _check_index(self.index_1, atoms, f"CV {self.name}")
+        _check_index(self.index_2, atoms, f"CV {self.name}")
+        vector = _mic((atoms.positions[self.index_2] - atoms.positions[self.index_1])[None, :], atoms)[0]
+        distance = float(np.linalg.norm(vector))
+        unit = vector / max(distance, 1e-12)
+        gradient = np.zeros((len(atoms), 3))
+        gradient[self.index_2] = unit
+        gradient[self.index_1] = -unit
+        return distance, gradient

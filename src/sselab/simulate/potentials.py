@@ -1,0 +1,221 @@
+"""Registry of interatomic potentials, each returned as an ASE calculator by name.
+
+Factories import their packages lazily, so ``import sselab.simulate`` stays light and a missing optional package
+only matters when asked for. Names:
+
+=============  ===================================================================  =================================
+name           calculator                                                           needs
+=============  ===================================================================  =================================
+``chgnet``     ``chgnet.model.dynamics.CHGNetCalculator`` (CHGNet 0.3.0 weights)    ``chgnet`` (weights in the wheel)
+``sevennet``   ``sevenn.calculator.SevenNetCalculator("7net-0")``                   ``sevenn`` (weights in the wheel)
+``mace-mp``    ``mace.calculators.mace_mp`` (medium)                                ``mace-torch`` + download
+``mattersim``  ``mattersim.forcefield.MatterSimCalculator``                         ``mattersim`` + download
+``orb``        ``orb_models`` pretrained ``orb-v3`` conservative                    ``orb-models`` + download
+``xtb``        ``tblite.ase.TBLite`` (GFN2-xTB)                                     ``tblite``
+``cp2k``       ``ase.calculators.cp2k.CP2K``                                        ``cp2k`` binary on PATH
+``emt``        ``ase.calculators.emt.EMT`` (tests only: Al, Cu, Ag, Au, Ni, Pd, Pt)  nothing
+=============  ===================================================================  =================================
+
+A missing package, binary or (offline, ``SSELAB_OFFLINE=1``) weights raises
+:class:`~sselab.errors.PotentialUnavailableError` with an install hint; nothing downloads when offline.
+Device: ``device`` argument, else ``SSELAB_DEVICE``, else CUDA when ``torch.cuda.is_available()``, else CPU.
+Threads: ``threads`` argument, else ``SSELAB_THREADS``, passed to ``torch.set_num_threads``.
+
+Example
+-------
+>>> calc = get_calculator("emt")
+>>> type(calc).__name__
+'EMT'
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import os
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ase.calculators.calculator import Calculator
+
+from sselab.config import get_settings
+from sselab.errors import PotentialUnavailableError
+
+__all__ = ["PotentialInfo", "get_calculator", "list_potentials", "resolve_device"]
+
+LOGGER = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PotentialInfo:
+    """A registered potential: its name, what it needs, and whether it can be loaded here."""
+
+    name: str
+    description: str
+    requirement: str
+    available: bool
+    downloads_weights: bool
+
+
+def resolve_device(device: str | None = None) -> str:
+    """``device``, else ``SSELAB_DEVICE``, else ``"cuda"`` when torch sees a GPU, else ``"cpu"``."""
+    chosen = device or get_settings().device
+    if chosen:
+        return chosen
+    if importlib.util.find_spec("torch") is None:
+        return "cpu"
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def _set_threads(threads: int | None) -> None:
+    n = threads if threads is not None else get_settings().threads
+    if n is None or importlib.util.find_spec("torch") is None:
+        return
+    import torch
+
+    torch.set_num_threads(int(n))
+
+
+def _require(module: str, extra: str, name: str) -> None:
+    if importlib.util.find_spec(module) is None:
+        raise PotentialUnavailableError(
+            f"potential {name!r} needs the Python package {module!r}: pip install 'sselab[{extra}]'"
+        )
+
+
+def _offline_guard(name: str) -> None:
+    if get_settings().offline or os.environ.get("HF_HUB_OFFLINE") == "1":
+        raise PotentialUnavailableError(
+            f"potential {name!r} downloads its weights on first use, and downloads are off (SSELAB_OFFLINE=1); "
+            "use 'chgnet' or 'sevennet' (weights shipped), or run once online to cache the weights"
+        )
+
+
+def _chgnet(device: str, **kw: Any) -> Calculator:
+    _require("chgnet", "potentials", "chgnet")
+    from chgnet.model.dynamics import CHGNetCalculator
+
+    return CHGNetCalculator(use_device=device, **kw)
+
+
+def _sevennet(device: str, **kw: Any) -> Calculator:
+    _require("sevenn", "potentials", "sevennet")
+    from sevenn.calculator import SevenNetCalculator
+
+    return SevenNetCalculator(kw.pop("model", "7net-0"), device=device, **kw)
+
+
+def _mace(device: str, **kw: Any) -> Calculator:
+    _require("mace", "mace", "mace-mp")
+    _offline_guard("mace-mp")
+    from mace.calculators import mace_mp
+
+    return mace_mp(model=kw.pop("model", "medium"), device=device, **kw)
+
+
+def _mattersim(device: str, **kw: Any) -> Calculator:
+    _require("mattersim", "mattersim", "mattersim")
+    _offline_guard("mattersim")
+    from mattersim.forcefield import MatterSimCalculator
+
+    return MatterSimCalculator(device=device, **kw)
+
+
+def _orb(device: str, **kw: Any) -> Calculator:
+    _require("orb_models", "orb", "orb")
+    _offline_guard("orb")
+    from orb_models.forcefield import pretrained
+    from orb_models.forcefield.calculator import ORBCalculator
+
+    model = getattr(pretrained, kw.pop("model", "orb_v3_conservative_inf_omat"))(device=device)
+    return ORBCalculator(model, device=device, **kw)
+
+
+def _xtb(device: str, **kw: Any) -> Calculator:
+    del device
+    if importlib.util.find_spec("tblite") is None:
+        hint = " (an 'xtb' binary is on PATH, but ASE has no driver for it)" if shutil.which("xtb") else ""
+        raise PotentialUnavailableError(f"potential 'xtb' needs tblite: pip install 'sselab[xtb]'{hint}")
+    from tblite.ase import TBLite
+
+    return TBLite(method=kw.pop("method", "GFN2-xTB"), **kw)
+
+
+def _cp2k(device: str, **kw: Any) -> Calculator:
+    del device
+    binary = next((b for b in ("cp2k_shell", "cp2k_shell.psmp", "cp2k_shell.ssmp") if shutil.which(b)), None)
+    if binary is None and not shutil.which("cp2k"):
+        raise PotentialUnavailableError("potential 'cp2k' needs the cp2k binary: apt-get install cp2k")
+    from ase.calculators.cp2k import CP2K
+
+    command = kw.pop("command", binary or "cp2k_shell")
+    return CP2K(command=command, **kw)
+
+
+def _emt(device: str, **kw: Any) -> Calculator:
+    del device
+    from ase.calculators.emt import EMT
+
+    return EMT(**kw)
+
+
+_Factory = Callable[..., Calculator]
+_REGISTRY: dict[str, tuple[_Factory, str, str, bool]] = {
+    "chgnet": (_chgnet, "CHGNet 0.3.0 universal MLIP", "chgnet", False),
+    "sevennet": (_sevennet, "SevenNet-0 (7net-0) universal MLIP", "sevenn", False),
+    "mace-mp": (_mace, "MACE-MP-0 medium universal MLIP", "mace", True),
+    "mattersim": (_mattersim, "MatterSim v1 universal MLIP", "mattersim", True),
+    "orb": (_orb, "Orb v3 universal MLIP", "orb_models", True),
+    "xtb": (_xtb, "GFN2-xTB tight binding (tblite)", "tblite", False),
+    "cp2k": (_cp2k, "CP2K DFT (ASE driver)", "cp2k binary", False),
+    "emt": (_emt, "ASE effective-medium theory (tests)", "ase", False),
+}
+
+
+def _available(name: str, requirement: str) -> bool:
+    if name == "cp2k":
+        return bool(shutil.which("cp2k") or shutil.which("cp2k_shell"))
+    return importlib.util.find_spec(requirement) is not None
+
+
+def list_potentials() -> list[PotentialInfo]:
+    """All registered potentials with whether their package/binary is installed here."""
+    return [
+        PotentialInfo(name, desc, req, _available(name, req), downloads)
+        for name, (_, desc, req, downloads) in _REGISTRY.items()
+    ]
+
+
+def get_calculator(
+    name: str = "chgnet", device: str | None = None, threads: int | None = None, **kw: Any
+) -> Calculator:
+    """An ASE calculator for the potential ``name`` (see the module docstring for the names).
+
+    Parameters
+    ----------
+    name
+        Registry name (case-insensitive).
+    device
+        ``"cpu"``, ``"cuda"``...; default from settings, else CUDA when available.
+    threads
+        torch CPU threads; default ``SSELAB_THREADS`` (unset: torch's default).
+    **kw
+        Passed to the calculator's constructor.
+    """
+    key = name.lower()
+    if key not in _REGISTRY:
+        raise PotentialUnavailableError(f"unknown potential {name!r}; choose one of {sorted(_REGISTRY)}")
+    factory = _REGISTRY[key][0]
+    _set_threads(threads)
+    resolved = resolve_device(device)
+    LOGGER.info("loading potential %s on %s", key, resolved)
+    try:
+        return factory(resolved, **kw)
+    except PotentialUnavailableError:
+        raise
+    except (OSError, ImportError) as exc:
+        raise PotentialUnavailableError(f"potential {name!r} could not be loaded: {exc}") from exc

@@ -1,0 +1,186 @@
+"""Engine creation and Alembic migrations of the store.
+
+SQLite connections get ``foreign_keys=ON``, the rollback journal (``journal_mode=DELETE``: the store stays one
+file, no ``-wal``/``-shm`` companions) and a busy timeout; any other SQLAlchemy URL (PostgreSQL through
+``postgresql+psycopg://``) is used as given.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import NoSuchModuleError
+from sqlalchemy.pool import StaticPool
+
+from sselab.errors import StoreError
+
+logger = logging.getLogger(__name__)
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+_MIGRATION_LOCK_ID = 0x55E1AB  # PostgreSQL advisory lock held while migrating
+
+
+def _json_default(value: Any) -> Any:
+    """Serialise numpy scalars/arrays, paths and dates in JSON columns."""
+    if hasattr(value, "tolist"):  # numpy scalar or array
+        return value.tolist()
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, set | frozenset | tuple):
+        return list(value)
+    if hasattr(value, "as_dict"):
+        return value.as_dict()
+    raise TypeError(f"value of type {type(value).__name__} is not JSON serialisable: {value!r}")
+
+
+def _clean_floats(value: Any) -> Any:
+    """Replace NaN/inf by None so JSON stays standard (PostgreSQL refuses NaN in JSON)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {str(k): _clean_floats(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean_floats(v) for v in value]
+    return value
+
+
+def json_dumps(value: Any) -> str:
+    """JSON serialiser of the store's JSON columns (numpy-aware; NaN/inf become null)."""
+    return json.dumps(_clean_floats(json.loads(json.dumps(value, default=_json_default))), allow_nan=False)
+
+
+def is_sqlite(url: str | URL) -> bool:
+    """True for a ``sqlite`` URL (any driver)."""
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def sqlite_file(url: str | URL) -> Path | None:
+    """The file of a SQLite URL, or None for an in-memory database."""
+    u = make_url(url)
+    db = u.database
+    if not db or db == ":memory:" or db.startswith("file::memory:") or u.query.get("mode") == "memory":
+        return None
+    if db.startswith("file:"):
+        db = db[len("file:") :].split("?", 1)[0]
+    return Path(db)
+
+
+def create_store_engine(url: str | URL) -> Engine:
+    """Create an engine for ``url``; SQLite gets pragmas, its parent folder, and (in memory) one connection.
+
+    Parameters
+    ----------
+    url
+        Any SQLAlchemy URL, e.g. ``sqlite:////path/store.sqlite`` or
+        ``postgresql+psycopg://user:pw@host:5432/sselab``.
+    """
+    try:
+        u = make_url(url)
+    except Exception as exc:  # sqlalchemy.exc.ArgumentError
+        raise StoreError(f"not a database URL: {url!r} ({exc})") from exc
+    if u.get_backend_name() != "sqlite":
+        try:
+            return create_engine(u, json_serializer=json_dumps, pool_pre_ping=True)
+        except (ModuleNotFoundError, NoSuchModuleError) as exc:
+            raise StoreError(
+                f"no database driver for {u.drivername!r} ({exc}); for PostgreSQL use "
+                "postgresql+psycopg://user:password@host:5432/dbname with the 'postgres' extra (psycopg)"
+            ) from exc
+    path = sqlite_file(u)
+    kwargs: dict[str, Any] = {"json_serializer": json_dumps}
+    if path is None:
+        kwargs.update(poolclass=StaticPool, connect_args={"check_same_thread": False})
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+    engine = create_engine(u, **kwargs)
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        if path is not None:
+            mode = cursor.execute("PRAGMA journal_mode").fetchone()[0]
+            if str(mode).lower() != "delete":
+                cursor.execute("PRAGMA journal_mode=DELETE")
+        cursor.close()
+        # let SQLAlchemy, not the sqlite3 module, open transactions, so that DDL (migrations) and every
+        # import are one real transaction each (the sqlite3 module would commit DDL statement by statement)
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _sqlite_begin(conn: Any) -> None:
+        conn.exec_driver_sql(conn.get_execution_options().get("sqlite_begin", "BEGIN"))
+
+    return engine
+
+
+def alembic_config(engine: Engine | None = None) -> Any:
+    """An Alembic ``Config`` pointing at the packaged migrations (no ``alembic.ini`` needed)."""
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if engine is not None:
+        config.set_main_option(
+            "sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%")
+        )
+    return config
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The Alembic revision the database is at (None when never migrated)."""
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def head_revision() -> str | None:
+    """The newest revision shipped with this version of sselab."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Run the Alembic migrations up to ``revision`` (no-op when already there).
+
+    Raises
+    ------
+    StoreError
+        When the database cannot be migrated (e.g. unreachable server, or made by a newer sselab).
+    """
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+
+    try:
+        head = head_revision()
+        if revision == "head" and current_revision(engine) == head:
+            return
+        # one migrating process at a time: SQLite takes the write lock at BEGIN IMMEDIATE, PostgreSQL an
+        # advisory lock; a process that waited finds the schema migrated and does nothing
+        with engine.connect().execution_options(sqlite_begin="BEGIN IMMEDIATE") as conn, conn.begin():
+            if conn.dialect.name == "postgresql":
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK_ID})")
+            if revision == "head" and MigrationContext.configure(conn).get_current_revision() == head:
+                return
+            config = alembic_config(engine)
+            config.attributes["connection"] = conn
+            command.upgrade(config, revision)
+    except StoreError:
+        raise
+    except Exception as exc:
+        raise StoreError(f"cannot open/migrate the store at {engine.url!r}: {exc}") from exc
+    logger.info("store %s migrated to %s", engine.url, revision)
