@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from sselab.chem import Component, parse_formula
+from sselab.chem import Component, ParsedFormula, parse_formula
 from sselab.chem import families as fam
 from sselab.errors import FormulaParseError
 
@@ -25,7 +25,7 @@ def test_contract_example_mg_borohydride_ammoniate() -> None:
     assert p.neutral_molecule_count == 2.0
     assert p.anion_family == "nido-borane"
     assert p.additive is None and p.phase_label is None
-    json.dumps(p.as_dict())
+    assert ParsedFormula.from_dict(json.loads(json.dumps(p.as_dict()))) == p
 
 
 @pytest.mark.parametrize(
@@ -107,6 +107,9 @@ def test_cation_detection_and_hint() -> None:
     assert (p.cation, p.cation_count, p.valence, p.anion_family) == ("Li", 7.0, 1, fam.OXIDE)
     assert parse_formula("Ca(CB11H12)2-12H2O").valence == 2
     assert parse_formula("BN").cation is None
+    assert parse_formula("Li2OHCl", cation_hint=" li ").cation == "Li"
+    with pytest.raises(FormulaParseError, match="not an element symbol"):
+        parse_formula("LiBH4", cation_hint="Xq")
 
 
 @pytest.mark.parametrize(

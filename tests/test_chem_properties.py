@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import json
 from fractions import Fraction
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pymatgen.core import Composition
 
-from sselab.chem import parse_formula
+from sselab.chem import ParsedFormula, parse_formula
 from sselab.errors import FormulaParseError
 
 CATIONS = {"Li": 1, "Na": 1, "K": 1, "Mg": 2, "Ca": 2, "Zn": 2}
@@ -65,6 +66,7 @@ def test_element_amounts_round_trip(cation, anion, molecule, n, separator, style
     assert parsed.anions[0].count == anion_count and parsed.anions[0].charge == charge
     assert parsed.neutral_molecule_count == (float(n) if molecule else 0.0)
     assert parsed.phase_label == ({"β-": "β", "α-": "α", "HT-": "HT"}.get(phase))
+    assert ParsedFormula.from_dict(json.loads(json.dumps(parsed.as_dict()))) == parsed
 
 
 @settings(max_examples=100, deadline=None)

@@ -34,6 +34,9 @@ def test_import_all_four_and_reimport_adds_nothing(store_path: Path, dataset_mir
     assert reports["wang2025-ea"].inserted["activation_energies"] == reports["wang2025-ea"].imported >= 185
     assert reports["liverpool-ionics"].inserted["conductivity_measurements"] == 820
     assert reports["obelix"].inserted["structures"] == 321
+    obelix = store.materials_frame().query("dataset == 'obelix'")
+    assert len(obelix) == reports["obelix"].inserted["materials"] and obelix.metadata.notna().all()
+    assert sum(len(m["entries"]) for m in obelix.metadata) == 599
     ea = store.activation_energy_frame(dataset="wang2025-ea")
     assert ea["cation"].notna().all() and ea["valence"].isin([1, 2]).all()
     assert (ea["method"] == "experiment").all()

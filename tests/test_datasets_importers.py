@@ -120,3 +120,44 @@ def test_laskowski_reports_unreadable_cells_and_never_guesses(mirror: Path) -> N
     # every line is accounted for
     assert report.imported + len({s.row for s in report.skipped}) >= report.rows_read
     assert not set(parsed.imported_rows) & {s.row for s in report.skipped if s.field in (None, "composition")}
+
+
+def test_obelix_every_row_keeps_space_group_lattice_family_and_z(mirror: Path) -> None:
+    parsed = read_dataset_file(
+        "obelix", mirror / "obelix" / "all.csv", extra_path=mirror / "obelix" / "all_cifs.zip"
+    )
+    materials = parsed.materials.values()
+    assert all(m.metadata is not None and m.metadata["source"] == "OBELiX" for m in materials)
+    entries = [e for m in materials for e in m.metadata["entries"]]
+    # one entry per row of the file, the 278 rows without a CIF included
+    assert len(entries) == 599 and len({e["id"] for e in entries}) == 599
+    assert sorted(e["row"] for e in entries) == list(range(2, 601))
+    assert sum(e["has_cif"] for e in entries) == 321 and sum(not e["has_cif"] for e in entries) == 278
+    keys = {"space_group", "space_group_number", "a_angstrom", "b_angstrom", "c_angstrom", "alpha_deg"}
+    keys |= {"beta_deg", "gamma_deg", "z"}
+    assert all(e[k] is not None for e in entries for k in keys)
+    # expectation from all.csv line 2 (ID jqc): Li7BiO6, Z 1, P -1 (#2), hexaoxometalates
+    jqc = next(e for e in entries if e["id"] == "jqc")
+    assert jqc == {
+        "id": "jqc", "row": 2, "space_group": "P -1", "space_group_number": 2, "a_angstrom": 5.5071,
+        "b_angstrom": 6.0425, "c_angstrom": 5.5231, "alpha_deg": 116.912, "beta_deg": 120.867,
+        "gamma_deg": 62.234, "family": "hexaoxometalates", "z": 1, "has_cif": True,
+    }  # fmt: skip
+    # OBELiX lists tetragonal and cubic La0.56Li0.33TiO3: one material, every row's facts kept
+    llto = parsed.materials["La0.56Li0.33TiO3"].metadata["entries"]
+    assert sorted((e["space_group_number"], e["z"], e["has_cif"]) for e in llto) == [
+        (123, 2, False), (123, 2, True), (221, 1, False),
+    ]  # fmt: skip
+    assert sum(e["family"] is None for e in entries) == 33  # blank Family cells stay empty
+
+
+def test_obelix_unreadable_lattice_cell_is_null_with_a_warning(mirror: Path, tmp_path: Path) -> None:
+    lines = (mirror / "obelix" / "all.csv").read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    cells = lines[1].split(",")
+    cells[header.index("a")] = "5.5O71"
+    (tmp_path / "all.csv").write_text("\n".join([lines[0], ",".join(cells)]) + "\n", encoding="utf-8")
+    parsed = read_dataset_file("obelix", tmp_path / "all.csv")
+    (entry,) = parsed.materials["Li7BiO6"].metadata["entries"]
+    assert entry["a_angstrom"] is None and entry["b_angstrom"] == 6.0425 and entry["has_cif"] is None
+    assert any(w.startswith("row 2:") and "'a'" in w and "5.5O71" in w for w in parsed.warnings)

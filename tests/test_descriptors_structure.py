@@ -93,3 +93,12 @@ def test_structure_descriptors_of_libh4_from_cif() -> None:
     assert out["V"] == pytest.approx(np.prod(LIBH4_PNMA_LATTICE_A) / 4, rel=1e-4)
     assert 3.0 < out["d"] < 5.0
     assert np.isnan(out["b_m"])
+
+
+def test_binding_energy_through_the_potential_registry() -> None:
+    from sselab.simulate.potentials import get_calculator
+
+    crystal = bulk("Cu", "fcc", a=3.61, cubic=True) * (2, 2, 2)
+    assert moving_cation_binding_energy(crystal, "Cu", get_calculator("emt")) == pytest.approx(
+        moving_cation_binding_energy(crystal, "Cu", EMT())
+    )

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from sselab.descriptors import DESCRIPTORS
-from sselab.models import MODEL_FAMILIES, descriptor_scan, descriptor_table, save_scan, select_rows
+from sselab.models import MODEL_FAMILIES, Subset, descriptor_scan, descriptor_table, save_scan, select_rows
+from sselab.simulate.reference import LIBH4_PNMA_LATTICE_A
 
 
 @pytest.fixture(scope="module")
@@ -85,3 +86,31 @@ def test_y1_and_y2_subsets_follow_the_paper_split(wang_store) -> None:
     assert (y2["molecule_contains_carbon"] | y2["anion_contains_carbon"]).all()
     assert set(y1["dominant_anion_family"]) <= {"nido-borane", "arachno-borane", "closo-borane"}
     assert not set(y1["ea_id"]) & set(y2["ea_id"])
+
+
+def test_structure_descriptors_come_from_stored_structures(tmp_path: Path) -> None:
+    from pymatgen.io.ase import AseAtomsAdaptor
+
+    from sselab.simulate.reference import libh4_pnma
+    from sselab.store import open_store
+    from sselab.store.records import ActivationEnergyRecord, MaterialRecord, StructureRecord
+
+    store = open_store(f"sqlite:///{tmp_path / 's.sqlite'}")
+    libh4 = MaterialRecord.from_formula("LiBH4", dataset="fixture")
+    cif = AseAtomsAdaptor.get_structure(libh4_pnma()).to(fmt="cif")
+    store.add_structure(
+        StructureRecord(libh4, cif, provenance="Soulié et al. 2002 (sselab.simulate.reference)")
+    )
+    for formula, ea in (("LiBH4", 0.69), ("NaBH4", 0.64)):
+        store.add_activation_energy(
+            ActivationEnergyRecord(MaterialRecord.from_formula(formula, dataset="fixture"), ea, "experiment")
+        )
+    table = descriptor_table(store.activation_energy_frame(), structures=store.structures_frame())
+    rows = table.rows.set_index("formula")
+    assert rows.loc["LiBH4", "V"] == pytest.approx(np.prod(LIBH4_PNMA_LATTICE_A) / 4, rel=1e-4)
+    assert 3.0 < rows.loc["LiBH4", "d"] < 5.0 and np.isnan(rows.loc["NaBH4", "V"])
+    selection = select_rows(table, Subset(name="all"), ("V",))
+    assert list(selection.rows["formula"]) == ["LiBH4"]
+    assert selection.excluded["reason"].tolist() == [
+        "descriptor V missing (no stored structure or potential)"
+    ]

@@ -46,9 +46,8 @@ def test_paper_space_with_lines_fitted_on_wang2025(wang_store, tmp_path: Path) -
     """Acceptance: 558 predictions; the y1 ranking is the fitted line's, recomputed independently per formula.
 
     The paper's claim (three lowest on y1 = M(BH4)2·6(CH3)2CHNH2, Zn < Mg < Ca) is not asserted here: the y1
-    line
-    fitted honestly on the divalent borane rows of wang2025-ea (R² ≈ 0.2) ranks MB12H12·6(CH3)2CHNH2 lowest
-    instead (see docs/analysis.md); the published line is checked in the next test.
+    line fitted honestly on the divalent borane rows of wang2025-ea (R² ≈ 0.2) ranks MB12H12·6(CH3)2CHNH2
+    lowest instead (see docs/analysis.md); the published line is checked in the next test.
     """
     models = {"y1": _fit(wang_store, "y1"), "y2": _fit(wang_store, "y2")}
     result = screen(paper_space(), models)

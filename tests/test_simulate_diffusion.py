@@ -94,3 +94,36 @@ def test_md_arrhenius_runs_end_to_end_with_emt(tmp_path: Path) -> None:
     # a second call reads the stored trajectories back instead of rerunning
     _, again = _run(tmp_path / "md")
     assert again.diffusion_cm2_per_s == result.diffusion_cm2_per_s
+
+
+def test_cli_md_arrhenius_reports_table_and_fit(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from sselab.cli.main import app
+
+    structure = tmp_path / "Cu.extxyz"
+    bulk("Cu", "fcc", a=3.61, cubic=True).repeat((2, 2, 2)).write(structure)
+    out = tmp_path / "cli-md"
+    result = CliRunner().invoke(
+        app,
+        ["md-arrhenius", str(structure), "--cation", "Cu", "--potential", "emt", "--temperatures-k",
+         "2500,3000,3500", "--steps", "150", "--timestep-fs", "2", "--equilibration-steps", "80",
+         "--sample-every", "2", "--vacancy", "--seed", "4", "--out", str(out)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "MD-Arrhenius Ea =" in result.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["kind"] == "md-arrhenius"
+    assert summary["results"]["fit"]["n_points"] == 3
+
+
+def test_cli_md_arrhenius_rejects_bad_temperatures(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from sselab.cli.main import app
+
+    structure = tmp_path / "Cu.extxyz"
+    bulk("Cu", "fcc", a=3.61, cubic=True).write(structure)
+    result = CliRunner().invoke(app, ["md-arrhenius", str(structure), "--temperatures-k", "600,hot"])
+    assert result.exit_code != 0
+    assert "temperatures-k" in result.output

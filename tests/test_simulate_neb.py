@@ -77,3 +77,30 @@ def test_neb_rejects_mismatched_images() -> None:
 def test_hop_needs_two_cations() -> None:
     with pytest.raises(SimulationError, match="at least two 'Li'"):
         cation_hop_endpoints(_al_cell(), "Li")
+
+
+def test_cli_neb_writes_run_folder_and_prints_barrier(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from sselab.cli.main import app
+
+    structure = tmp_path / "Al.extxyz"
+    _al_cell().write(structure)
+    out = tmp_path / "cli-neb"
+    db = tmp_path / "store.sqlite"
+    result = CliRunner().invoke(
+        app,
+        ["neb", str(structure), "--cation", "Al", "--potential", "emt", "--images", "3", "--fmax", "0.05",
+         "--out", str(out), "--db", str(db)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "CI-NEB barrier: forward" in result.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["kind"] == "neb" and summary["results"]["converged"]
+    assert f"{summary['results']['barrier_ev']:.3f}" in result.output
+    from sselab.store import open_store
+
+    frame = open_store(str(db)).activation_energy_frame(method="CI-NEB")
+    assert len(frame) == 1
+    assert frame["activation_energy_ev"].iloc[0] == pytest.approx(summary["results"]["barrier_ev"])
+    assert frame["potential"].iloc[0] == "emt"

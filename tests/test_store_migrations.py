@@ -23,7 +23,7 @@ def test_migrated_schema_equals_models_metadata(tmp_path: Path) -> None:
 def test_open_store_stamps_head_and_is_idempotent(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'm.sqlite'}"
     store = open_store(url)
-    assert head_revision() == "0001_initial"
+    assert head_revision() == "0002_material_metadata"
     assert current_revision(store.engine) == head_revision()
     store.close()
     again = open_store(url)  # already at head: nothing to do
@@ -45,3 +45,31 @@ def test_concurrent_first_opens_migrate_once(tmp_path: Path) -> None:
     with multiprocessing.get_context("fork").Pool(3) as pool:
         assert pool.map(_open_and_count, [url] * 3) == [0, 0, 0]
     assert current_revision(open_store(url).engine) == head_revision()
+
+
+def test_metadata_revision_upgrades_and_downgrades_keeping_rows(tmp_path: Path) -> None:
+    from alembic import command
+    from sqlalchemy import inspect, text
+
+    from sselab.store.engine import alembic_config, create_store_engine, upgrade
+
+    engine = create_store_engine(f"sqlite:///{tmp_path / 'old.sqlite'}")
+    upgrade(engine, "0001_initial")  # a store made by the previous version
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO materials (formula, dataset) VALUES ('LiBH4', 'old')"))
+    assert "metadata" not in {c["name"] for c in inspect(engine).get_columns("materials")}
+
+    store = open_store(str(engine.url))  # opening migrates to head
+    assert current_revision(store.engine) == "0002_material_metadata"
+    frame = store.materials_frame()
+    assert frame.formula.tolist() == ["LiBH4"] and frame.metadata[0] is None
+
+    with engine.begin() as conn:
+        config = alembic_config(engine)
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0001_initial")
+    assert current_revision(engine) == "0001_initial"
+    assert "metadata" not in {c["name"] for c in inspect(engine).get_columns("materials")}
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT formula FROM materials")).scalars().all() == ["LiBH4"]
+    engine.dispose()

@@ -190,3 +190,38 @@ def test_postgres_readonly_guard_refuses_writes(pg_store: Store) -> None:
     many = readonly_query(pg_store, "SELECT id FROM conductivity_measurements ORDER BY id", max_rows=10)
     assert many.truncated and many.rows.id.tolist() == list(range(1, 11))
     assert pg_store.query("WITH t AS (SELECT 2 AS x) SELECT x * 3 AS y FROM t").y.tolist() == [6]
+
+
+def test_postgres_material_metadata_and_its_revision(pg_url: str) -> None:
+    from alembic import command
+    from sqlalchemy import create_engine, inspect, text
+
+    from sselab.store.engine import alembic_config, current_revision
+
+    # a separate database, so that downgrading does not disturb the module's store
+    admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text("DROP DATABASE IF EXISTS meta"))
+        conn.execute(text("CREATE DATABASE meta"))
+    admin.dispose()
+    url = pg_url.rsplit("/", 1)[0] + "/meta"
+    store = open_store(url)
+    facts = {"space_group": "Pm-3m", "a_angstrom": 3.8751, "bad": float("nan")}
+    rows = [
+        ConductivityRecord(MaterialRecord.from_formula("Li7BiO6", metadata=facts), 298.15, 1e-6),
+        ConductivityRecord(MaterialRecord("LiBH4"), 298.15, 1e-8),
+    ]
+    store.import_batch(ImportBatch("pg-meta", "4" * 64, "meta.csv", conductivities=rows))
+    stored = store.materials_frame().set_index("formula").metadata
+    assert stored["Li7BiO6"] == {**facts, "bad": None} and stored["LiBH4"] is None
+    assert store.query("SELECT formula FROM materials WHERE metadata IS NULL").formula.tolist() == ["LiBH4"]
+    with store.engine.begin() as conn:
+        config = alembic_config(store.engine)
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0001_initial")
+    assert current_revision(store.engine) == "0001_initial"
+    assert "metadata" not in {c["name"] for c in inspect(store.engine).get_columns("materials")}
+    store.close()
+    again = open_store(url)  # upgrades again; the rows stay
+    assert again.materials_frame().metadata.isna().all() and again.stats()["materials"] == 2
+    again.close()

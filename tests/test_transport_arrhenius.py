@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sselab.errors import FitError
-from sselab.transport import BOLTZMANN_EV_PER_K, fit_arrhenius
+from sselab.transport import BOLTZMANN_EV_PER_K, ArrheniusFit, fit_arrhenius
 
 
 def synthetic(temperature_k, ea_ev, prefactor, form="sigma_t"):
@@ -30,6 +30,13 @@ def test_arrhenius_recovers_known_barrier_noise_free(form: str, ea_ev: float) ->
     assert (fit.n_points, fit.form, fit.temperature_range_k) == (9, form, (280.0, 480.0))
     assert fit.predict([300.0, 400.0]) == pytest.approx(synthetic(np.array([300.0, 400.0]), ea_ev, 3e4, form))
     json.dumps(fit.as_dict())
+
+
+def test_perfect_three_point_fit_serialises_as_strict_json() -> None:
+    temperature = np.array([300.0, 350.0, 400.0])
+    fit = fit_arrhenius(temperature, synthetic(temperature, 0.3, 1.0))
+    assert fit.n_points == 3
+    assert ArrheniusFit.from_dict(json.loads(json.dumps(fit.as_dict(), allow_nan=False))) == fit
 
 
 def test_ci95_covers_true_barrier_at_least_90_percent_of_200_noisy_sets() -> None:

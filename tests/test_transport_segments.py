@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from sselab.errors import FitError
-from sselab.transport import BOLTZMANN_EV_PER_K, fit_two_segment
+from sselab.transport import BOLTZMANN_EV_PER_K, TwoSegmentFit, fit_two_segment
 
 
 def two_phase(temperature_k, transition_k=390.0):
@@ -28,7 +28,7 @@ def test_two_phase_synthetic_set_finds_the_breakpoint() -> None:
     assert fit.break_supported and fit.delta_bic > 6 and fit.f_pvalue < 1e-6
     assert not fit.fixed and fit.n_candidates == 11
     assert fit.predict([320.0, 420.0]) == pytest.approx(two_phase([320.0, 420.0], 385.0))
-    json.dumps(fit.as_dict())
+    assert TwoSegmentFit.from_dict(json.loads(json.dumps(fit.as_dict(), allow_nan=False))) == fit
 
 
 def test_noisy_two_phase_sets_find_the_transition() -> None:

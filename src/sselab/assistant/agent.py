@@ -121,8 +121,8 @@ def _complete(
         transcript.finish(None, "llm_error", (), (), ())
         transcript.save(path)
         raise ConfigError(
-            f"the LLM endpoint {settings.base_url or 'api.openai.com'} (model {settings.model!r}) failed: {exc}; "
-            f"transcript so far: {path}"
+            f"the LLM endpoint {settings.base_url or 'api.openai.com'} (model {settings.model!r}) "
+            f"failed: {exc}; transcript so far: {path}"
         ) from exc
     if not response.choices:
         raise ConfigError(f"the LLM endpoint {settings.base_url} returned no choices")

@@ -147,6 +147,22 @@ class ParsedFormula:
             "phase_label": self.phase_label,
         }
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ParsedFormula:
+        """Rebuild from :meth:`as_dict` output (derived keys such as ``anion_family`` are ignored)."""
+        return cls(
+            text=data["text"],
+            composition=Composition(data["element_amounts"]),
+            cation=data["cation"],
+            cation_count=float(data["cation_count"]),
+            valence=data["valence"],
+            anions=tuple(Component(**c) for c in data["anions"]),
+            neutral_molecules=tuple(Component(**c) for c in data["neutral_molecules"]),
+            co_cations=tuple((str(el), float(n)) for el, n in data["co_cations"]),
+            additive=data["additive"],
+            phase_label=data["phase_label"],
+        )
+
 
 def parse_formula(text: str, cation_hint: str | None = None) -> ParsedFormula:
     """Read a solid-electrolyte formula.
@@ -250,7 +266,7 @@ def _additive_at(text: str, start: int, end: int) -> tuple[str | None, int]:
 def _choose_cation(text: str, composition: Composition, hint: str | None) -> tuple[str | None, int | None]:
     symbols = {str(el) for el in composition}
     if hint is not None:
-        hint = hint.strip()
+        hint = hint.strip().capitalize()  # "LI", "li" -> "Li"
         if not Element.is_valid_symbol(hint):
             raise FormulaParseError(text, 0, f"conducting-ion hint {hint!r} is not an element symbol")
         if hint not in symbols:

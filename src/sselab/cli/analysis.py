@@ -124,6 +124,9 @@ def fit_command(
     scan: Annotated[
         bool, typer.Option("--scan", help="Scan every descriptor and pair instead of one fit.")
     ] = False,
+    potential: Annotated[
+        str | None, typer.Option("--potential", help="Potential for b_m on stored structures (e.g. chgnet).")
+    ] = None,
     out: OutOption = None,
 ) -> None:
     """Fit Ea = Σ a_i·P_i + b on the store's experimental Ea (or --scan all singles and pairs); save it."""
@@ -141,7 +144,14 @@ def fit_command(
             raise _fail(
                 "the store holds no activation energies; import some first (sselab data import wang2025-ea)"
             )
-        table = descriptor_table(frame, aggregation=aggregation, structures=store.structures_frame())
+        calculator = None
+        if potential:
+            from sselab.simulate.potentials import get_calculator
+
+            calculator = get_calculator(potential)
+        table = descriptor_table(
+            frame, aggregation=aggregation, structures=store.structures_frame(), calculator=calculator
+        )
         if scan:
             result = descriptor_scan(table, subset)
             label = name or f"scan:{subset.name}"
@@ -266,12 +276,12 @@ def screen_command(
     try:
         space = builtin_space() if paper_space else CandidateSpace.from_toml(spec)  # type: ignore[arg-type]
         store = open_store_from_option(db)
-        wanted = {"y1": model_y1, "y2": model_y2}
+        wanted: dict[str, str | None] = {"y1": model_y1, "y2": model_y2}
         for item in model or []:
-            route, _, fit = item.partition("=")
-            if not fit:
+            route, _, fit_name = item.partition("=")
+            if not fit_name:
                 raise _fail(f"--model {item!r}: write ROUTE=FIT")
-            wanted[route] = fit
+            wanted[route] = fit_name
         models = {}
         for route in {r.model for r in space.routes}:
             fit = wanted.get(route)

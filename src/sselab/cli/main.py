@@ -60,3 +60,6 @@ for _name in COMMAND_MODULES:
             raise
         continue
     _module.register(app)
+
+if __name__ == "__main__":  # python -m sselab.cli.main
+    app()

@@ -47,12 +47,19 @@ def _run(
             "start": "[cyan]running[/cyan]",
             "cached": "[green]cached[/green]",
             "done": "[green]done[/green]",
+            "failed": "[red]failed[/red]",
+            "skipped": "[yellow]skipped[/yellow]",
         }
         console.print(f"  {stage:<18} {marks[event]}")
 
     console.print(f"pipeline [bold]{config.name}[/bold] ({config.source}) -> {config.out_dir}")
+    from sselab.pipeline.runner import PipelineFailed
+
+    failure: PipelineFailed | None = None
     try:
         result = run_pipeline(config, scheduler=scheduler, n_workers=workers, on_stage=on_stage)
+    except PipelineFailed as exc:
+        failure, result = exc, exc.run
     except SselabError as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from exc
@@ -60,14 +67,16 @@ def _run(
     for column in ("stage", "status", "seconds", "summary"):
         table.add_column(column)
     for stage in result.stages:
-        summary = stage.outputs.get("summary", "")
-        table.add_row(
-            stage.name, "cached" if stage.cached else "computed", f"{stage.seconds:.1f}", str(summary)
-        )
+        status = "failed" if stage.error else ("cached" if stage.cached else "computed")
+        summary = stage.error if stage.error else stage.outputs.get("summary", "")
+        table.add_row(stage.name, status, f"{stage.seconds:.1f}", str(summary))
     console.print(table)
     report = next((s.outputs.get("report") for s in result.stages if s.name == "report"), None)
     if report:
         console.print(f"report: {report}")
+    if failure is not None:
+        console.print(f"[red]error:[/red] {failure}")
+        raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:

@@ -6,7 +6,7 @@ Heavy imports (ASE, torch) happen inside the commands, so ``sselab --help`` stay
 from __future__ import annotations
 
 import json
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,7 +17,7 @@ from sselab.cli.options import DbOption
 __all__ = ["register"]
 
 
-class CVKind(str, Enum):
+class CVKind(StrEnum):
     """Collective variables offered by ``sselab metad``."""
 
     displacement = "displacement"
@@ -37,14 +37,18 @@ def _vector(text: str | None) -> tuple[float, float, float] | None:
 def metad(
     structure: Annotated[Path, typer.Argument(help="Structure file (CIF, POSCAR, extxyz).", exists=True)],
     cation: Annotated[str, typer.Option("--cation", help="Element of the migrating cation, e.g. Mg.")] = "Li",
-    potential: Annotated[str, typer.Option("--potential", help="Potential name (sselab.simulate.potentials).")] = (
-        "chgnet"
-    ),
+    potential: Annotated[
+        str, typer.Option("--potential", help="Potential name (sselab.simulate.potentials).")
+    ] = ("chgnet"),
     temperature_k: Annotated[float, typer.Option("--temperature-k", help="Temperature (K).")] = 500.0,
-    steps: Annotated[int, typer.Option("--steps", help="Total MD steps (a resumed run continues to this).")] = 5000,
+    steps: Annotated[
+        int, typer.Option("--steps", help="Total MD steps (a resumed run continues to this).")
+    ] = 5000,
     timestep_fs: Annotated[float, typer.Option("--timestep-fs", help="MD time step (fs).")] = 1.0,
     height_ev: Annotated[float, typer.Option("--height-ev", help="Initial hill height (eV).")] = 0.02,
-    width: Annotated[float, typer.Option("--width", help="Hill width σ (Å for displacements; CN units).")] = 0.2,
+    width: Annotated[
+        float, typer.Option("--width", help="Hill width σ (Å for displacements; CN units).")
+    ] = 0.2,
     pace: Annotated[int, typer.Option("--pace", help="MD steps between hills.")] = 50,
     bias_factor: Annotated[float, typer.Option("--bias-factor", help="Well-tempered bias factor γ.")] = 10.0,
     cv: Annotated[CVKind, typer.Option("--cv", help="Collective variable(s).")] = CVKind.displacement,
@@ -52,22 +56,37 @@ def metad(
         float, typer.Option("--supercell-min-length-a", help="Repeat the cell to at least this width (Å).")
     ] = 0.0,
     vacancy: Annotated[
-        bool, typer.Option("--vacancy/--no-vacancy", help="Remove the nearest same-element neighbour (hop target).")
+        bool,
+        typer.Option(
+            "--vacancy/--no-vacancy", help="Remove the nearest same-element neighbour (hop target)."
+        ),
     ] = True,
-    cation_index: Annotated[int | None, typer.Option("--cation-index", help="Index of the migrating ion.")] = None,
+    cation_index: Annotated[
+        int | None, typer.Option("--cation-index", help="Index of the migrating ion.")
+    ] = None,
     direction: Annotated[
         str | None, typer.Option("--direction", help="Hop direction 'x,y,z' (default: towards the vacancy).")
     ] = None,
-    relax_steps: Annotated[int, typer.Option("--relax-steps", help="Relaxation steps before MD (0: none).")] = 0,
-    friction_per_fs: Annotated[float, typer.Option("--friction-per-fs", help="Langevin friction (1/fs).")] = 0.01,
+    relax_steps: Annotated[
+        int, typer.Option("--relax-steps", help="Relaxation steps before MD (0: none).")
+    ] = 0,
+    friction_per_fs: Annotated[
+        float, typer.Option("--friction-per-fs", help="Langevin friction (1/fs).")
+    ] = 0.01,
     seed: Annotated[int, typer.Option("--seed", help="Random seed (recorded).")] = 0,
     out: Annotated[Path, typer.Option("--out", help="Run folder.")] = Path("metad-run"),
-    restart: Annotated[bool, typer.Option("--restart/--no-restart", help="Resume from the run folder.")] = True,
-    material: Annotated[str | None, typer.Option("--material", help="Formula to store the barrier under.")] = None,
+    restart: Annotated[
+        bool, typer.Option("--restart/--no-restart", help="Resume from the run folder.")
+    ] = True,
+    material: Annotated[
+        str | None, typer.Option("--material", help="Formula to store the barrier under.")
+    ] = None,
     db: DbOption = None,
-    store: Annotated[bool, typer.Option("--store/--no-store", help="Record the barrier in the store.")] = False,
+    store: Annotated[
+        bool, typer.Option("--store/--no-store", help="Record the barrier in the store.")
+    ] = False,
 ) -> None:
-    """Well-tempered metadynamics of a migrating cation; writes HILLS, COLVAR, FES, figures and summary.json."""
+    """Well-tempered metadynamics of a migrating cation: HILLS, COLVAR, FES, figures, summary.json."""
     from rich.console import Console
 
     from sselab.errors import SselabError
@@ -76,17 +95,39 @@ def metad(
     console = Console()
     try:
         setup = build_metad_setup(
-            structure, cation, potential, cv.value, width, supercell_min_length_a, vacancy, cation_index,
-            _vector(direction), relax_steps,
-        )  # fmt: skip
+            structure,
+            cation,
+            potential,
+            cv.value,
+            width,
+            supercell_min_length_a,
+            vacancy,
+            cation_index,
+            _vector(direction),
+            relax_steps,
+        )
         from sselab.simulate.metad import run_metadynamics
 
         console.print(f"[bold]{setup.description}[/bold]")
         result = run_metadynamics(
-            setup.atoms, setup.calculator, setup.colvars, temperature_k, steps, timestep_fs, height_ev,
-            setup.widths, pace, bias_factor, seed, out, restart=restart, progress=True, grid=setup.grid,
-            friction_per_fs=friction_per_fs, extra_parameters=setup.parameters,
-        )  # fmt: skip
+            setup.atoms,
+            setup.calculator,
+            setup.colvars,
+            temperature_k,
+            steps,
+            timestep_fs,
+            height_ev,
+            setup.widths,
+            pace,
+            bias_factor,
+            seed,
+            out,
+            restart=restart,
+            progress=True,
+            grid=setup.grid,
+            friction_per_fs=friction_per_fs,
+            extra_parameters=setup.parameters,
+        )
     except SselabError as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from exc
@@ -96,13 +137,17 @@ def metad(
 
 
 def fes(
-    run_dir: Annotated[Path, typer.Argument(help="Run folder of 'sselab metad'.", exists=True, file_okay=False)],
+    run_dir: Annotated[
+        Path, typer.Argument(help="Run folder of 'sselab metad'.", exists=True, file_okay=False)
+    ],
     bins: Annotated[int, typer.Option("--bins", help="Grid intervals per CV.")] = 200,
-    min_depth_ev: Annotated[float, typer.Option("--min-depth-ev", help="Ignore minima shallower than this (eV).")] = (
-        0.05
-    ),
+    min_depth_ev: Annotated[
+        float, typer.Option("--min-depth-ev", help="Ignore minima shallower than this (eV).")
+    ] = (0.05),
     db: DbOption = None,
-    material: Annotated[str | None, typer.Option("--material", help="Formula to store the barrier under.")] = None,
+    material: Annotated[
+        str | None, typer.Option("--material", help="Formula to store the barrier under.")
+    ] = None,
 ) -> None:
     """Recompute the FES, barriers, uncertainty and figures of a run folder from its HILLS and COLVAR."""
     from rich.console import Console
@@ -118,21 +163,40 @@ def fes(
         hills = read_hills(folder.outputs / "HILLS")
         colvar = read_colvar(folder.outputs / "COLVAR")
         analysis = analyse_metadynamics(
-            hills, colvar, params["temperature_k"], hills.bias_factor, bins, params.get("start"),
-            min_depth_ev=min_depth_ev, cv_names=params["cv_names"], folder=folder,
-        )  # fmt: skip
+            hills,
+            colvar,
+            params["temperature_k"],
+            hills.bias_factor,
+            bins,
+            params.get("start"),
+            min_depth_ev=min_depth_ev,
+            cv_names=params["cv_names"],
+            folder=folder,
+        )
         summary = read_summary(run_dir)
         summary["results"].update(analysis.as_dict())
         folder.write_summary(
-            "metad", summary["parameters"], summary["results"], summary.get("seed"), summary.get("command"),
-            summary.get("started_utc"), extra={"reanalysed_with": {"bins": bins, "min_depth_ev": min_depth_ev}},
-        )  # fmt: skip
+            "metad",
+            summary["parameters"],
+            summary["results"],
+            summary.get("seed"),
+            summary.get("command"),
+            summary.get("started_utc"),
+            extra={"reanalysed_with": {"bins": bins, "min_depth_ev": min_depth_ev}},
+        )
     except (SselabError, FileNotFoundError, KeyError) as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from exc
     _report(console, folder.root, analysis.barriers, analysis.barrier_error)
     if db is not None:
-        _store(console, folder.root, db, material or summary.get("material", "unknown"), None, params["temperature_k"])
+        _store(
+            console,
+            folder.root,
+            db,
+            material or summary.get("material", "unknown"),
+            None,
+            params["temperature_k"],
+        )
 
 
 def _report(console: Any, run_dir: Path, barriers: Any, error: str | None) -> None:
@@ -145,9 +209,14 @@ def _report(console: Any, run_dir: Path, barriers: Any, error: str | None) -> No
     table = Table(title=f"free-energy barriers ({barriers.kind})")
     table.add_column("quantity")
     table.add_column("eV", justify="right")
-    rows = [("Ea", barriers.barrier_ev)] if barriers.kind == "one-step" else [
-        ("Ea1 (leaving the site)", barriers.ea1_ev), ("Ea2 (subsequent hop)", barriers.ea2_ev),
-    ]  # fmt: skip
+    rows = (
+        [("Ea", barriers.barrier_ev)]
+        if barriers.kind == "one-step"
+        else [
+            ("Ea1 (leaving the site)", barriers.ea1_ev),
+            ("Ea2 (subsequent hop)", barriers.ea2_ev),
+        ]
+    )
     rows += [("rate-determining", barriers.rate_determining_ev), ("uncertainty", barriers.uncertainty_ev)]
     for name, value in rows:
         table.add_row(name, "-" if value is None else f"{value:.3f}")
@@ -166,10 +235,16 @@ def _store(
         console.print("[yellow]nothing stored: no barrier[/yellow]")
         return
     ea_id = record_activation_energy(
-        db, summary, run_dir, material, barriers["rate_determining_ev"], barriers.get("uncertainty_ev"),
-        potential=potential or summary["parameters"].get("potential"), temperature_k=temperature_k,
+        db,
+        summary,
+        run_dir,
+        material,
+        barriers["rate_determining_ev"],
+        barriers.get("uncertainty_ev"),
+        potential=potential or summary["parameters"].get("potential"),
+        temperature_k=temperature_k,
         note=f"{barriers['kind']} (MetaD, sselab)",
-    )  # fmt: skip
+    )
     console.print(f"stored activation energy #{ea_id} for {material}")
 
 

@@ -1,17 +1,17 @@
 """The eight descriptors of Ea (Wang et al. 2025, Figure 3a), each with its unit.
 
-=========== ======================= ==========================================================================
-descriptor  unit                    source
-=========== ======================= ==========================================================================
-``V``       Å³ per formula unit     structure: cell volume / formula units in the cell ``X``       1
-formula: Pauling electronegativity, aggregated over the formula unit ``Z``       1
-formula: atomic number, aggregated (summed: electrons per formula unit) ``b_m``     eV
-structure + potential: E(crystal) − E(crystal − cation) − E(isolated cation) ``d``       Å
-structure: mean nearest anion-centre to anion-centre distance ``n``       1                       formula:
-neutral molecules per formula unit ``r_atom``  pm                      formula: empirical atomic radius
-(pymatgen ``atomic_radius``), aggregated ``r_ion``   pm                      formula: ionic radius (pymatgen
-``average_ionic_radius``; H: 0), aggregated
-=========== ======================= ==========================================================================
+========== ==================== =====================================================================
+descriptor unit                 source
+========== ==================== =====================================================================
+``V``      Å³ per formula unit  structure: cell volume / formula units in the cell
+``X``      1                    formula: Pauling electronegativity, aggregated over the formula unit
+``Z``      1                    formula: atomic number, aggregated (summed: electrons per formula unit)
+``b_m``    eV                   structure + potential: E(crystal) − E(crystal − cation) − E(cation)
+``d``      Å                    structure: mean nearest anion-centre to anion-centre distance
+``n``      1                    formula: neutral molecules per formula unit
+``r_atom`` pm                   formula: atomic radius (pymatgen ``atomic_radius``), aggregated
+``r_ion``  pm                   formula: ionic radius (pymatgen ``average_ionic_radius``; H: 0)
+========== ==================== =====================================================================
 
 The aggregation of the composition descriptors (``sum``, ``mean``, ``per_cation``, ``cation``) is explicit;
 see :mod:`sselab.descriptors.composition`.

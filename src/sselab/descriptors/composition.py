@@ -2,8 +2,8 @@
 
 A formula unit is the conducting compound as written, neutral molecules included, composite additive excluded
 (``ParsedFormula.composition``). Each descriptor is an element property (see
-:mod:`sselab.descriptors.elements`)
-aggregated over the atoms of the formula unit; the aggregation is explicit:
+:mod:`sselab.descriptors.elements`) aggregated over the atoms of the formula unit; the aggregation is
+explicit:
 
 ``sum``
     Σ_i c_i p_i over the atoms of the formula unit (c_i atoms of element i). The paper's combination
@@ -27,7 +27,7 @@ Example
 >>> from sselab.descriptors import composition_descriptors
 >>> d = composition_descriptors("Mg(BH4)2·2NH3")  # doctest: +SKIP
 >>> round(d["r_atom"], 1), d["n"]  # doctest: +SKIP
-(740.0, 2.0)
+(800.0, 2.0)
 """
 
 from __future__ import annotations

@@ -6,12 +6,13 @@ compositions is then one matrix product ``counts @ vector``.
 
 Properties (key, unit, pymatgen source):
 
-======== ==== ================================================================================================
-``X``    1    Pauling electronegativity, ``Element.X`` ``Z``    1    atomic number, ``Element.Z`` ``r_atom``
-pm empirical atomic radius, ``Element.atomic_radius`` (Å) × 100 ``r_ion`` pm  mean ionic radius over the
-tabulated oxidation states, ``Element.average_ionic_radius`` (Å) × 100;
-              pymatgen tabulates none for H, whose ``average_ionic_radius`` is 0, so H contributes 0 pm
-======== ==== ================================================================================================
+========== ==== ==========================================================================================
+``X``      1    Pauling electronegativity, ``Element.X``
+``Z``      1    atomic number, ``Element.Z``
+``r_atom`` pm   empirical atomic radius, ``Element.atomic_radius`` (Å) × 100
+``r_ion``  pm   mean tabulated ionic radius, ``Element.average_ionic_radius`` (Å) × 100; pymatgen has none
+                for H (0 there), so H contributes 0 pm
+========== ==== ==========================================================================================
 
 Example
 -------

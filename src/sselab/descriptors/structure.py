@@ -2,8 +2,7 @@
 
 ``V``
     cell volume divided by the number of formula units in the cell (the formula unit is the parsed
-    composition,
-    neutral molecules included); the number of formula units must be the same for every element.
+    composition, neutral molecules included); the number of formula units must agree for every element.
 ``d``
     mean over anion centres of the distance to the nearest other anion centre (periodic images included), Å.
     An anion centre is the centroid of a cluster of "centre" atoms bonded within ``cluster_cutoff_a``

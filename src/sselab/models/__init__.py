@@ -1,7 +1,6 @@
 """Regression of Ea on descriptors: descriptor tables, subsets, linear models, scans, method benchmark.
 
->>> from sselab.models import LinearEaModel, MODEL_FAMILIES, descriptor_scan, descriptor_table  # doctest:
-+SKIP
+>>> from sselab.models import LinearEaModel, MODEL_FAMILIES, descriptor_scan, descriptor_table
 """
 
 from __future__ import annotations

@@ -1,9 +1,8 @@
 """Benchmark of computed Ea against experiment, per method (the paper's Figures 1c and 2b).
 
 Each computed activation energy (MetaD, CI-NEB, AIMD, MLMD, BVSE, regression, ...) is matched to the
-experimental
-Ea of the same material – same reduced composition of the conducting compound (additive excluded), so
-``Mg(BH4)2·2NH3`` and ``Mg(BH4)2-2NH3`` match – and the same phase:
+experimental Ea of the same material – same reduced composition of the conducting compound (additive
+excluded), so ``Mg(BH4)2·2NH3`` and ``Mg(BH4)2-2NH3`` match – and the same phase:
 
 * both phases given: they must be equal;
 * the computed phase not given: matched when the experiments of that composition cover a single phase;
@@ -11,10 +10,8 @@ Ea of the same material – same reduced composition of the conducting compound 
   many).
 
 Rows flagged as doubtful are left out. Per method: N, R² (coefficient of determination of the computed values
-as
-predictions of experiment, 1 − SS_res/SS_tot), the squared Pearson correlation, MAE, RMSE and the mean signed
-error
-(computed − experiment), all in eV.
+as predictions of experiment, 1 − SS_res/SS_tot), the squared Pearson correlation, MAE, RMSE and the mean
+signed error (computed − experiment), all in eV.
 
 Example
 -------
@@ -162,7 +159,7 @@ def benchmark_methods(frame: pd.DataFrame, methods: tuple[str, ...] | None = Non
                 "formula": row.formula,
                 "composition_key": key,
                 "phase": phase or None,
-                "computed_ev": float(row.activation_energy_ev),
+                "computed_ev": float(row.activation_energy_ev),  # type: ignore[arg-type]
                 "experiment_ev": match[0],
                 "n_experiment": match[1],
                 "ea_id": getattr(row, "ea_id", None),

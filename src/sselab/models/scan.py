@@ -1,10 +1,8 @@
 """Descriptor scan: single-descriptor fits (Figure 3a) and every pair Ea = a1·P1 + a2·P2 + b (Table S2).
 
 Each fit uses the rows of the subset that have all its descriptors; ``n`` and ``n_missing`` say how many rows
-that
-was and how many of the subset lacked a descriptor. Fits that cannot be made (too few rows, constant
-descriptor)
-appear with NaN metrics and a ``note``.
+that was and how many of the subset lacked a descriptor. Fits that cannot be made (too few rows, constant
+descriptor) appear with NaN metrics and a ``note``.
 
 Example
 -------
@@ -43,12 +41,10 @@ class ScanResult:
         What was fitted.
     singles
         One row per descriptor: ``descriptor, n, n_missing, r2, adj_r2, rmse_ev, loo_rmse_ev, a1, a1_lo,
-        a1_hi, b,
-        b_lo, b_hi, note``.
+        a1_hi, b, b_lo, b_hi, note``.
     pairs
         One row per pair: ``p1, p2, n, n_missing, r2, adj_r2, rmse_ev, loo_rmse_ev, a1, a1_lo, a1_hi, a2,
-        a2_lo,
-        a2_hi, b, b_lo, b_hi, note`` (coefficients in eV per unit, intervals 95 %).
+        a2_lo, a2_hi, b, b_lo, b_hi, note`` (coefficients in eV per unit, intervals 95 %).
     selection
         The subset's rows (before the per-fit descriptor filter) and the rows it excluded, with reasons.
     """
@@ -67,7 +63,7 @@ class ScanResult:
         """JSON-ready payload (saved with ``store.save_model_fit``)."""
 
         def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-            return [{k: _clean(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
+            return [{str(k): _clean(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
 
         return {
             "kind": "DescriptorScan",

@@ -79,7 +79,7 @@ class Subset:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Subset:
         """Inverse of :meth:`as_dict`."""
-        fields = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
+        fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
         return cls(**fields)
 
 
@@ -157,9 +157,9 @@ def _reasons(rows: pd.DataFrame, subset: Subset, descriptors: Sequence[str]) -> 
     for name in descriptors:
         if name not in rows.columns:
             raise ConfigError(f"descriptor {name!r} is not a column of the table")
-        values = rows[name].astype(float)
+        missing = rows[name].astype(float).isna().to_numpy()
         hint = " (no stored structure or potential)" if name in ("V", "d", "b_m") else ""
-        checks.append((values.isna().to_numpy(), lambda i, nm=name, h=hint: f"descriptor {nm} missing{h}"))
+        checks.append((missing, lambda i, nm=name, h=hint: f"descriptor {nm} missing{h}"))
     reasons: list[str | None] = [None] * len(rows)
     for mask, describe in checks:
         for i in np.flatnonzero(mask):

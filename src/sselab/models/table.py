@@ -1,12 +1,10 @@
 """The descriptor table: activation energies with their descriptors, and the rows left out with a reason.
 
 :func:`descriptor_table` turns ``Store.activation_energy_frame()`` (or a frame with the same columns) into one
-row
-per activation energy with the chemistry re-read from the formula (cation, valence, anion families, neutral
-molecules, carbon) and the eight descriptors. Composition descriptors come from the formula; ``V``, ``d`` and
-``b_m`` come from a stored structure of the same material when one is given (else NaN). Rows whose formula
-cannot
-be read are excluded, with the reason, in :attr:`DescriptorTable.excluded`.
+row per activation energy with the chemistry re-read from the formula (cation, valence, anion families,
+neutral molecules, carbon) and the eight descriptors. Composition descriptors come from the formula; ``V``,
+``d`` and ``b_m`` come from a stored structure of the same material when one is given (else NaN). Rows whose
+formula cannot be read are excluded, with the reason, in :attr:`DescriptorTable.excluded`.
 
 Example
 -------

@@ -6,7 +6,8 @@ A configuration names the store, the output folder, a seed and, for each stage i
     name = "quick"
     seed = 1
     out_dir = "out"
-    stages = ["data", "insights", "method_benchmark", "metad", "fit", "screening", "search", "validation", "report"]
+    stages = ["data", "insights", "method_benchmark", "metad", "fit", "screening", "search", "validation",
+    "report"]
 
     [stages.metad]
     steps = 400

@@ -1,7 +1,9 @@
 """Run the pipeline: stages in order, each cached in the store by a hash of its inputs, jobs on Dask.
 
-Only this process (the Dask client) writes to the store: workers compute and return plain dictionaries, and the
-client records each finished job at once, so an interrupted stage resumes with only its unfinished jobs.
+Only this process (the Dask client) writes to the store: workers compute and return plain dictionaries, and
+the client records each finished job at once, so an interrupted stage resumes with only its unfinished jobs.
+``out_dir/pipeline_state.json`` says what the run is doing (stage, jobs done) for ``pipeline status`` and
+tests.
 """
 
 from __future__ import annotations
@@ -17,13 +19,42 @@ from pathlib import Path
 from typing import Any
 
 from sselab import __version__
-from sselab.errors import PipelineError
+from sselab.errors import PipelineError, SselabError
 from sselab.pipeline.config import PipelineConfig
+from sselab.pipeline.executor import JobExecutor, JobFunction
 from sselab.pipeline.provenance import machine_info, package_versions, stable_hash
 
 logger = logging.getLogger(__name__)
 
-JobFunction = Callable[[dict[str, Any]], dict[str, Any]]
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class StateFile:
+    """``pipeline_state.json``: the current stage, finished stages, jobs done (rewritten atomically)."""
+
+    def __init__(self, out_dir: Path, config: PipelineConfig) -> None:
+        self.path = out_dir / "pipeline_state.json"
+        self.state: dict[str, Any] = {
+            "config": config.source,
+            "stages": list(config.stages),
+            "finished": [],
+            "cached": [],
+            "failed": {},
+            "stage": None,
+            "status": "starting",
+            "jobs": None,
+        }
+        out_dir.mkdir(parents=True, exist_ok=True)
+
+    def update(self, **changes: Any) -> None:
+        """Merge ``changes`` into the state and rewrite the file."""
+        self.state.update(changes)
+        self.state["time"] = _now()
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self.state, indent=1, default=str), encoding="utf-8")
+        tmp.replace(self.path)
 
 
 @dataclass
@@ -37,13 +68,17 @@ class StageContext:
     params
         The stage's parameters from the configuration.
     upstream
-        Outputs of the stages that ran before it, by stage name.
+        Outputs of the stages it requires (and of its optional inputs that ran), by stage name.
     store
         The open store (:class:`sselab.store.Store`).
     out_dir
         This stage's output folder (created).
     seed
         The stage's seed (derived from the pipeline seed and the stage name).
+    failed
+        Stages of this run that failed, with their error (the report shows them).
+    input_hashes
+        Cache keys of the upstream stages (where their provenance is stored).
     """
 
     name: str
@@ -53,112 +88,39 @@ class StageContext:
     out_dir: Path
     seed: int
     _executor: JobExecutor = field(repr=False)
+    failed: dict[str, str] = field(default_factory=dict)
+    input_hashes: dict[str, str] = field(default_factory=dict)
+    _state: StateFile | None = field(default=None, repr=False)
 
     def run_jobs(self, kind: str, func: JobFunction, specs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         """Run independent jobs ``func(spec)`` in parallel, each cached and checkpointed on its own.
 
         ``func`` must be a module-level function (it is sent to Dask workers) that returns a JSON-serialisable
         dict and does not write to the store. Results come back in the order of ``specs``.
+
+        Raises
+        ------
+        PipelineError
+            When a job fails (after the other jobs finished and were cached).
         """
-        return self._executor.run(self.store, f"{self.name}/{kind}", func, specs)
 
+        def progress(done: int, total: int) -> None:
+            if self._state is not None:
+                self._state.update(jobs={"kind": kind, "done": done, "total": total})
 
-class JobExecutor:
-    """Runs jobs on a Dask client created on first use (a local cluster unless a scheduler address is given)."""
-
-    def __init__(self, scheduler: str | None = None, n_workers: int | None = None) -> None:
-        self.scheduler = scheduler
-        self.n_workers = n_workers
-        self._client: Any = None
-        self._cluster: Any = None
-        self.jobs_run = 0
-        self.jobs_cached = 0
-
-    def _get_client(self) -> Any:
-        if self._client is None:
-            from dask.distributed import Client, LocalCluster
-
-            if self.scheduler:
-                self._client = Client(self.scheduler)
-            else:
-                import os
-
-                workers = self.n_workers or os.cpu_count() or 1
-                self._cluster = LocalCluster(
-                    n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
-                )
-                self._client = Client(self._cluster)
-        return self._client
-
-    def run(
-        self, store: Any, cache_stage: str, func: JobFunction, specs: Sequence[dict[str, Any]]
-    ) -> list[dict[str, Any]]:
-        keys = [stable_hash({"job": cache_stage, "spec": spec, "version": __version__}) for spec in specs]
-        results: list[dict[str, Any] | None] = [store.get_stage_result(cache_stage, key) for key in keys]
-        missing = [i for i, result in enumerate(results) if result is None]
-        self.jobs_cached += len(specs) - len(missing)
-        if not missing:
-            return [r for r in results if r is not None]
-        if self.n_workers == 0:  # in-process, for debugging and tiny runs
-            for i in missing:
-                results[i] = self._record(store, cache_stage, keys[i], specs[i], func, time.perf_counter())
-            return [r for r in results if r is not None]
-        from dask.distributed import as_completed
-
-        client = self._get_client()
-        started = time.perf_counter()
-        futures = {client.submit(_timed, func, specs[i], pure=False): i for i in missing}
-        for future in as_completed(list(futures)):
-            i = futures[future]
-            output, seconds = future.result()
-            store.put_stage_result(
-                cache_stage,
-                keys[i],
-                output,
-                {"spec": specs[i], "seconds": seconds, "finished": _now()},
-            )
-            results[i] = output
-            self.jobs_run += 1
-        logger.info("%s: %d job(s) in %.1f s", cache_stage, len(missing), time.perf_counter() - started)
-        return [r for r in results if r is not None]
-
-    def _record(
-        self, store: Any, cache_stage: str, key: str, spec: dict[str, Any], func: JobFunction, t0: float
-    ) -> dict[str, Any]:
-        output, seconds = _timed(func, spec)
-        store.put_stage_result(
-            cache_stage, key, output, {"spec": spec, "seconds": seconds, "finished": _now()}
-        )
-        self.jobs_run += 1
-        return output
-
-    def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
-        if self._cluster is not None:
-            self._cluster.close()
-        self._client = self._cluster = None
-
-
-def _timed(func: JobFunction, spec: dict[str, Any]) -> tuple[dict[str, Any], float]:
-    t0 = time.perf_counter()
-    output = func(spec)
-    return output, time.perf_counter() - t0
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+        return self._executor.run(self.store, f"{self.name}/{kind}", func, specs, on_progress=progress)
 
 
 @dataclass(frozen=True)
 class StageOutcome:
-    """One stage of a pipeline run: whether it was computed or taken from the cache, its outputs and time."""
+    """One stage of a pipeline run: computed, cached or failed; its outputs and time (s)."""
 
     name: str
     input_hash: str
     cached: bool
     seconds: float
     outputs: dict[str, Any]
+    error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -171,13 +133,13 @@ class PipelineRun:
 
     @property
     def computed(self) -> list[str]:
-        """Names of the stages computed in this run (not taken from the cache)."""
-        return [s.name for s in self.stages if not s.cached]
+        """Names of the stages computed in this run (not taken from the cache, not failed)."""
+        return [s.name for s in self.stages if not s.cached and s.error is None]
 
-
-def _write_state(out_dir: Path, **state: Any) -> None:
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "pipeline_state.json").write_text(json.dumps({**state, "time": _now()}, indent=1))
+    @property
+    def failed(self) -> dict[str, str]:
+        """Stages that failed or were skipped, with the reason."""
+        return {s.name: s.error for s in self.stages if s.error is not None}
 
 
 @contextmanager
@@ -187,6 +149,11 @@ def _executor(scheduler: str | None, n_workers: int | None) -> Iterator[JobExecu
         yield executor
     finally:
         executor.close()
+
+
+def stage_seed(seed: int, stage: str) -> int:
+    """The seed of ``stage``: derived from the pipeline seed and the stage's name (not its position)."""
+    return int(stable_hash({"seed": seed, "stage": stage})[:8], 16)
 
 
 def run_pipeline(
@@ -199,6 +166,11 @@ def run_pipeline(
 ) -> PipelineRun:
     """Run ``config``'s stages in order, reusing cached stage and job results from the store.
 
+    A stage that fails does not stop the run: the stages that need it are skipped, the others (the report
+    included) still run, and a :class:`PipelineError` listing the failures is raised at the end (after the
+    report).
+    Failed stages are not cached, so a rerun tries them again.
+
     Parameters
     ----------
     config
@@ -210,7 +182,7 @@ def run_pipeline(
     n_workers
         Local-cluster workers (default ``config.n_workers`` or one per core; ``0`` runs jobs in-process).
     on_stage
-        Called as ``on_stage(stage, "start" | "cached" | "done")`` (the CLI's progress display).
+        Called as ``on_stage(stage, "start" | "cached" | "done" | "failed" | "skipped")`` (the CLI's display).
     """
     from sselab.pipeline.stages import STAGES
     from sselab.store import open_store
@@ -218,84 +190,137 @@ def run_pipeline(
     unknown = [s for s in config.stages if s not in STAGES]
     if unknown:
         raise PipelineError(f"{config.source}: unknown stage(s) {unknown}; known: {', '.join(STAGES)}")
+    for name in config.stages:
+        missing = [r for r in STAGES[name].requires if r not in config.stages[: config.stages.index(name)]]
+        if missing:
+            raise PipelineError(
+                f"{config.source}: stage {name!r} needs stage(s) {missing} earlier in the list"
+            )
     store = store if store is not None else open_store(config.store_url)
     out_dir = Path(config.out_dir)
+    state = StateFile(out_dir, config)
     workers = n_workers if n_workers is not None else config.n_workers
     provenance = {
         "config": config.source,
         "profile": config.name,
         "seed": config.seed,
+        "sselab": __version__,
         "packages": package_versions(),
         "machine": machine_info(),
+        "scheduler": scheduler
+        or f"local cluster ({workers if workers is not None else 'one per core'} workers)",
         "started": _now(),
     }
     outcomes: list[StageOutcome] = []
     upstream: dict[str, dict[str, Any]] = {}
     upstream_hashes: dict[str, str] = {}
+    failed: dict[str, str] = {}
+
+    def notify(name: str, event: str) -> None:
+        if on_stage:
+            on_stage(name, event)
+
     with _executor(scheduler, workers) as executor:
-        for index, name in enumerate(config.stages):
+        for name in config.stages:
             stage = STAGES[name]
             params = config.params(name)
-            missing = [r for r in stage.requires if r not in upstream]
-            if missing:
-                raise PipelineError(f"stage {name!r} needs stage(s) {missing} earlier in the list")
-            seed = config.seed * 1000 + index
+            blocked = [r for r in stage.requires if r in failed]
+            if blocked:
+                reason = f"skipped: needs failed stage(s) {blocked}"
+                failed[name] = reason
+                outcomes.append(StageOutcome(name, "", False, 0.0, {}, reason))
+                state.update(failed=failed)
+                notify(name, "skipped")
+                continue
+            inputs = [r for r in (*stage.requires, *stage.optional) if r in upstream]
+            seed = stage_seed(config.seed, name)
+            stage_dir = out_dir / name
             input_hash = stable_hash(
                 {
                     "stage": name,
                     "params": params,
                     "seed": seed,
-                    "upstream": {r: upstream_hashes[r] for r in stage.requires},
+                    "out_dir": str(stage_dir.resolve()),
+                    "upstream": {r: upstream_hashes[r] for r in inputs},
+                    "failed_upstream": sorted(r for r in stage.optional if r in failed),
                     "version": __version__,
                 }
             )
             cached = store.get_stage_result(name, input_hash)
-            stage_dir = out_dir / name
             if cached is not None:
                 outcomes.append(StageOutcome(name, input_hash, True, 0.0, cached))
-                if on_stage:
-                    on_stage(name, "cached")
+                state.update(cached=[*state.state["cached"], name])
+                notify(name, "cached")
             else:
-                if on_stage:
-                    on_stage(name, "start")
-                _write_state(out_dir, stage=name, status="running")
+                notify(name, "start")
+                state.update(stage=name, status="running", jobs=None)
                 stage_dir.mkdir(parents=True, exist_ok=True)
                 context = StageContext(
                     name=name,
                     params=params,
-                    upstream={r: upstream[r] for r in stage.requires},
+                    upstream={r: upstream[r] for r in inputs},
                     store=store,
                     out_dir=stage_dir,
                     seed=seed,
                     _executor=executor,
+                    failed=dict(failed),
+                    input_hashes={r: upstream_hashes[r] for r in inputs},
+                    _state=state,
                 )
                 t0 = time.perf_counter()
-                outputs = stage.func(context)
+                try:
+                    outputs = stage.func(context)
+                except SselabError as exc:
+                    message = f"{type(exc).__name__}: {exc}"
+                    logger.error("stage %s failed: %s", name, message)
+                    failed[name] = message
+                    outcomes.append(
+                        StageOutcome(name, input_hash, False, time.perf_counter() - t0, {}, message)
+                    )
+                    state.update(failed=failed)
+                    notify(name, "failed")
+                    continue
                 seconds = time.perf_counter() - t0
-                store.put_stage_result(
-                    name,
-                    input_hash,
-                    outputs,
-                    {
-                        **provenance,
-                        "params": params,
-                        "stage_seed": seed,
-                        "seconds": seconds,
-                        "finished": _now(),
-                    },
-                )
+                stage_provenance = {
+                    **provenance,
+                    "params": params,
+                    "stage_seed": seed,
+                    "seconds": seconds,
+                    "finished": _now(),
+                }
+                store.put_stage_result(name, input_hash, outputs, stage_provenance)
                 outcomes.append(StageOutcome(name, input_hash, False, seconds, outputs))
-                if on_stage:
-                    on_stage(name, "done")
+                state.update(finished=[*state.state["finished"], name])
+                notify(name, "done")
             upstream[name] = outcomes[-1].outputs
             upstream_hashes[name] = input_hash
         provenance["jobs_run"] = executor.jobs_run
         provenance["jobs_cached"] = executor.jobs_cached
     provenance["finished"] = _now()
-    _write_state(out_dir, stage=None, status="finished")
-    return PipelineRun(config=config, stages=tuple(outcomes), provenance=provenance)
+    state.update(stage=None, status="failed" if failed else "finished", jobs=None)
+    run = PipelineRun(config=config, stages=tuple(outcomes), provenance=provenance)
+    if failed:
+        listing = "; ".join(f"{k}: {v}" for k, v in failed.items())
+        raise PipelineFailed(f"{len(failed)} stage(s) failed or skipped: {listing}", run)
+    return run
+
+
+class PipelineFailed(PipelineError):
+    """Some stages failed; ``run`` holds what the pipeline did (the other stages' outcomes)."""
+
+    def __init__(self, message: str, run: PipelineRun) -> None:
+        super().__init__(message)
+        self.run = run
 
 
 def pipeline_status(store: Any) -> Any:
-    """The stage-result table of the store (``pandas.DataFrame``): what is cached, when, and how long it took."""
+    """The stage-result table of the store (``pandas.DataFrame``): what is cached, when, how long it took."""
     return store.stage_results_frame()
+
+
+def read_state(out_dir: str | Path) -> dict[str, Any] | None:
+    """The last ``pipeline_state.json`` written in ``out_dir`` (``None`` when there is none)."""
+    path = Path(out_dir) / "pipeline_state.json"
+    if not path.is_file():
+        return None
+    return dict(json.loads(path.read_text(encoding="utf-8")))

@@ -74,12 +74,13 @@ def ea_vs_combination(models: Mapping[str, Any], path: str | Path) -> Path:
         colour = _COLOURS[k % len(_COLOURS)]
         ax.scatter(x, rows["activation_energy_ev"], color=colour, s=18, label=f"{label} data (n={len(rows)})")
         grid = np.linspace(x.min(), x.max(), 50)
-        terms = " + ".join(f"{c:.3g}·{d}" for c, d in zip(model.coef_, model.descriptors, strict=True))
+        r2 = float(getattr(model, "r2_", float("nan")))
+        terms = " ".join(f"{c:+.3g}·{d}" for c, d in zip(model.coef_, model.descriptors, strict=True))
         ax.plot(
             grid,
             grid + model.intercept_,
             color=colour,
-            label=f"{label}: Ea = {terms} + {model.intercept_:.3g}; R²={model.r2_:.2f}",
+            label=f"{label}: Ea = {terms} {model.intercept_:+.3g}; R²={r2:.2f}",
         )
     ax.set_xlabel("x = Σ a_i·P_i of each model (eV)")
     ax.set_ylabel("Ea (eV)")
@@ -111,9 +112,9 @@ def candidate_predictions(result: Any, path: str | Path, label_top: int = 3) -> 
 def parity_plot(pairs: pd.DataFrame, metrics: pd.DataFrame, path: str | Path) -> Path:
     """Figures 1c/2b: computed against experimental Ea (eV) per method, with R² and N in the legend."""
     fig, ax = _figure(5.0, 5.0)
-    stats = metrics.set_index("method")
+    r2_of = {str(k): float(v) for k, v in zip(metrics["method"], metrics["r2"], strict=True)}
     for k, (method, group) in enumerate(pairs.groupby("method", sort=True)):
-        r2 = stats.loc[method, "r2"]
+        r2 = r2_of[str(method)]
         ax.scatter(group["experiment_ev"], group["computed_ev"], s=20, color=_COLOURS[k % len(_COLOURS)],
                    label=f"{method}: R²={r2:.2f}, N={len(group)}")  # fmt: skip
     values = np.r_[pairs["experiment_ev"].to_numpy(dtype=float), pairs["computed_ev"].to_numpy(dtype=float)]

@@ -3,13 +3,11 @@
 Each route of the space selects candidates by anion family and carbon (a numpy mask) and the route's model
 predicts Ea for them from descriptor arrays computed on the element-count matrix (one matrix product per
 aggregation), so the paper's space gives 270 (y1) + 288 (y2) = 558 predictions and 10^6 candidates need no
-Python
-loop over rows.
+Python loop over rows.
 
 Results are stored as one payload through ``Store.save_model_fit("screening:<space>", ...)`` (models, space,
 counts, ranked predictions) rather than as ``ActivationEnergyRecord(method="regression")`` rows: the
-candidates are
-hypothetical materials and would otherwise enter the materials table and the method benchmark.
+candidates are hypothetical materials and would otherwise enter the materials table and the method benchmark.
 
 Example
 -------

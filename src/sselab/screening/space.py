@@ -2,11 +2,9 @@
 
 A space is read from a TOML file (:meth:`CandidateSpace.from_toml`) or built in (:func:`paper_space`, the 558
 predictions of the paper's Figure 4a). Components are given by name when :mod:`sselab.chem` knows them
-(charge,
-family and formula come from its registry) or as tables ``{name, formula, charge, family}``. A *route* says
-which
-candidates a model predicts, e.g. ``y1`` for anions without carbon and ``y2`` for candidates with carbon
-anywhere.
+(charge, family and formula come from its registry) or as tables ``{name, formula, charge, family}``. A
+*route* says which candidates a model predicts, e.g. ``y1`` for anions without carbon and ``y2`` for
+candidates with carbon anywhere.
 
 TOML example::
 

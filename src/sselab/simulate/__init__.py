@@ -1,5 +1,5 @@
-"""Simulations of ion migration with any ASE calculator: potentials, MD, well-tempered metadynamics, free-energy
-surfaces and barriers (and, in sibling modules, NEB and MD-Arrhenius).
+"""Simulations of ion migration with any ASE calculator: potentials, MD, well-tempered metadynamics,
+free-energy surfaces and barriers (and, in sibling modules, NEB and MD-Arrhenius).
 
 Names are imported lazily, so ``import sselab.simulate`` is cheap. See ``docs/metadynamics.md``.
 

@@ -1,17 +1,19 @@
 """Model potentials with known barriers, as ASE calculators: the known-answer tests of metadynamics.
 
-Each model acts on every atom independently as a function of its displacement ``(u, v, w)`` (Å) from ``origin``
-(by default the centre of a 20 Å box, see :func:`particle_in_box`); ``u`` is the migration coordinate, ``v`` a
-transverse one, ``w`` is held by a harmonic spring. Because the ``w`` spring (and, for the 1D models, the ``v``
-spring) separates from the rest, the free energy along ``u`` (or ``(u, v)``) equals the potential there up to a
-constant, so the free-energy barriers are known exactly:
+Each model acts on every atom independently as a function of its displacement ``(u, v, w)`` (Å) from
+``origin`` (by default the centre of a 20 Å box, see :func:`particle_in_box`); ``u`` is the migration
+coordinate, ``v`` a transverse one, ``w`` is held by a harmonic spring. Because the ``w`` spring (and, for the
+1D models, the ``v`` spring) separates from the rest, the free energy along ``u`` (or ``(u, v)``) equals the
+potential there up to a constant, so the free-energy barriers are known exactly:
 
 - :class:`DoubleWell1D`: ``E = Eb (1 - ((u - a)/a)^2)^2``: minima at ``u = 0`` and ``2a``, barrier ``Eb``.
-- :class:`DoubleWell2D`: ``E = Eb (1 - ξ^2)^2 + k/2 (v - c (1 - ξ^2))^2``, ``ξ = (u - a)/a``: a curved path with the
+- :class:`DoubleWell2D`: ``E = Eb (1 - ξ^2)^2 + k/2 (v - c
+(1 - ξ^2))^2``, ``ξ = (u - a)/a``: a curved path with the
   saddle at ``(a, c)``, barrier ``Eb``.
-- :class:`TwoStepLandscape`: start (``u = 0``, E = 0), intermediate (``u = L1``, E = ``e_intermediate``) and end
-  (``u = L1 + L2``, E = 0) minima joined by smooth steps; ``Ea1 = e_saddle_1`` (leaving the start) and
-  ``Ea2 = e_saddle_2 - e_intermediate`` (the hop from the intermediate).
+- :class:`TwoStepLandscape`: start (``u = 0``, E = 0), intermediate
+(``u = L1``, E = ``e_intermediate``) and end
+  (``u = L1 + L2``, E = 0) minima joined by smooth steps; ``Ea1 = e_saddle_1`` (leaving the start) and ``Ea2 =
+  e_saddle_2 - e_intermediate`` (the hop from the intermediate).
 
 Energies in eV, lengths in Å.
 
@@ -58,7 +60,7 @@ def particle_in_box(
 
 
 def fast_check_state(old: Atoms | None, new: Atoms) -> list[str]:
-    """What changed between ``old`` and ``new`` (positions, numbers, cell, pbc, magmoms, charges), by equality."""
+    """What changed between ``old`` and ``new`` (positions, numbers, cell, pbc, magmoms, charges)."""
     if old is None:
         return list(all_changes)
     changes = []
@@ -72,7 +74,7 @@ def fast_check_state(old: Atoms | None, new: Atoms) -> list[str]:
         changes.append("pbc")
     for key, name in (("initial_magmoms", "initial_magmoms"), ("initial_charges", "initial_charges")):
         a, b = old.arrays.get(key), new.arrays.get(key)
-        if (a is None) != (b is None) or (a is not None and not np.array_equal(a, b)):
+        if (a is None) != (b is None) or (a is not None and b is not None and not np.array_equal(a, b)):
             changes.append(name)
     return changes
 
@@ -97,7 +99,7 @@ class ModelPotential(Calculator):
         raise NotImplementedError
 
     def check_state(self, atoms: Atoms, tol: float = 1e-15) -> list[str]:
-        """Exact-equality state check (ASE's ``allclose`` version dominates the cost of these cheap models)."""
+        """Exact-equality state check (ASE's ``allclose`` check dominates the cost of cheap models)."""
         return fast_check_state(self.atoms, atoms)
 
     def calculate(
@@ -114,7 +116,7 @@ class ModelPotential(Calculator):
 
 
 class DoubleWell1D(ModelPotential):
-    """Symmetric double well along ``u`` (minima at 0 and ``2 a``, barrier ``barrier_ev`` at ``a``), spring on ``v``."""
+    """Double well along ``u``: minima at 0 and ``2 a``, barrier ``barrier_ev`` at ``a``; spring on ``v``."""
 
     def __init__(
         self, barrier_ev: float = 0.5, half_distance_a: float = 1.0, k_v_ev_per_a2: float = 2.0, **kw: Any
@@ -132,7 +134,7 @@ class DoubleWell1D(ModelPotential):
 
 
 class DoubleWell2D(ModelPotential):
-    """Double well in ``(u, v)`` with a curved minimum-energy path (saddle at ``(a, c)``, barrier ``barrier_ev``)."""
+    """Double well in ``(u, v)`` with a curved path: saddle at ``(a, c)``, barrier ``barrier_ev``."""
 
     def __init__(
         self,
@@ -162,7 +164,8 @@ class TwoStepLandscape(ModelPotential):
     """Three minima along ``u`` (start, intermediate, end) joined by smooth cubic steps, with walls outside.
 
     Nodes (``u``, E): (0, 0), (L1/2, e_saddle_1), (L1, e_intermediate), (L1 + L2/2, e_saddle_2), (L1 + L2, 0);
-    between nodes ``E`` follows ``3t^2 - 2t^3`` (zero slope at every node); beyond the ends a spring ``k_wall``.
+    between nodes ``E`` follows ``3t^2 - 2t^3`` (zero slope
+    at every node); beyond the ends a spring ``k_wall``.
     """
 
     def __init__(

@@ -2,13 +2,14 @@
 
 On a 1D FES the path is the CV axis between the starting minimum and the end minimum. On a 2D FES, minima are
 local minima that survive a persistence filter (a minimum whose escape barrier to a lower basin is below
-``min_depth_ev`` is noise), and the minimum free-energy path is the minimax path on the grid (Dijkstra minimising the
-highest free energy met, ties broken by length), whose highest point is the exact mountain-pass saddle.
+``min_depth_ev`` is noise), and the minimum free-energy path is the minimax path on the grid (Dijkstra
+minimising the highest free energy met, ties broken by length),
+whose highest point is the exact mountain-pass saddle.
 
 Along the path, every significant intermediate minimum splits the migration into steps (the paper's "two-step"
-mechanism, Wang et al. 2025, Figure 2f-g): ``Ea1`` = saddle 1 − start (leaving the site), ``Ea2`` = the highest
-later saddle − the minimum it leaves (the subsequent hop); the rate-determining one is the larger. Without an
-intermediate the result is one-step with ``barrier_ev``. Energies in eV.
+mechanism, Wang et al. 2025, Figure 2f-g): ``Ea1`` = saddle 1 − start (leaving the site), ``Ea2`` = the
+highest later saddle − the minimum it leaves (the subsequent hop); the rate-determining one is the larger.
+Without an intermediate the result is one-step with ``barrier_ev``. Energies in eV.
 
 Example
 -------
@@ -25,6 +26,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -126,7 +128,8 @@ def _neighbours(shape: tuple[int, ...], diagonal: bool) -> list[list[int]]:
 
 
 def _persistent_minima(f: np.ndarray, min_depth_ev: float) -> list[tuple[int, float]]:
-    """Flat indices of minima whose escape barrier to a lower basin is at least ``min_depth_ev`` (watershed merge).
+    """Flat indices of minima whose escape barrier to a lower basin is at least ``min_depth_ev`` (watershed
+    merge).
 
     Returns ``(flat_index, persistence)``; the global minimum has infinite persistence.
     """
@@ -237,7 +240,7 @@ def _steps_along(profile: np.ndarray, min_depth_ev: float) -> tuple[list[int], l
                 del minima[n]
                 changed = True
                 break
-    saddles = [a + int(np.argmax(profile[a : b + 1])) for a, b in zip(minima[:-1], minima[1:], strict=True)]
+    saddles = [a + int(np.argmax(profile[a : b + 1])) for a, b in pairwise(minima)]
     return minima, saddles
 
 
@@ -246,7 +249,7 @@ def find_barriers(
     start: Sequence[float] | None = None,
     end: Sequence[float] | None = None,
     min_depth_ev: float = 0.05,
-    site_tolerance_ev: float = 0.15,
+    site_tolerance_ev: float = 0.08,
 ) -> BarrierResult:
     """Activation energies of the migration from ``start`` to ``end`` on ``fes``.
 
@@ -255,7 +258,8 @@ def find_barriers(
     fes
         1D or 2D free-energy surface (eV).
     start
-        CV coordinates of the starting site; the nearest significant minimum is used (default: global minimum).
+        CV coordinates of the starting site; the nearest significant
+        minimum is used (default: global minimum).
     end
         CV coordinates of the destination; default the nearest other significant minimum lying within
         ``site_tolerance_ev`` of the start (an equivalent site), else the lowest other minimum.
@@ -269,7 +273,8 @@ def find_barriers(
     minima = find_minima(fes, min_depth_ev)
     if len(minima) < 2:
         raise SimulationError(
-            f"the free-energy surface has {len(minima)} significant minimum: the ion has not left its site yet "
+            f"the free-energy surface has {len(minima)} significant minimum: "
+            "the ion has not left its site yet "
             "(run longer, or use larger hills)"
         )
     first = _nearest(minima, start) if start is not None else minima[0]
@@ -319,9 +324,11 @@ def estimate_uncertainty(
 ) -> tuple[float | None, dict[str, Any]]:
     """Uncertainty (eV) of ``barriers.rate_determining_ev`` from block analysis and convergence in time.
 
-    - Convergence: the barrier from the hills deposited up to 50, 62.5, 75, 87.5 and 100 % of the run; the drift is
+    - Convergence: the barrier from the hills deposited up
+    to 50, 62.5, 75, 87.5 and 100 % of the run; the drift is
       ``|Ea(100 %) - Ea(75 %)|``.
-    - Blocks: the second half of the COLVAR split into ``n_blocks`` blocks, each reweighted (Tiwary–Parrinello) into
+    - Blocks: the second half of the COLVAR split into ``n_blocks`` blocks, each reweighted
+    (Tiwary–Parrinello) into
       a FES and analysed between the same start and end sites; standard error ``std / sqrt(n)``.
 
     Returns ``sqrt(se² + drift²)`` (from what could be computed; ``None`` if neither) and the details
@@ -350,7 +357,7 @@ def estimate_uncertainty(
     t0, t1 = float(colvar.times_ps[0]), float(colvar.times_ps[-1])
     edges = np.linspace(t0 + 0.5 * (t1 - t0), t1, n_blocks + 1)
     block_bins = max(20, min(60, bins // 3))
-    for a, b in zip(edges[:-1], edges[1:], strict=True):
+    for a, b in pairwise(edges):
         try:
             fes = reweight_fes(colvar, hills, temperature_k, bias_factor, lo, hi, block_bins, a, b)
             details["block_barriers_ev"].append(

@@ -1,9 +1,9 @@
 """Collective variables (CVs) for metadynamics of a migrating ion.
 
-Every CV is a small frozen dataclass with a ``name`` and ``compute(atoms) -> (value, gradient)``: the scalar value
-and its gradient with respect to all atomic positions, shape ``(len(atoms), 3)``. Lengths are in Å, so a
-displacement CV is in Å and its gradient dimensionless; a coordination number is dimensionless and its gradient in
-1/Å. Distances use the minimum-image convention of the cell along periodic directions.
+Every CV is a small frozen dataclass with a ``name`` and ``compute(atoms) -> (value, gradient)``: the scalar
+value and its gradient with respect to all atomic positions, shape ``(len(atoms), 3)``. Lengths are in Å, so a
+displacement CV is in Å and its gradient dimensionless; a coordination number is dimensionless and its
+gradient in 1/Å. Distances use the minimum-image convention of the cell along periodic directions.
 
 A two-dimensional displacement is two :class:`ProjectedDisplacement` CVs (see :func:`displacement_2d`).
 
@@ -28,8 +28,8 @@ from ase.geometry import find_mic
 from sselab.errors import SimulationError
 
 __all__ = [
-    "CoordinationNumber",
     "CollectiveVariable",
+    "CoordinationNumber",
     "Distance",
     "ProjectedDisplacement",
     "displacement_2d",
@@ -41,7 +41,10 @@ __all__ = [
 class CollectiveVariable(Protocol):
     """What metadynamics needs from a CV: a name, and the value with its gradient (shape ``(natoms, 3)``)."""
 
-    name: str
+    @property
+    def name(self) -> str:
+        """Field name of the CV in HILLS/COLVAR."""
+        ...
 
     def compute(self, atoms: Atoms) -> tuple[float, np.ndarray]:
         """Return ``(value, d value / d positions)``."""
@@ -69,8 +72,8 @@ def _check_index(index: int, atoms: Atoms, what: str) -> None:
 class ProjectedDisplacement:
     """Displacement of atom ``index`` from ``reference_position`` (Å) projected on a unit ``direction``.
 
-    ``s = mic(r_index - r_ref) · d`` in Å, where ``d`` is ``direction`` normalised. Stays continuous while the atom
-    is less than half a cell length from the reference site.
+    ``s = mic(r_index - r_ref) · d`` in Å, where ``d`` is ``direction`` normalised. Stays continuous while the
+    atom is less than half a cell length from the reference site.
     """
 
     index: int
@@ -121,8 +124,8 @@ def displacement_2d(
 def rational_switching(distance_a: np.ndarray, r0_a: float, nn: int = 6, mm: int = 12, d0_a: float = 0.0):
     """PLUMED's ``SWITCHING RATIONAL``: ``s(r) = (1 - x^nn) / (1 - x^mm)``, ``x = (r - d0) / r0``.
 
-    Returns ``(s, ds/dr)`` (ds/dr in 1/Å). ``s = 1`` for ``r <= d0``; the removable singularity at ``x = 1`` takes
-    its limit ``nn / mm``.
+    Returns ``(s, ds/dr)`` (ds/dr in 1/Å). ``s = 1`` for ``r <= d0``;
+    the removable singularity at ``x = 1`` takes its limit ``nn / mm``.
     """
     r = np.asarray(distance_a, dtype=float)
     x = np.clip((r - d0_a) / r0_a, 0.0, None)
@@ -144,8 +147,9 @@ def rational_switching(distance_a: np.ndarray, r0_a: float, nn: int = 6, mm: int
 class CoordinationNumber:
     """Coordination number of atom ``index`` to the atoms in ``group`` with a rational switching function.
 
-    ``CN = sum_j s(|r_j - r_index|)`` with PLUMED's ``SWITCHING={RATIONAL R_0=r0 D_0=d0 NN=nn MM=mm}``; use the
-    anion centres (B) or the donor atoms of neutral molecules (N, O) as the group. ``r0_a`` and ``d0_a`` in Å.
+    ``CN = sum_j s(|r_j - r_index|)`` with PLUMED's ``SWITCHING={RATIONAL R_0=r0 D_0=d0 NN=nn MM=mm}``; use
+    the anion centres (B) or the donor atoms of neutral molecules
+    (N, O) as the group. ``r0_a`` and ``d0_a`` in Å.
     """
 
     index: int

@@ -1,7 +1,8 @@
 """MD-Arrhenius: NVT MD at several temperatures → cation MSD → tracer D → Nernst–Einstein σ → Arrhenius Ea.
 
 The MSD is averaged over all cations of the element and over all time origins of the production run (unwrapped
-positions, the whole cell's centre-of-mass drift removed); the tracer diffusion coefficient comes from a straight
+positions, the whole cell's centre-of-mass drift removed); the tracer diffusion coefficient comes from a
+straight
 line fitted to the MSD after a skipped ballistic/cage start, ``D = slope / 6``. The conductivity follows from
 Nernst–Einstein with a Haven ratio of 1, ``σ = n q² D / (kB T)``, and the activation energy from
 ``sselab.transport.fit_arrhenius`` on ``σT``.
@@ -10,7 +11,8 @@ Example
 -------
 >>> from ase.build import bulk
 >>> from ase.calculators.emt import EMT
->>> res = md_arrhenius(bulk("Cu", cubic=True).repeat(2), EMT, "Cu", (900.0, 1200.0), steps=200)  # doctest: +SKIP
+>>> res = md_arrhenius(bulk("Cu", cubic=True).repeat(2), EMT, "Cu", (900.0, 1200.0), steps=200)  # doctest:
++SKIP
 >>> res.diffusion_cm2_per_s  # doctest: +SKIP
 """
 
@@ -24,12 +26,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from ase import Atoms, units
+from ase import Atoms
 from scipy import stats
 
 from sselab.errors import FitError, SimulationError
-from sselab.transport import ArrheniusFit, fit_arrhenius, nernst_einstein_conductivity, plot_arrhenius
 from sselab.simulate.neb import CalculatorFactory
+from sselab.transport import ArrheniusFit, fit_arrhenius, nernst_einstein_conductivity, plot_arrhenius
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +54,8 @@ class MSDFit:
     slope_a2_per_fs, intercept_a2
         The fitted line.
     diffusion_cm2_per_s, diffusion_stderr_cm2_per_s
-        Tracer diffusion coefficient ``slope/6`` and the regression's standard error (a lower bound: MSD points
+        Tracer diffusion coefficient ``slope/6`` and the regression's standard error (a lower bound:
+        MSD points
         at neighbouring lags are correlated) (cm²/s).
     """
 
@@ -110,7 +113,7 @@ class MDArrheniusResult:
 
 
 def unwrap_positions(positions_a: np.ndarray, cell: np.ndarray) -> np.ndarray:
-    """Undo periodic wrapping of a trajectory ``(n_frames, n_atoms, 3)`` (Å) by minimum-image frame-to-frame steps.
+    """Undo periodic wrapping of a trajectory ``(n_frames, n_atoms, 3)`` (Å) by minimum-image steps.
 
     Frames must be close enough that no atom moves more than half a cell length between them.
     """
@@ -146,7 +149,7 @@ def mean_square_displacement(positions_a: np.ndarray, max_lag: int | None = None
 
 
 def fit_msd(lag_fs: np.ndarray, msd_a2: np.ndarray, fit_start_fraction: float = 0.2) -> MSDFit:
-    """Fit ``MSD = 6 D t + c`` on the lags after ``fit_start_fraction`` of the longest lag (skips the ballistic start).
+    """Fit ``MSD = 6 D t + c`` on lags beyond ``fit_start_fraction`` of the longest (skips ballistic start).
 
     Returns
     -------
@@ -178,7 +181,7 @@ def fit_msd(lag_fs: np.ndarray, msd_a2: np.ndarray, fit_start_fraction: float = 
 
 
 def arrhenius_fit(temperature_k: Sequence[float], conductivity_s_per_cm: Sequence[float]) -> ArrheniusFit:
-    """Arrhenius fit of σT (``sselab.transport.fit_arrhenius`` with ``form="sigma_t"``; needs 3 or more points)."""
+    """Arrhenius fit of σT (``sselab.transport.fit_arrhenius``, ``form="sigma_t"``; 3 or more points)."""
     return fit_arrhenius(
         np.asarray(temperature_k, float), np.asarray(conductivity_s_per_cm, float), form="sigma_t"
     )
@@ -286,7 +289,8 @@ def md_arrhenius(
     seed
         Seed of temperature ``i`` is ``seed + i`` (recorded).
     run_dir
-        Folder for trajectories, ``msd_<T>K.csv``, figures (MSD and Arrhenius) and ``summary.json``. A temperature
+        Folder for trajectories, ``msd_<T>K.csv``, figures (MSD and Arrhenius) and ``summary.json``. A
+        temperature
         whose ``msd_<T>K.npz`` exists is read back instead of rerun.
     sample_every
         Steps between stored positions.

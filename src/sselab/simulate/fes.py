@@ -1,9 +1,9 @@
 """Free-energy surfaces from well-tempered metadynamics: from the hills, and by reweighting the COLVAR.
 
-From the hills, ``F(s) = -(γ/(γ-1)) V(s)`` (``-V`` for plain metadynamics); by reweighting, each COLVAR frame gets
-the Tiwary–Parrinello weight ``exp(β (V(s(t), t) - c(t)))`` with
-``c(t) = β⁻¹ ln[∫ exp(γ β V / (γ-1)) ds / ∫ exp(β V / (γ-1)) ds]`` (J. Phys. Chem. B 119, 736 (2015)) and
-``F = -β⁻¹ ln(weighted histogram)``. Free energies in eV, shifted so that the minimum is 0.
+From the hills, ``F(s) = -(γ/(γ-1)) V(s)`` (``-V`` for plain metadynamics); by reweighting, each COLVAR frame
+gets the Tiwary–Parrinello weight ``exp(β (V(s(t), t) - c(t)))`` with ``c(t) = β⁻¹ ln[∫ exp(γ β V / (γ-1)) ds
+/ ∫ exp(β V / (γ-1)) ds]`` (J. Phys. Chem. B 119, 736 (2015)) and ``F = -β⁻¹ ln(weighted histogram)``. Free
+energies in eV, shifted so that the minimum is 0.
 
 Example
 -------
@@ -41,8 +41,8 @@ class FES:
     axes
         Grid coordinates along each CV (CV units, Å for displacements).
     free_energy_ev
-        Free energy (eV), shape ``tuple(len(a) for a in axes)``, minimum 0; ``inf`` where never sampled
-        (reweighting).
+        Free energy (eV), shape ``tuple(len(a) for a in axes)``,
+        minimum 0; ``inf`` where never sampled (reweighting).
     method
         ``"hills"`` or ``"reweighting"``.
     """
@@ -64,7 +64,8 @@ class FES:
         return {
             "cv_names": list(self.cv_names),
             "axes": [a.tolist() for a in self.axes],
-            "free_energy_ev": np.where(np.isnan(f), None, f).tolist(),
+            "free_energy_ev": [None if np.isnan(v) else float(v) for v in f.ravel()],
+            "shape": list(f.shape),
             "method": self.method,
             "metadata": self.metadata,
         }
@@ -96,7 +97,7 @@ def _axes(
 def bias_on_grid(
     axes: Sequence[np.ndarray], centers: np.ndarray, sigmas: np.ndarray, heights_ev: np.ndarray
 ) -> np.ndarray:
-    """Exact sum of hills on the grid spanned by ``axes`` (eV); separable Gaussians summed as matrix products."""
+    """Exact sum of hills on the grid spanned by ``axes`` (eV), as matrix products of 1D Gaussians."""
     centers = np.asarray(centers, dtype=float).reshape(len(heights_ev), len(axes))
     sigmas = np.asarray(sigmas, dtype=float).reshape(centers.shape)
     factors = [
@@ -159,7 +160,7 @@ def free_energy_surface(
     f = -_wt_scale(bias_factor) * bias_on_grid(axes, centers, sigmas, heights)
     names = tuple(cv_names) if cv_names is not None else tuple(getattr(hills, "cv_names", ()))
     names = names or tuple(f"cv{i + 1}" for i in range(len(axes)))
-    return FES(names, axes, f - f.min(), "hills", {"bias_factor": bias_factor, "n_hills": int(len(heights))})
+    return FES(names, axes, f - f.min(), "hills", {"bias_factor": bias_factor, "n_hills": len(heights)})
 
 
 def reweighting_weights(

@@ -1,5 +1,5 @@
-"""Figures of a metadynamics run: the FES with its path (like Wang et al. 2025, Figure 2g) and the ion's projected
-track (Figure 2d). PNG files via matplotlib's Agg backend.
+"""Figures of a metadynamics run: the FES with its path (like Wang et al. 2025, Figure 2g) and the ion's
+projected track (Figure 2d). PNG files via matplotlib's Agg backend.
 
 Example
 -------
@@ -13,12 +13,12 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-from sselab.simulate.barriers import BarrierResult  # noqa: E402
-from sselab.simulate.fes import FES  # noqa: E402
-from sselab.simulate.hills import ColvarData  # noqa: E402
+from sselab.simulate.barriers import BarrierResult
+from sselab.simulate.fes import FES
+from sselab.simulate.hills import ColvarData
 
 __all__ = ["plot_barrier_convergence", "plot_fes", "plot_track"]
 
@@ -33,7 +33,7 @@ def _title(barriers: BarrierResult | None) -> str:
 
 
 def plot_fes(fes: FES, barriers: BarrierResult | None, path: str | Path) -> Path:
-    """FES as a curve (1D) or a filled contour map with the minimum free-energy path (2D); returns the PNG path."""
+    """FES as a curve (1D) or a contour map with the minimum free-energy path (2D); returns the PNG."""
     path = Path(path)
     fig, ax = plt.subplots(figsize=(5.5, 4.2), dpi=120)
     f = np.where(np.isfinite(fes.free_energy_ev), fes.free_energy_ev, np.nan)
@@ -50,7 +50,7 @@ def plot_fes(fes: FES, barriers: BarrierResult | None, path: str | Path) -> Path
         x, y = fes.axes[0], fes.axes[1]
         levels = np.linspace(0.0, np.nanmax(f), 25)
         cs = ax.contourf(x, y, f.T, levels=levels, cmap="viridis")
-        fig.colorbar(cs, ax=ax, label="free energy (eV)")
+        fig.colorbar(cs, ax=ax, label="free energy (eV)", format="%.2f")
         ax.set_xlabel(fes.cv_names[0])
         ax.set_ylabel(fes.cv_names[1])
         if barriers is not None and len(barriers.path):

@@ -1,10 +1,11 @@
 """Gaussian hills: the metadynamics bias, its grid, and PLUMED-format ``HILLS``/``COLVAR`` files.
 
-Units. In memory a hill's height is the *deposited* height in eV and its centre/width are in the CV's units (Å for
-displacements). On disk, ``HILLS`` follows PLUMED's conventions so that ``plumed sum_hills --hills HILLS`` reads it:
-time in ps, heights in kJ/mol (PLUMED's default energy unit) and, for well-tempered runs, the height column is the
-deposited height times ``γ/(γ-1)`` (what PLUMED's ``MetaD::writeGaussian`` writes), so that summing the file's hills
-gives ``-F`` directly. ``COLVAR`` has time (ps), the CVs and ``metad.bias`` (kJ/mol). Readers undo both scalings.
+Units. In memory a hill's height is the *deposited* height in eV and its centre/width are in the CV's units (Å
+for displacements). On disk, ``HILLS`` follows PLUMED's conventions so that ``plumed sum_hills --hills HILLS``
+reads it: time in ps, heights in kJ/mol (PLUMED's default energy unit) and, for well-tempered runs, the height
+column is the deposited height times ``γ/(γ-1)`` (what PLUMED's ``MetaD::writeGaussian`` writes), so that
+summing the file's hills gives ``-F`` directly. ``COLVAR`` has time (ps),
+the CVs and ``metad.bias`` (kJ/mol). Readers undo both scalings.
 
 Example
 -------
@@ -45,7 +46,7 @@ _CUTOFF_SIGMAS = 6.0
 
 @dataclass(frozen=True)
 class BiasGrid:
-    """A PLUMED-style grid: ``bins[i]`` intervals between ``minimum[i]`` and ``maximum[i]`` (``bins + 1`` nodes)."""
+    """A PLUMED-style grid: ``bins[i]`` intervals from ``minimum[i]`` to ``maximum[i]`` (CV units)."""
 
     minimum: tuple[float, ...]
     maximum: tuple[float, ...]
@@ -64,16 +65,18 @@ class BiasGrid:
 
 
 class HillSet:
-    """A growing set of Gaussian hills with a bias ``V(s) = sum_k h_k exp(-sum_i (s_i - c_ki)^2 / (2 σ_ki^2))``.
+    """A growing set of Gaussian hills with a bias ``V(s) = sum_k h_k exp(-sum_i (s_i - c_ki)^2 / (2
+    σ_ki^2))``.
 
     Parameters
     ----------
     ndim
         Number of CVs (1 or more; the grid supports 1 and 2).
     grid
-        Optional :class:`BiasGrid`. When given, every added hill is also accumulated on the grid nodes (value, first
-        and mixed derivatives, analytically) and the bias inside the grid is a cubic-Hermite interpolation, whose
-        gradient is exact for the interpolant (so forces stay conservative); outside the grid the exact sum is used.
+        Optional :class:`BiasGrid`. When given, every added hill is also accumulated on the grid nodes (value,
+        first and mixed derivatives, analytically) and the bias inside the grid is a cubic-Hermite
+        interpolation, whose gradient is exact for the interpolant (so forces
+        stay conservative); outside the grid the exact sum is used.
 
     Several walkers may share one ``HillSet`` (in-process multiple walkers).
     """
@@ -193,7 +196,8 @@ class HillSet:
             values[~outside], gradients[~outside] = self._interpolate(x[~outside])
         return values, gradients
 
-    # -- grid ---------------------------------------------------------------------------------------------------
+    # -- grid
+    # ---------------------------------------------------------------------------------------------------
     def _add_to_grid(self, c: np.ndarray, w: np.ndarray, h: float) -> None:
         slices = []
         local_axes = []
@@ -255,7 +259,8 @@ class HillSet:
 def _hermite(t: Any, h: float) -> tuple[tuple[Any, Any, Any, Any], tuple[Any, Any, Any, Any]]:
     """Cubic-Hermite basis on an interval of length ``h`` at fraction ``t``: values and d/dx.
 
-    Order: (value at node 0, value at node 1, slope at node 0, slope at node 1); the slope bases include ``h``.
+    Order: (value at node 0, value at node 1, slope at node
+    0, slope at node 1); the slope bases include ``h``.
     """
     t2 = t * t
     t3 = t2 * t
@@ -270,7 +275,8 @@ def _hermite(t: Any, h: float) -> tuple[tuple[Any, Any, Any, Any], tuple[Any, An
     return (h00, h01, h10, h11), (d00, d01, d10, d11)
 
 
-# -- PLUMED files ------------------------------------------------------------------------------------------------
+# -- PLUMED files
+# ------------------------------------------------------------------------------------------------
 def _wt_factor(bias_factor: float) -> float:
     return bias_factor / (bias_factor - 1.0) if np.isfinite(bias_factor) and bias_factor > 1.0 else 1.0
 
@@ -294,7 +300,7 @@ def format_hills(
             *(f"{x:.10f}" for x in c),
             *(f"{x:.10f}" for x in w),
             f"{h * factor:.12g}",
-            f"{biasf:g}",
+            f"{biasf:.12g}",
         ]
         lines.append(" ".join(cols) + "\n")
     return "".join(lines)
@@ -303,7 +309,7 @@ def format_hills(
 def write_hills(
     path: Path, hills: HillSet, cv_names: Sequence[str], bias_factor: float, mask: np.ndarray | None = None
 ) -> None:
-    """Write the hills of ``hills`` (all, or those selected by the boolean ``mask``) to a new ``HILLS`` file."""
+    """Write the hills (all, or those selected by the boolean ``mask``) to a new ``HILLS`` file."""
     write_hills_header(path, cv_names)
     keep = np.ones(len(hills), bool) if mask is None else np.asarray(mask, bool)
     text = format_hills(

@@ -1,8 +1,9 @@
 """NVT molecular dynamics with ASE (Langevin or Nosé–Hoover chain), trajectories and exact checkpoints.
 
-A checkpoint (``checkpoint.npz`` in the run folder) holds positions, momenta, cell, the step count, the thermostat's
-random-generator state (Langevin) or chain variables (Nosé–Hoover) and any extra arrays of the caller (the hills of a
-metadynamics run), so that a resumed run continues bit-for-bit as if it had never stopped.
+A checkpoint (``checkpoint.npz`` in the run folder) holds positions, momenta, cell, the step count, the
+thermostat's random-generator state (Langevin) or chain variables (Nosé–Hoover) and any extra arrays of the
+caller (the hills of a metadynamics run), so that a resumed
+run continues bit-for-bit as if it had never stopped.
 
 Example
 -------
@@ -100,7 +101,8 @@ def save_checkpoint(
 ) -> None:
     """Write an exact checkpoint of ``atoms`` and ``dyn`` (atomically: temp file + rename).
 
-    ``extra`` holds further arrays (numpy-convertible) or JSON-serialisable values stored under ``extra_<key>``.
+    ``extra`` holds further arrays (numpy-convertible) or JSON-serialisable values stored under
+    ``extra_<key>``.
     """
     arrays: dict[str, Any] = {
         "positions": atoms.get_positions(),

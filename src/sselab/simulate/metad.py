@@ -3,12 +3,12 @@
 The bias ``V(s, t)`` is a sum of Gaussian hills in the space of collective variables ``s`` (see
 :mod:`sselab.simulate.colvars`); every ``pace`` MD steps a hill of height ``w · exp(-V(s)/(k_B ΔT))`` with
 ``ΔT = (γ - 1) T`` is added at the current ``s`` (Barducci, Bussi & Parrinello, PRL 100, 020603 (2008)). The
-calculator returns the wrapped calculator's energy and forces plus the bias's, and keeps the bias separately in
-``results["bias_energy"]`` (eV), ``results["bias_forces"]`` (eV/Å) and ``results["cv"]``.
+calculator returns the wrapped calculator's energy and forces plus the bias's, and keeps the bias separately
+in ``results["bias_energy"]`` (eV), ``results["bias_forces"]`` (eV/Å) and ``results["cv"]``.
 
-The hill deposition is driven by the MD loop: attach :meth:`WellTemperedMetaD.attach_to` to an ASE dynamics (done by
-:func:`sselab.simulate.run_metadynamics`). Hills go to ``hills_file`` (PLUMED ``HILLS`` format, see
-:mod:`sselab.simulate.hills`).
+The hill deposition is driven by the MD loop: attach :meth:`WellTemperedMetaD.attach_to` to an ASE dynamics
+(done by :func:`sselab.simulate.run_metadynamics`). Hills go to ``hills_file``
+(PLUMED ``HILLS`` format, see :mod:`sselab.simulate.hills`).
 
 Example
 -------
@@ -74,9 +74,9 @@ class WellTemperedMetaD(Calculator):
         The wrapped ASE calculator (any: MLIP, DFT, analytic).
     colvars
         Collective variables (objects with ``name`` and ``compute(atoms) -> (value, gradient)``), or a list of
-        such lists: several walkers in one system sharing the hills (each group biased by ``V(s_group)``, one hill
-        per group per deposition). Exact only when the groups do not interact (the independent particles of
-        :mod:`sselab.simulate.analytic`, or ions far apart).
+        such lists: several walkers in one system sharing the hills (each group biased by ``V(s_group)``, one
+        hill per group per deposition). Exact only when the groups do not interact (the independent particles
+        of :mod:`sselab.simulate.analytic`, or ions far apart).
     height_ev
         Initial hill height ``w`` (eV).
     widths
@@ -88,8 +88,8 @@ class WellTemperedMetaD(Calculator):
     temperature_k
         Simulation temperature T (K).
     grid
-        Optional :class:`~sselab.simulate.hills.BiasGrid` (PLUMED's ``GRID_MIN/GRID_MAX/GRID_BIN``): the bias is
-        accumulated on it and interpolated (cubic Hermite), much faster than the exact sum for long runs.
+        Optional :class:`~sselab.simulate.hills.BiasGrid` (PLUMED's ``GRID_MIN/GRID_MAX/GRID_BIN``): the bias
+        is accumulated on it and interpolated (cubic Hermite), much faster than the exact sum for long runs.
     hills
         A :class:`~sselab.simulate.hills.HillSet` to use, e.g. shared by several in-process walkers.
     hills_file
@@ -126,15 +126,17 @@ class WellTemperedMetaD(Calculator):
     ) -> None:
         super().__init__(**kwargs)
         self.calculator = calculator
-        groups = (
-            [list(g) for g in colvars] if colvars and isinstance(colvars[0], Sequence) else [list(colvars)]
-        )  # type: ignore[arg-type]
+        groups: list[list[CollectiveVariable]]
+        if colvars and isinstance(colvars[0], Sequence):
+            groups = [list(g) for g in colvars]  # type: ignore[arg-type]
+        else:
+            groups = [list(colvars)]  # type: ignore[arg-type]
         if not groups[0]:
             raise SimulationError("metadynamics needs at least one collective variable")
         names = [cv.name for cv in groups[0]]
         if any([cv.name for cv in g] != names for g in groups):
             raise SimulationError(f"every walker group needs the same CVs {names}")
-        self.groups: list[list[CollectiveVariable]] = groups
+        self.groups = groups
         self.colvars = groups[0]
         self.widths = np.asarray(widths, dtype=float).reshape(-1)
         if self.widths.size != len(self.colvars) or np.any(self.widths <= 0):
@@ -188,7 +190,7 @@ class WellTemperedMetaD(Calculator):
         return values, gradients
 
     def check_state(self, atoms: Atoms, tol: float = 1e-15) -> list[str]:
-        """What changed since the last calculation (exact comparison), plus ``"hills"`` when hills were added."""
+        """What changed since the last calculation (exact comparison), plus ``"hills"`` on new hills."""
         changes = fast_check_state(self.atoms, atoms)
         if self._hills_seen != len(self.hills):
             changes.append("hills")
@@ -226,16 +228,18 @@ class WellTemperedMetaD(Calculator):
         """Energy and forces of the wrapped calculator (its cached results when ``atoms`` did not change)."""
         calc = self.calculator
         cached = getattr(calc, "results", {})
-        if getattr(calc, "atoms", None) is None or "energy" not in cached or "forces" not in cached:
-            calc.get_forces(atoms)
-            calc.get_potential_energy(atoms)
-        elif calc.check_state(atoms):
+        if (
+            getattr(calc, "atoms", None) is None
+            or "energy" not in cached
+            or "forces" not in cached
+            or calc.check_state(atoms)
+        ):
             calc.get_forces(atoms)
             calc.get_potential_energy(atoms)
         return float(calc.results["energy"]), np.array(calc.results["forces"])
 
     def current(self, atoms: Atoms) -> tuple[np.ndarray, np.ndarray]:
-        """CV values ``(ngroups, ncv)`` and biases ``(ngroups,)`` (eV) at ``atoms`` (cached when up to date)."""
+        """CV values ``(ngroups, ncv)`` and biases ``(ngroups,)`` (eV) at ``atoms`` (cached)."""
         self.get_property("forces", atoms)
         return np.array(self.results["group_cv"]), np.array(self.results["group_bias_energy"])
 
@@ -246,7 +250,8 @@ class WellTemperedMetaD(Calculator):
         return self.height_ev * float(np.exp(-bias_ev / (units.kB * self.delta_t_k)))
 
     def deposit(self, atoms: Atoms, step: int) -> None:
-        """Add a hill at the current CVs of every walker group (called every ``pace`` steps by :meth:`attach_to`).
+        """Add a hill at the current CVs of every walker group (called every ``pace`` steps by
+        :meth:`attach_to`).
 
         Heights of simultaneous hills are computed before any is added, as PLUMED's multiple walkers do.
         """
@@ -255,7 +260,9 @@ class WellTemperedMetaD(Calculator):
         heights = np.array([self.hill_height(b) for b in biases])
         time_ps = step * self.timestep_fs / 1000.0
         for g, walker in enumerate(self.walker_ids):
-            self.hills.add(values[g], self.widths, float(heights[g]), time_ps, walker=walker)
+            self.hills.add(
+                values[g].tolist(), self.widths.tolist(), float(heights[g]), time_ps, walker=walker
+            )
         if self.hills_file is not None:
             n = len(self.groups)
             text = format_hills(
@@ -308,7 +315,8 @@ class MetaDResult:
     fes
         FES from the hills (:func:`~sselab.simulate.fes.free_energy_surface`).
     barriers
-        Activation energies with uncertainty, or ``None`` when the ion never left its site (see ``barrier_error``).
+        Activation energies with uncertainty, or ``None`` when the ion never left its site (see
+        ``barrier_error``).
     run_dir
         The run folder.
     steps_done
@@ -383,10 +391,10 @@ def run_metadynamics(
 ) -> MetaDResult:
     """Well-tempered metadynamics of ``atoms`` with ``calculator``, to a total of ``steps`` MD steps.
 
-    Writes ``run_dir/outputs/HILLS`` and ``COLVAR`` (PLUMED format), a checkpoint every ``checkpoint_every`` steps
-    and at the end, the FES and barriers, figures and ``summary.json``. With ``restart`` and an existing checkpoint
-    the run continues exactly where it stopped (same seed, hills, RNG state): ``steps`` is the total, so calling
-    with ``steps=N/2`` then ``steps=N`` gives the same ``HILLS`` as one call with ``N``.
+    Writes ``run_dir/outputs/HILLS`` and ``COLVAR`` (PLUMED format), a checkpoint every ``checkpoint_every``
+    steps and at the end, the FES and barriers, figures and ``summary.json``. With ``restart`` and an existing
+    checkpoint the run continues exactly where it stopped (same seed, hills, RNG state): ``steps`` is the
+    total, so calling with ``steps=N/2`` then ``steps=N`` gives the same ``HILLS`` as one call with ``N``.
 
     Parameters
     ----------
@@ -407,11 +415,17 @@ def run_metadynamics(
     extra_parameters
         Recorded in ``summary.json`` with the run's parameters (e.g. potential name, structure file).
     hills, walker_id, walker_files
-        Multiple walkers: a shared in-process :class:`HillSet` and this walker's id, or other walkers' ``HILLS``
-        files.
+        Multiple walkers: a shared in-process :class:`HillSet`
+        and this walker's id, or other walkers' ``HILLS`` files.
     """
-    from sselab.simulate.md import CHECKPOINT_NAME, drive_dynamics, initial_velocities, load_checkpoint
-    from sselab.simulate.md import make_dynamics, save_checkpoint
+    from sselab.simulate.md import (
+        CHECKPOINT_NAME,
+        drive_dynamics,
+        initial_velocities,
+        load_checkpoint,
+        make_dynamics,
+        save_checkpoint,
+    )
     from sselab.simulate.runs import RunFolder, analyse_metadynamics, utc_now
 
     started = utc_now()
@@ -422,10 +436,21 @@ def run_metadynamics(
     resuming = restart and ckpt.is_file()
     rng = np.random.default_rng(seed)
     metad = WellTemperedMetaD(
-        calculator, colvars, height_ev, widths, pace, bias_factor, temperature_k, grid=grid, hills=hills,
-        hills_file=hills_path, timestep_fs=timestep_fs, append=resuming, walker_id=walker_id,
+        calculator,
+        colvars,
+        height_ev,
+        widths,
+        pace,
+        bias_factor,
+        temperature_k,
+        grid=grid,
+        hills=hills,
+        hills_file=hills_path,
+        timestep_fs=timestep_fs,
+        append=resuming,
+        walker_id=walker_id,
         walker_files=walker_files,
-    )  # fmt: skip
+    )
     parameters: dict[str, Any] = {
         "cv_names": metad.cv_names,
         "colvars": [[_describe(cv) for cv in group] for group in metad.groups],
@@ -440,7 +465,7 @@ def run_metadynamics(
         "steps": steps,
         "seed": seed,
         "grid": None if grid is None else {"min": grid.minimum, "max": grid.maximum, "bins": grid.bins},
-        "hills_units": "HILLS: time ps, CV units (Å for displacements), height kJ/mol (PLUMED well-tempered scaling)",
+        "hills_units": "time ps; CVs in CV units (Å); height kJ/mol (PLUMED well-tempered scaling)",
         "calculator": type(calculator).__name__,
         "natoms": len(atoms),
         "walker_id": walker_id,
@@ -501,14 +526,27 @@ def run_metadynamics(
     hills_data, colvar = read_hills(hills_path), read_colvar(colvar_path)
     source = metad.hills if len(metad.hills) else hills_data
     analysis = analyse_metadynamics(
-        source, colvar, temperature_k, bias_factor, fes_bins, start, cv_names=metad.cv_names,
+        source,
+        colvar,
+        temperature_k,
+        bias_factor,
+        fes_bins,
+        start,
+        cv_names=metad.cv_names,
         folder=folder if figures else None,
-    )  # fmt: skip
+    )
     fes, barriers, barrier_error = analysis.fes, analysis.barriers, analysis.barrier_error
     result = MetaDResult(
-        hills_data, colvar, fes, barriers, folder.root, dyn.nsteps, time.perf_counter() - clock, parameters,
+        hills_data,
+        colvar,
+        fes,
+        barriers,
+        folder.root,
+        dyn.nsteps,
+        time.perf_counter() - clock,
+        parameters,
         barrier_error,
-    )  # fmt: skip
+    )
     results = {
         "steps_done": dyn.nsteps,
         "n_hills": len(hills_data.heights_ev),

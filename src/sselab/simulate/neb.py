@@ -1,7 +1,9 @@
 """Climbing-image nudged elastic band (CI-NEB) for a cation hop, with ASE's :class:`ase.mep.NEB`.
 
-The band is built between two relaxed end points (usually a cation next to a vacancy, and the same cation moved into
-the vacancy: :func:`cation_hop_endpoints`), interpolated with IDPP, and relaxed with FIRE. Any ASE calculator works;
+The band is built between two relaxed end points (usually a cation next to a vacancy, and the same cation
+moved into
+the vacancy: :func:`cation_hop_endpoints`), interpolated with IDPP, and relaxed with FIRE. Any ASE calculator
+works;
 each image gets its own calculator from ``calculator_factory``.
 
 Example
@@ -132,8 +134,10 @@ def cation_hop_endpoints(
     Returns
     -------
     VacancyHop
-        ``initial`` (cation next to the vacancy) and ``final`` (cation on the vacancy site). The final position is
-        written unwrapped next to the cation's initial position, so a linear or IDPP interpolation takes the short
+        ``initial`` (cation next to the vacancy) and ``final`` (cation on the vacancy site). The final
+        position is
+        written unwrapped next to the cation's initial position, so a linear or IDPP interpolation
+        takes the short
         path across a periodic boundary.
     """
     symbols = np.array(atoms.get_chemical_symbols())
@@ -192,6 +196,7 @@ def run_neb(
     spring_constant_ev_per_a2: float = 0.1,
     optimizer: str = "fire",
     run_dir: str | Path | None = None,
+    progress: bool = False,
 ) -> NEBResult:
     """Relax a (climbing-image) nudged elastic band between two states and return its barrier.
 
@@ -221,6 +226,8 @@ def run_neb(
         ``"fire"`` (default), ``"bfgs"`` or ``"mdmin"``.
     run_dir
         If given, write inputs, the relaxed band, energies, a profile figure and ``summary.json`` there.
+    progress
+        Show a rich progress bar of the band's optimiser steps (steps/s, current fmax).
 
     Returns
     -------
@@ -279,7 +286,7 @@ def run_neb(
         band.interpolate(mic=True)
     log = out / "outputs" / "neb.log" if out else None
     opt = opt_class(band, logfile=str(log) if log else None)
-    converged = bool(opt.run(fmax=fmax, steps=steps))
+    converged = _relax_band(opt, fmax, steps) if progress else bool(opt.run(fmax=fmax, steps=steps))
     force_calls += (int(opt.nsteps) + 1) * n_images
     energies = np.array([image.get_potential_energy() for image in images])
     relative = energies - energies[0]
@@ -309,6 +316,33 @@ def run_neb(
     if out is not None:
         _write_neb_outputs(result, out, wall_s)
     return result
+
+
+def _relax_band(opt: Any, fmax: float, steps: int) -> bool:
+    """Run the band optimiser with a rich progress bar; return whether it converged."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    columns = (
+        TextColumn("[bold]NEB"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]} steps/s  fmax {task.fields[fmax]} eV/Å"),
+        TimeRemainingColumn(),
+    )
+    converged = False
+    with Progress(*columns) as bar:
+        task = bar.add_task("NEB", total=steps, rate="   -", fmax="   -")
+        start = time.perf_counter()
+        for done, state in enumerate(opt.irun(fmax=fmax, steps=steps)):
+            converged = bool(state)
+            forces = opt.optimizable.get_gradient().reshape(-1, 3)
+            rate = done / max(time.perf_counter() - start, 1e-9)
+            bar.update(
+                task, completed=done, rate=f"{rate:6.2f}", fmax=f"{np.sqrt((forces**2).sum(1)).max():.3f}"
+            )
+        if converged:
+            bar.update(task, total=max(done, 1), completed=max(done, 1))
+    return bool(converged)
 
 
 def _frozen_copy(image: Atoms) -> Atoms:
@@ -382,7 +416,8 @@ def record_neb_result(
 ) -> int:
     """Store a CI-NEB barrier as an ``ActivationEnergyRecord(method="CI-NEB")`` with its run; return its id.
 
-    ``store_url`` as for :func:`sselab.store.open_store` (``None``: the configured default store). The result must
+    ``store_url`` as for :func:`sselab.store.open_store` (``None``: the configured default store). The
+    result must
     have been written to a run folder.
     """
     from sselab.simulate.runs import read_summary, record_activation_energy

@@ -1,20 +1,16 @@
 """Registry of interatomic potentials, each returned as an ASE calculator by name.
 
-Factories import their packages lazily, so ``import sselab.simulate`` stays light and a missing optional package
-only matters when asked for. Names:
+Factories import their packages lazily, so ``import sselab.simulate`` stays light and a missing optional
+package only matters when asked for. Names (calculator; what it needs):
 
-=============  ===================================================================  =================================
-name           calculator                                                           needs
-=============  ===================================================================  =================================
-``chgnet``     ``chgnet.model.dynamics.CHGNetCalculator`` (CHGNet 0.3.0 weights)    ``chgnet`` (weights in the wheel)
-``sevennet``   ``sevenn.calculator.SevenNetCalculator("7net-0")``                   ``sevenn`` (weights in the wheel)
-``mace-mp``    ``mace.calculators.mace_mp`` (medium)                                ``mace-torch`` + download
-``mattersim``  ``mattersim.forcefield.MatterSimCalculator``                         ``mattersim`` + download
-``orb``        ``orb_models`` pretrained ``orb-v3`` conservative                    ``orb-models`` + download
-``xtb``        ``tblite.ase.TBLite`` (GFN2-xTB)                                     ``tblite``
-``cp2k``       ``ase.calculators.cp2k.CP2K``                                        ``cp2k`` binary on PATH
-``emt``        ``ase.calculators.emt.EMT`` (tests only: Al, Cu, Ag, Au, Ni, Pd, Pt)  nothing
-=============  ===================================================================  =================================
+- ``chgnet``: ``chgnet.model.dynamics.CHGNetCalculator``, CHGNet 0.3.0 (``chgnet``; weights in the wheel)
+- ``sevennet``: ``sevenn.calculator.SevenNetCalculator("7net-0")`` (``sevenn``; weights in the wheel)
+- ``mace-mp``: ``mace.calculators.mace_mp``, medium (``mace-torch``; downloads weights)
+- ``mattersim``: ``mattersim.forcefield.MatterSimCalculator`` (``mattersim``; downloads weights)
+- ``orb``: ``orb_models`` pretrained Orb v3 conservative (``orb-models``; downloads weights)
+- ``xtb``: ``tblite.ase.TBLite``, GFN2-xTB (``tblite``)
+- ``cp2k``: ``ase.calculators.cp2k.CP2K`` (``cp2k_shell`` binary on PATH)
+- ``emt``: ``ase.calculators.emt.EMT`` (nothing; tests only: Al, Cu, Ag, Au, Ni, Pd, Pt)
 
 A missing package, binary or (offline, ``SSELAB_OFFLINE=1``) weights raises
 :class:`~sselab.errors.PotentialUnavailableError` with an install hint; nothing downloads when offline.
@@ -90,7 +86,8 @@ def _require(module: str, extra: str, name: str) -> None:
 def _offline_guard(name: str) -> None:
     if get_settings().offline or os.environ.get("HF_HUB_OFFLINE") == "1":
         raise PotentialUnavailableError(
-            f"potential {name!r} downloads its weights on first use, and downloads are off (SSELAB_OFFLINE=1); "
+            f"potential {name!r} downloads its weights on first use, "
+            "and downloads are off (SSELAB_OFFLINE=1); "
             "use 'chgnet' or 'sevennet' (weights shipped), or run once online to cache the weights"
         )
 

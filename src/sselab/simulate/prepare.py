@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from ase import Atoms
@@ -41,14 +42,16 @@ def read_structure(path: str | Path) -> Atoms:
 
     try:
         atoms = read(str(path))
-    except Exception as ase_error:  # noqa: BLE001 - ASE raises many types; try pymatgen next
+    except Exception as ase_error:
         try:
             from pymatgen.core import Structure
             from pymatgen.io.ase import AseAtomsAdaptor
 
             atoms = AseAtomsAdaptor.get_atoms(Structure.from_file(str(path)))
-        except Exception as pmg_error:  # noqa: BLE001
-            raise DataImportError(f"cannot read structure (ASE: {ase_error}; pymatgen: {pmg_error})", file=str(path))
+        except Exception as pmg_error:
+            raise DataImportError(
+                f"cannot read structure (ASE: {ase_error}; pymatgen: {pmg_error})", file=str(path)
+            ) from pmg_error
     if isinstance(atoms, list):
         atoms = atoms[-1]
     if len(atoms) == 0:
@@ -74,11 +77,13 @@ def make_supercell(atoms: Atoms, min_length_a: float) -> Atoms:
 
 
 def pick_cation(atoms: Atoms, element: str, index: int | None = None) -> int:
-    """Index of the migrating ion: ``index`` when given (checked to be ``element``), else the first ``element``."""
+    """Index of the migrating ion: ``index`` when given (checked to be ``element``), else the first one."""
     symbols = atoms.get_chemical_symbols()
     if index is not None:
         if not 0 <= index < len(atoms) or symbols[index] != element:
-            raise SimulationError(f"atom {index} is not a {element} (structure {atoms.get_chemical_formula()})")
+            raise SimulationError(
+                f"atom {index} is not a {element} (structure {atoms.get_chemical_formula()})"
+            )
         return index
     for i, symbol in enumerate(symbols):
         if symbol == element:
@@ -114,8 +119,8 @@ class VacancyResult:
 def make_vacancy(atoms: Atoms, element: str, near_index: int | None = None) -> VacancyResult:
     """Remove the ``element`` atom nearest (minimum image) to the migrating ion ``near_index``.
 
-    ``near_index`` defaults to :func:`pick_cation`'s choice. The hop of the migrating ion into the vacancy is the
-    migration studied by NEB and metadynamics.
+    ``near_index`` defaults to :func:`pick_cation`'s choice. The hop of the migrating ion into the vacancy is
+    the migration studied by NEB and metadynamics.
     """
     mover = pick_cation(atoms, element, near_index)
     same = [i for i, s in enumerate(atoms.get_chemical_symbols()) if s == element and i != mover]
@@ -141,8 +146,8 @@ def relax(
 ) -> Atoms:
     """Relax positions (and the cell, with ASE's ``FrechetCellFilter``) to ``fmax`` (eV/Å); return a copy.
 
-    ``optimizer``: ``"FIRE"`` or ``"BFGS"``. A relaxation that has not converged after ``steps`` is logged, not
-    raised: MD and metadynamics only need a reasonable start.
+    ``optimizer``: ``"FIRE"`` or ``"BFGS"``. A relaxation that has not converged after ``steps`` is logged,
+    not raised: MD and metadynamics only need a reasonable start.
     """
     from ase.filters import FrechetCellFilter
     from ase.optimize import BFGS, FIRE
@@ -170,7 +175,7 @@ class MetaDSetup:
     calculator: Calculator
     colvars: list
     widths: list[float]
-    grid: object
+    grid: Any
     description: str
     formula: str
     parameters: dict
@@ -200,8 +205,9 @@ def build_metad_setup(
 
     CVs (``cv``): ``displacement`` (projection of the ion's displacement on the hop direction, Å),
     ``displacement2d`` (plus the perpendicular component, Å), ``coordination`` (displacement and the ion's
-    coordination number to B, N and O atoms, i.e. anion centres and neutral-molecule donors, with PLUMED's rational
-    switching ``R_0 = coordination_r0_a``). The hop direction is towards the vacancy (or ``direction``).
+    coordination number to B, N and O atoms, i.e. anion centres and neutral-molecule donors, with PLUMED's
+    rational switching ``R_0 = coordination_r0_a``). The hop direction is towards the vacancy (or
+    ``direction``).
     """
     from sselab.simulate.colvars import CoordinationNumber, ProjectedDisplacement, displacement_2d
     from sselab.simulate.hills import BiasGrid
@@ -234,7 +240,8 @@ def build_metad_setup(
     calculator = get_calculator(potential)
     if relax_steps > 0:
         atoms = relax(atoms, calculator, steps=relax_steps, cell_filter=False)
-    ref = tuple(float(x) for x in atoms.positions[mover])
+    p0 = atoms.positions[mover]
+    ref = (float(p0[0]), float(p0[1]), float(p0[2]))
     d1 = ProjectedDisplacement(mover, ref, tuple(vec.tolist()), "d1")  # type: ignore[arg-type]
     lo, hi = -1.5, hop_a + 1.5
     nbin = max(50, int((hi - lo) / (width / 5)))
@@ -243,7 +250,8 @@ def build_metad_setup(
         widths = [width]
         grid = BiasGrid((lo,), (hi,), (nbin,))
     elif cv == "displacement2d":
-        colvars = list(displacement_2d(mover, ref, tuple(vec.tolist()), tuple(_perpendicular(vec).tolist())))
+        perp = _perpendicular(vec)
+        colvars = list(displacement_2d(mover, ref, (vec[0], vec[1], vec[2]), (perp[0], perp[1], perp[2])))
         widths = [width, width]
         grid = BiasGrid((lo, -2.5), (hi, 2.5), (nbin, max(25, int(5.0 / (width / 5)))))
     elif cv == "coordination":
@@ -259,7 +267,8 @@ def build_metad_setup(
         raise SimulationError(f"unknown CV {cv!r}; choose displacement, displacement2d or coordination")
     formula = atoms.get_chemical_formula(mode="reduce")
     description = (
-        f"{atoms.get_chemical_formula()} ({len(atoms)} atoms), migrating {cation} #{mover}, hop {hop_a:.2f} Å "
+        f"{atoms.get_chemical_formula()} ({len(atoms)} atoms), migrating {cation} #{mover}, "
+        f"hop {hop_a:.2f} Å "
         f"along {np.round(vec, 3).tolist()}, CV {cv}, potential {potential}"
     )
     parameters = {

@@ -1,6 +1,7 @@
 """Reference crystal structures used by the simulation acceptance runs.
 
-The only structure so far is the low-temperature (orthorhombic, Pnma) phase of LiBH4, the real hydride on which
+The only structure so far is the low-temperature (orthorhombic, Pnma) phase of LiBH4, the real hydride on
+which
 sselab compares metadynamics, CI-NEB and MD-Arrhenius barriers.
 
 Example
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from ase import Atoms
 
-#: Lattice parameters of LT-LiBH4 (Å), Soulié et al., J. Alloys Compd. 346 (2002) 200, X-ray powder data at 225 K.
+#: Lattice parameters of LT-LiBH4 (Å), Soulié et al., J. Alloys Compd. 346 (2002) 200, X-ray data at 225 K.
 LIBH4_PNMA_LATTICE_A: tuple[float, float, float] = (7.17858, 4.43686, 6.80321)
 
 #: Asymmetric unit of LT-LiBH4 (fractional coordinates), same source: Li 4c, B 4c, H1 4c, H2 4c, H3 8d.
@@ -39,9 +40,12 @@ LIBH4_PNMA_SOURCE = (
 def libh4_pnma() -> Atoms:
     """Build the conventional cell of low-temperature LiBH4 (Pnma, No. 62, Z = 4, 24 atoms).
 
-    Lattice parameters a = 7.17858, b = 4.43686, c = 6.80321 Å and the Wyckoff positions Li 4c, B 4c, H1 4c, H2 4c,
-    H3 8d are those refined by Soulié et al., J. Alloys Compd. 346 (2002) 200 (see :data:`LIBH4_PNMA_SOURCE`); the
-    orbit is expanded with pymatgen's ``Structure.from_spacegroup``. As published, the BH4 tetrahedra are distorted
+    Lattice parameters a = 7.17858, b = 4.43686, c = 6.80321 Å and the Wyckoff positions Li 4c, B 4c, H1
+    4c, H2 4c,
+    H3 8d are those refined by Soulié et al., J. Alloys Compd. 346 (2002) 200 (see
+    :data:`LIBH4_PNMA_SOURCE`); the
+    orbit is expanded with pymatgen's ``Structure.from_spacegroup``. As published, the BH4 tetrahedra are
+    distorted
     (B–H 1.04–1.29 Å, X-ray positions of H); the shortest Li–B distance is 2.48 Å.
 
     Returns

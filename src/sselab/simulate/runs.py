@@ -3,17 +3,15 @@
 Layout of a run folder (every simulation command writes one)::
 
     RUN_DIR/
-      inputs/        structure as given (start.extxyz), parameters.json
-      outputs/       method outputs (HILLS, COLVAR, trajectories, FES tables ...)
-      figures/       PNG figures
-      checkpoint.npz exact restart point (MD/MetaD)
-      summary.json   command, parameters, start/end time (UTC), code version, seed, results
+      inputs/        structure as given (start.extxyz), parameters.json outputs/       method outputs (HILLS,
+      COLVAR, trajectories, FES tables ...) figures/       PNG figures checkpoint.npz exact restart point
+      (MD/MetaD) summary.json   command, parameters, start/end time (UTC), code version, seed, results
 
 Example
 -------
 >>> from pathlib import Path
 >>> folder = RunFolder.create(Path("/tmp/example-run"))  # doctest: +SKIP
->>> folder.write_summary(kind="metad", command="sselab metad ...", parameters={}, results={}, seed=1)  # doctest: +SKIP
+>>> folder.write_summary("metad", parameters={}, results={}, seed=1)  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -150,17 +148,23 @@ def record_activation_energy(
     temperature_k: float | None = None,
     note: str | None = None,
 ) -> int:
-    """Record the run (``Store.record_run``) and its barrier as an ``ActivationEnergyRecord``; return the Ea id.
+    """Record the run (``Store.record_run``) and its barrier as an ``ActivationEnergyRecord``; return the Ea
+    id.
 
     ``store_url`` as for :func:`sselab.store.open_store` (``None``: the configured default store).
     """
+    from sselab.errors import FormulaParseError
     from sselab.store import open_store
     from sselab.store.records import ActivationEnergyRecord, MaterialRecord
 
     store = open_store(store_url)
     store.record_run(summary.get("kind", method), str(run_dir), summary.get("parameters", {}), summary)
+    try:
+        material_record = MaterialRecord.from_formula(material)
+    except FormulaParseError:
+        material_record = MaterialRecord(formula=material)
     record = ActivationEnergyRecord(
-        material=MaterialRecord(formula=material),
+        material=material_record,
         activation_energy_ev=float(activation_energy_ev),
         method=method,
         uncertainty_ev=uncertainty_ev,
@@ -205,7 +209,8 @@ def analyse_metadynamics(
     cv_names: Any = None,
     folder: RunFolder | None = None,
 ) -> MetaDAnalysis:
-    """FES from the hills, barriers between ``start`` and ``end``, their uncertainty; tables and figures in ``folder``.
+    """FES from the hills, barriers between ``start`` and ``end``, their uncertainty; tables and figures in
+    ``folder``.
 
     Writes ``outputs/fes.dat`` (CVs and free energy in eV) and ``figures/fes.png``, ``track.png`` and
     ``barrier_convergence.png`` when ``folder`` is given.
@@ -215,7 +220,7 @@ def analyse_metadynamics(
     from sselab.simulate.fes import free_energy_surface
 
     fes = free_energy_surface(hills, bias_factor, bins=bins, cv_names=cv_names)
-    barriers, error, details = None, None, {}
+    barriers, error, details = None, None, {}  # type: ignore[var-annotated]
     try:
         barriers = find_barriers(fes, start=start, end=end, min_depth_ev=min_depth_ev)
         uncertainty, details = estimate_uncertainty(

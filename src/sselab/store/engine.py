@@ -10,6 +10,9 @@ from __future__ import annotations
 import json
 import logging
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -54,9 +57,43 @@ def _clean_floats(value: Any) -> Any:
     return value
 
 
+_JSON_MEMO: ContextVar[dict[int, tuple[Any, str]] | None] = ContextVar("sselab_json_memo", default=None)
+
+
+@contextmanager
+def json_memo() -> Iterator[None]:
+    """Serialise each distinct dict/list object once while the block runs (bulk inserts).
+
+    Inside the block :func:`json_dumps` remembers its answer by object identity (the object is kept alive
+    until the block ends, so an id cannot be reused); the objects must not be mutated inside the block.
+    """
+    token = _JSON_MEMO.set({})
+    try:
+        yield
+    finally:
+        _JSON_MEMO.reset(token)
+
+
 def json_dumps(value: Any) -> str:
-    """JSON serialiser of the store's JSON columns (numpy-aware; NaN/inf become null)."""
-    return json.dumps(_clean_floats(json.loads(json.dumps(value, default=_json_default))), allow_nan=False)
+    """JSON serialiser of the store's JSON columns (numpy-aware; NaN/inf become null).
+
+    One plain encoding pass; only a value holding NaN/inf takes the slower cleaning pass. Inside
+    :func:`json_memo` the text of a dict/list is reused for the same object.
+    """
+    memo = _JSON_MEMO.get()
+    if memo is not None:
+        hit = memo.get(id(value))
+        if hit is not None and hit[0] is value:
+            return hit[1]
+    try:
+        text = json.dumps(value, default=_json_default, allow_nan=False)
+    except ValueError:  # a NaN/inf somewhere (circular references fail again below)
+        text = json.dumps(
+            _clean_floats(json.loads(json.dumps(value, default=_json_default))), allow_nan=False
+        )
+    if memo is not None and isinstance(value, dict | list):
+        memo[id(value)] = (value, text)
+    return text
 
 
 def is_sqlite(url: str | URL) -> bool:

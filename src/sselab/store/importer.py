@@ -1,36 +1,71 @@
-"""Validation and bulk insertion of an :class:`~sselab.store.records.ImportBatch`.
+"""Bulk insertion of a validated :class:`~sselab.store.records.ImportBatch` (validation: :mod:`.validation`).
 
-Every record is validated before anything is written; rows are then inserted with Core ``insert()``
-executemany and precomputed material/source ids (no ORM object per row), all on the caller's transaction.
+Rows are inserted with one executemany per table and precomputed material/source ids (no ORM object per
+row), all on the caller's transaction. Materials are looked up without reading JSON back, the columns derived
+from one ParsedFormula object are built and JSON-encoded once per batch, and plain rows go to the SQLite
+driver as tuples (see :func:`insert_rows`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
-import math
+import operator
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, Float, Table, insert, select, update
 
-from sselab.errors import DataImportError, FormulaParseError
-from sselab.store.models import ActivationEnergy, ConductivityMeasurement, Material, Source, Structure
+from sselab.errors import FormulaParseError
+from sselab.store.engine import json_memo
+from sselab.store.models import (
+    ActivationEnergy,
+    Base,
+    ConductivityMeasurement,
+    Material,
+    Source,
+    Structure,
+)
 from sselab.store.records import (
-    METHODS,
     ActivationEnergyRecord,
-    ConductivityRecord,
     ImportBatch,
     MaterialLike,
     MaterialRecord,
     SourceLike,
     SourceRecord,
-    StructureRecord,
 )
+from sselab.store.validation import (
+    AnyRecord,
+    validate_activation_energy,
+    validate_batch,
+    validate_conductivity,
+    validate_structure,
+)
+
+__all__ = [
+    "as_material",
+    "as_source",
+    "ea_columns",
+    "insert_batch_rows",
+    "insert_rows",
+    "material_columns",
+    "parse_or_none",
+    "resolve_materials",
+    "resolve_sources",
+    "validate_activation_energy",
+    "validate_batch",
+    "validate_conductivity",
+    "validate_structure",
+]
+
+if TYPE_CHECKING:
+    from sselab.chem import ParsedFormula
 
 logger = logging.getLogger(__name__)
 
 MaterialKey = tuple[str, str | None]
-AnyRecord = ConductivityRecord | ActivationEnergyRecord | StructureRecord
+ParseCache = dict[int, tuple["ParsedFormula", dict[str, Any]]]
+"""Parse-derived material columns by ``id(parsed)`` (the formula object is kept to pin its id)."""
 
 
 def as_material(material: MaterialLike, dataset: str | None) -> MaterialRecord:
@@ -38,7 +73,7 @@ def as_material(material: MaterialLike, dataset: str | None) -> MaterialRecord:
     if isinstance(material, str):
         return MaterialRecord(material, dataset=dataset)
     if material.dataset is None and dataset is not None:
-        return MaterialRecord(material.formula, material.parsed, material.family_label, dataset)
+        return dataclasses.replace(material, dataset=dataset)
     return material
 
 
@@ -55,114 +90,37 @@ def as_source(source: SourceLike) -> SourceRecord | None:
     return SourceRecord(doi or None, citation or None)
 
 
-def _fail(message: str, file: str | None, row: int | None, field: str) -> DataImportError:
-    return DataImportError(message, file=file, row=row, field=field)
+def material_columns(record: MaterialRecord, cache: ParseCache | None = None) -> dict[str, Any]:
+    """Column values of a material row from its record (parse columns null when ``parsed`` is None).
 
-
-def _finite(value: Any) -> bool:
-    try:
-        return value is not None and not isinstance(value, bool) and math.isfinite(float(value))
-    except (TypeError, ValueError):
-        return False
-
-
-def _row(record: AnyRecord, index: int) -> int:
-    return record.row_number if record.row_number is not None else index + 1
-
-
-def _check_material(material: Any, file: str | None, row: int) -> None:
-    formula = material if isinstance(material, str) else getattr(material, "formula", None)
-    if not isinstance(material, str | MaterialRecord) or not isinstance(formula, str) or not formula.strip():
-        raise _fail(f"material must be a non-empty formula, got {material!r}", file, row, "material")
-
-
-def validate_conductivity(record: ConductivityRecord, file: str | None, row: int) -> None:
-    """Raise :class:`DataImportError` unless T (K) is finite and positive and σ (S/cm) finite and positive."""
-    _check_material(record.material, file, row)
-    t, s = record.temperature_k, record.conductivity_s_per_cm
-    if not _finite(t) or float(t) <= 0:
-        raise _fail(
-            f"temperature must be a finite positive number of kelvin, got {t!r}", file, row, "temperature_k"
-        )
-    if not _finite(s) or float(s) <= 0:
-        raise _fail(
-            f"conductivity must be finite and > 0 S/cm, got {s!r}", file, row, "conductivity_s_per_cm"
-        )
-
-
-def validate_activation_energy(record: ActivationEnergyRecord, file: str | None, row: int) -> None:
-    """Raise :class:`DataImportError` for a non-finite Ea, an unknown method or a bad temperature range."""
-    _check_material(record.material, file, row)
-    if not _finite(record.activation_energy_ev):
-        raise _fail(
-            f"activation energy must be a finite number of eV, got {record.activation_energy_ev!r}",
-            file,
-            row,
-            "activation_energy_ev",
-        )
-    if record.method not in METHODS:
-        raise _fail(
-            f"unknown method {record.method!r}; expected one of {', '.join(METHODS)}", file, row, "method"
-        )
-    if record.uncertainty_ev is not None and (
-        not _finite(record.uncertainty_ev) or record.uncertainty_ev < 0
-    ):
-        raise _fail(
-            f"uncertainty must be finite and >= 0 eV, got {record.uncertainty_ev!r}",
-            file,
-            row,
-            "uncertainty_ev",
-        )
-    for name in ("temperature_min_k", "temperature_max_k"):
-        value = getattr(record, name)
-        if value is not None and (not _finite(value) or float(value) <= 0):
-            raise _fail(f"{name} must be a finite positive number of kelvin, got {value!r}", file, row, name)
-    t_min, t_max = record.temperature_min_k, record.temperature_max_k
-    if t_min is not None and t_max is not None and t_min > t_max:
-        raise _fail(f"temperature range is reversed ({t_min} K > {t_max} K)", file, row, "temperature_min_k")
-    if record.parameters is not None and not hasattr(record.parameters, "items"):
-        raise _fail(
-            f"parameters must be a mapping, got {type(record.parameters).__name__}", file, row, "parameters"
-        )
-
-
-def validate_structure(record: StructureRecord, file: str | None, row: int) -> None:
-    """Raise :class:`DataImportError` for empty CIF text or provenance."""
-    _check_material(record.material, file, row)
-    if not isinstance(record.cif, str) or not record.cif.strip():
-        raise _fail("CIF text is empty", file, row, "cif")
-    if not isinstance(record.provenance, str) or not record.provenance.strip():
-        raise _fail("provenance is empty", file, row, "provenance")
-
-
-def validate_batch(batch: ImportBatch) -> None:
-    """Validate every record of ``batch`` (raises :class:`DataImportError` naming the first bad row)."""
-    file = batch.file_name
-    if not batch.dataset or not isinstance(batch.dataset, str):
-        raise _fail("dataset name is empty", file, None, "dataset")
-    sha = batch.file_sha256
-    if not isinstance(sha, str) or len(sha) != 64 or any(c not in "0123456789abcdefABCDEF" for c in sha):
-        raise _fail(f"file_sha256 must be 64 hex digits, got {sha!r}", file, None, "file_sha256")
-    for i, c in enumerate(batch.conductivities):
-        validate_conductivity(c, file, _row(c, i))
-    for i, a in enumerate(batch.activation_energies):
-        validate_activation_energy(a, file, _row(a, i))
-    for i, s in enumerate(batch.structures):
-        validate_structure(s, file, _row(s, i))
-    for i, m in enumerate(batch.materials):
-        _check_material(m, file, i + 1)
-
-
-def material_columns(record: MaterialRecord) -> dict[str, Any]:
-    """Column values of a material row from its record (parse columns null when ``parsed`` is None)."""
+    Parameters
+    ----------
+    record
+        The material.
+    cache
+        Parse-derived columns by ``id(record.parsed)``: records sharing one ParsedFormula object share one
+        dict of columns (so :func:`~sselab.store.engine.json_memo` serialises its JSON once).
+    """
     values: dict[str, Any] = {
         "formula": record.formula,
         "dataset": record.dataset,
         "family_label": record.family_label,
+        "metadata": dict(record.metadata) if record.metadata is not None else None,
     }
     p = record.parsed
     if p is None:
         return values
+    hit = cache.get(id(p)) if cache is not None else None
+    if hit is not None and hit[0] is p:
+        return values | hit[1]
+    columns = _parse_columns(p)
+    if cache is not None:
+        cache[id(p)] = (p, columns)
+    return values | columns
+
+
+def _parse_columns(p: ParsedFormula) -> dict[str, Any]:
+    """Material columns derived from a parsed formula."""
     anions = sorted(p.anions, key=lambda c: -abs(float(c.count) * float(c.charge or 1)))
     dominant_anion = next((a for a in anions if a.family == p.anion_family), anions[0] if anions else None)
     neutrals = sorted(p.neutral_molecules, key=lambda c: -float(c.count))
@@ -171,22 +129,21 @@ def material_columns(record: MaterialRecord) -> dict[str, Any]:
         reduced = p.composition.reduced_formula
     except Exception:  # a composition pymatgen cannot reduce (fractions) keeps the plain formula
         reduced = p.composition.formula if p.composition is not None else None
-    as_dict = p.as_dict() if hasattr(p, "as_dict") else None
-    values.update(
-        composition=amounts,
-        reduced_formula=reduced,
-        cation=p.cation,
-        valence=int(p.valence) if p.valence is not None else None,
-        anion=dominant_anion.name if dominant_anion is not None else None,
-        anion_family=p.anion_family,
-        neutral_molecule=neutrals[0].name if neutrals else None,
-        neutral_count=float(p.neutral_molecule_count or 0.0),
-        contains_carbon=bool(amounts.get("C", 0.0) > 0),
-        additive=p.additive,
-        phase_label=p.phase_label,
-        parsed=as_dict,
-    )
-    return values
+    return {
+        "composition": amounts,
+        "reduced_formula": reduced,
+        "cation": p.cation,
+        "valence": int(p.valence) if p.valence is not None else None,
+        "anion": dominant_anion.name if dominant_anion is not None else None,
+        "anion_family": p.anion_family,
+        "neutral_molecule": neutrals[0].name if neutrals else None,
+        # never null for a parsed material: resolve_materials tells parsed rows by it without reading JSON
+        "neutral_count": float(p.neutral_molecule_count or 0.0),
+        "contains_carbon": bool(amounts.get("C", 0.0) > 0),
+        "additive": p.additive,
+        "phase_label": p.phase_label,
+        "parsed": p.as_dict() if hasattr(p, "as_dict") else None,
+    }
 
 
 def resolve_sources(conn: Connection, sources: Iterable[SourceRecord]) -> tuple[dict[SourceRecord, int], int]:
@@ -226,9 +183,10 @@ def resolve_sources(conn: Connection, sources: Iterable[SourceRecord]) -> tuple[
 def resolve_materials(
     conn: Connection, materials: Iterable[MaterialRecord]
 ) -> tuple[dict[MaterialKey, int], int]:
-    """Ids of ``materials`` keyed by (formula, dataset), inserting the missing ones.
+    """Ids of ``materials`` keyed by (formula, dataset), inserting the missing ones (one executemany).
 
-    An existing unparsed material is given the parse of a new record that carries one.
+    An existing unparsed material is given the parse (and metadata) of a new record that carries one; an
+    existing material without metadata is given the metadata of a new record that carries some.
     Returns the id map and the number of materials inserted.
     """
     first: dict[MaterialKey, MaterialRecord] = {}
@@ -238,27 +196,43 @@ def resolve_materials(
             first[key] = m
     if not first:
         return {}, 0
-    formulas = sorted({k[0] for k in first})
+    table = Base.metadata.tables["materials"]
+    # a parsed material always has neutral_count (see _parse_columns); no JSON is read back here
+    has_parse = Material.neutral_count.is_not(None)
+    has_metadata = Material.metadata_.is_not(None)
 
-    def lookup() -> dict[MaterialKey, tuple[int, bool]]:
-        found: dict[MaterialKey, tuple[int, bool]] = {}
+    def lookup(formulas: list[str], flags: bool) -> dict[MaterialKey, tuple[int, bool, bool]]:
+        found: dict[MaterialKey, tuple[int, bool, bool]] = {}
+        columns = [Material.id, Material.formula, Material.dataset]
         for chunk in _chunks(formulas):
-            stmt = select(Material.id, Material.formula, Material.dataset, Material.cation, Material.parsed)
-            for mid, formula, dataset, cation, parsed in conn.execute(
-                stmt.where(Material.formula.in_(chunk))
-            ):
-                found.setdefault((formula, dataset), (mid, cation is not None or parsed is not None))
+            stmt = select(*columns, *((has_parse, has_metadata) if flags else ()))
+            for row in conn.execute(stmt.where(Material.formula.in_(chunk))):
+                mid: Any = row[0]
+                dataset: Any = row[2]
+                parsed, meta = (bool(row[3]), bool(row[4])) if flags else (True, True)
+                found.setdefault((str(row[1]), dataset), (int(mid), parsed, meta))
         return found
 
-    found = lookup()
-    missing = [material_columns(m) for k, m in first.items() if k not in found]
-    if missing:
-        conn.execute(insert(Material), _uniform(missing))
-        found = lookup()
-    for key, m in first.items():
-        mid, has_parse = found[key]
-        if not has_parse and m.parsed is not None:
-            conn.execute(update(Material).where(Material.id == mid).values(**material_columns(m)))
+    found = lookup(sorted({k[0] for k in first}), flags=True)
+    cache: ParseCache = {}
+    missing = [material_columns(m, cache) for k, m in first.items() if k not in found]
+    with json_memo():
+        if missing:
+            conn.execute(insert(table), _uniform(missing))
+            new_formulas = sorted({str(values["formula"]) for values in missing})
+            # the new rows have their parse and metadata as given: no flags to read
+            for key, value in lookup(new_formulas, flags=False).items():
+                found.setdefault(key, value)
+        for key, m in first.items():
+            mid, parsed, meta = found[key]
+            if not parsed and m.parsed is not None:
+                values = material_columns(m, cache)
+                if m.metadata is None:
+                    values.pop("metadata")
+                conn.execute(update(table).where(table.c.id == mid).values(values))
+            elif not meta and m.metadata is not None:
+                values = {"metadata": dict(m.metadata)}
+                conn.execute(update(table).where(table.c.id == mid).values(values))
     return {k: found[k][0] for k in first}, len(missing)
 
 
@@ -303,7 +277,7 @@ def insert_batch_rows(conn: Connection, batch: ImportBatch, import_id: int | Non
         (Structure, st_rows),
     ):
         if rows:
-            conn.execute(insert(table), rows)
+            insert_rows(conn, Base.metadata.tables[table.__tablename__], rows)
     return {
         "sources": n_new_sources,
         "materials": n_new_materials,
@@ -340,6 +314,36 @@ def parse_or_none(formula: str, dataset: str | None) -> MaterialRecord:
     except (FormulaParseError, ImportError) as exc:
         logger.info("storing %r unparsed: %s", formula, exc)
         return MaterialRecord(formula, dataset=dataset)
+
+
+def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows`` (dicts with the same keys) into ``table`` with one executemany.
+
+    On SQLite, when no column needs a bind processor (plain integers and text; Float columns whose
+    values are all Python floats or None, as in conductivity rows), the statement compiled by SQLAlchemy
+    is run by the driver directly with tuples: this skips SQLAlchemy's per-row parameter processing, the
+    bulk of the time for 10^4 rows. Anything else (JSON columns, other databases) goes through
+    ``insert(table)``.
+    """
+    keys = list(rows[0])
+    dialect = conn.dialect
+
+    def plain(key: str) -> bool:
+        column_type = table.c[key].type
+        if column_type.bind_processor(dialect) is None:
+            return True
+        return isinstance(column_type, Float) and all(
+            row[key] is None or type(row[key]) is float for row in rows
+        )
+
+    if dialect.name == "sqlite" and all(plain(k) for k in keys):
+        compiled = insert(table).compile(dialect=dialect, column_keys=keys)
+        order = compiled.positiontup
+        if order is not None and len(order) > 1 and set(order) == set(keys):
+            values = operator.itemgetter(*order)
+            conn.exec_driver_sql(compiled.string, [values(row) for row in rows])
+            return
+    conn.execute(insert(table), rows)
 
 
 def _uniform(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

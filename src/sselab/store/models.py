@@ -70,6 +70,10 @@ class Material(Base):
     phase_label: Mapped[str | None] = mapped_column(String(32))
     family_label: Mapped[str | None] = mapped_column(String(100))
     parsed: Mapped[dict[str, Any] | None] = mapped_column(comment="ParsedFormula.as_dict()")
+    # ``metadata`` is taken by the declarative base, hence the attribute name; None is stored as SQL NULL
+    metadata_: Mapped[dict[str, Any] | None] = mapped_column(
+        "metadata", JSON(none_as_null=True), comment="source facts (space group, lattice ...)"
+    )
 
 
 class Import(Base):

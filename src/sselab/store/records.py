@@ -43,21 +43,32 @@ class MaterialRecord:
         A family label given by the source (e.g. the dataset's own grouping).
     dataset
         Dataset name; ``None`` takes the dataset of the batch/record it arrives with.
+    metadata
+        Further facts about the material from its source, JSON-serialisable (e.g. OBELiX's space group and
+        lattice parameters); stored in the ``metadata`` JSON column. Not part of the record's hash.
     """
 
     formula: str
     parsed: ParsedFormula | None = None
     family_label: str | None = None
     dataset: str | None = None
+    metadata: Mapping[str, Any] | None = field(default=None, hash=False)
 
     @classmethod
     def from_formula(
-        cls, formula: str, *, dataset: str | None = None, family_label: str | None = None
+        cls,
+        formula: str,
+        *,
+        dataset: str | None = None,
+        family_label: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
     ) -> MaterialRecord:
         """Parse ``formula`` with :func:`sselab.chem.parse_formula` (raises ``FormulaParseError``)."""
         from sselab.chem import parse_formula
 
-        return cls(formula, parse_formula(formula), family_label=family_label, dataset=dataset)
+        return cls(
+            formula, parse_formula(formula), family_label=family_label, dataset=dataset, metadata=metadata
+        )
 
 
 MaterialLike = MaterialRecord | str

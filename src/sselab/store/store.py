@@ -47,7 +47,7 @@ ACTIVATION_ENERGY_COLUMNS = [
 MATERIAL_COLUMNS = [
     "material_id", "formula", "dataset", "reduced_formula", "cation", "valence", "anion", "anion_family",
     "neutral_molecule", "neutral_count", "contains_carbon", "additive", "phase_label", "family_label",
-    "composition",
+    "composition", "metadata",
 ]  # fmt: skip
 STRUCTURE_COLUMNS = [
     "structure_id", "material_id", "formula", "cif", "provenance", "doi", "dataset", "row_number",
@@ -250,7 +250,10 @@ class Store(StoreExtrasMixin):
         return self._frame(stmt, ACTIVATION_ENERGY_COLUMNS)
 
     def materials_frame(self) -> pd.DataFrame:
-        """All materials with their parsed chemistry (:data:`MATERIAL_COLUMNS`; composition as a dict)."""
+        """All materials with their parsed chemistry (:data:`MATERIAL_COLUMNS`).
+
+        ``composition`` is a dict of element amounts; ``metadata`` the source's facts as a dict (or None).
+        """
         m = Material
         stmt = select(
             m.id,
@@ -268,6 +271,7 @@ class Store(StoreExtrasMixin):
             m.phase_label,
             m.family_label,
             m.composition,
+            m.metadata_,
         ).order_by(m.id)
         return self._frame(stmt, MATERIAL_COLUMNS)
 

@@ -78,11 +78,13 @@ class GeneratorSettings:
     distance_ratio: float = 1.0
 
 
-def min_distances(numbers: list[int] | np.ndarray, ratio: float = 1.0) -> dict[tuple[int, int], float]:
-    """``blmin`` dictionary for ``ase-ga``: ``max(ratio × (r_cov,i + r_cov,j), MIN_INTERUNIT_DISTANCE_A)`` in Å."""
+def min_distances(
+    numbers: list[int] | np.ndarray, ratio: float = 1.0, floor_a: float = MIN_INTERUNIT_DISTANCE_A
+) -> dict[tuple[int, int], float]:
+    """``blmin`` dictionary for ``ase-ga``: ``max(ratio × (r_cov,i + r_cov,j), floor_a)`` in Å."""
     unique = sorted({int(n) for n in numbers})
     return {
-        (i, j): max(ratio * (covalent_radii[i] + covalent_radii[j]), MIN_INTERUNIT_DISTANCE_A)
+        (i, j): max(ratio * (covalent_radii[i] + covalent_radii[j]), floor_a)
         for i in unique
         for j in unique
     }

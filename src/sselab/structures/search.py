@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 from ase import Atoms
 from ase.calculators.calculator import Calculator
+from threadpoolctl import threadpool_limits
 
 from sselab.errors import SearchInputError
 from sselab.structures.cell import SearchCell
@@ -43,6 +44,10 @@ from sselab.structures.relax import relax_candidate
 logger = logging.getLogger(__name__)
 
 METHODS = ("ga", "random")
+#: Minimum distances between units accepted from the variation operators (looser than for random structures,
+#: so that cut-and-splice and strain find valid children within their own retry budgets).
+OPERATOR_DISTANCE_RATIO = 0.7
+OPERATOR_DISTANCE_FLOOR_A = 1.3
 
 
 @dataclass(frozen=True)
@@ -297,11 +302,29 @@ def run_search(
     done = _load(checkpoint, run_name, fingerprint)
     if done:
         logger.info("search %s: resuming after %d individuals", run_name, len(done))
-    numbers = [int(n) for n in _numbers(cell)]
-    blmin = min_distances(numbers, 0.85)
-    structures: dict[str, Any] = {}
     if stop_when is not None and any(stop_when(i) for i in done):
         return SearchResult(run_name=run_name, cell=cell, settings=settings, individuals=tuple(done))
+    # BLAS threads only slow down the 3×3 cell algebra of the cell filter (and spin against torch's OpenMP threads).
+    with threadpool_limits(limits=1, user_api="blas"):
+        _extend(cell, calculator, checkpoint, run_name, settings, done, fingerprint, on_individual, stop_when)
+    return SearchResult(run_name=run_name, cell=cell, settings=settings, individuals=tuple(done))
+
+
+def _extend(
+    cell: SearchCell,
+    calculator: Calculator,
+    checkpoint: SearchCheckpoint,
+    run_name: str,
+    settings: SearchSettings,
+    done: list[Individual],
+    fingerprint: str,
+    on_individual: Callable[[Individual], None] | None,
+    stop_when: Callable[[Individual], bool] | None,
+) -> None:
+    """Make, relax and store individuals ``len(done)..budget-1``, appending them to ``done``."""
+    numbers = [int(n) for n in _numbers(cell)]
+    blmin = min_distances(numbers, OPERATOR_DISTANCE_RATIO, OPERATOR_DISTANCE_FLOOR_A)
+    structures: dict[str, Any] = {}
     for index in range(len(done), settings.budget):
         started = time.perf_counter()
         rng = np.random.RandomState([settings.seed, index])
@@ -393,7 +416,6 @@ def run_search(
             on_individual(individual)
         if stop_when is not None and stop_when(individual):
             break
-    return SearchResult(run_name=run_name, cell=cell, settings=settings, individuals=tuple(done))
 
 
 def load_search(checkpoint: SearchCheckpoint, run_name: str) -> SearchResult:

@@ -49,7 +49,8 @@ class ArrheniusFit:
     temperature_min_k, temperature_max_k
         Temperature range of the points, K.
     residual_ss, bic
-        Residual sum of squares in log space and the Bayesian information criterion (statsmodels).
+        Residual sum of squares in log space and the Bayesian information criterion (statsmodels; -inf for
+        a perfect fit, ``None`` in ``as_dict``).
     weighted
         Whether weights were used (WLS) or not (OLS).
     """
@@ -88,10 +89,20 @@ class ArrheniusFit:
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-serialisable form (with ``prefactor_unit``)."""
-        data = asdict(self)
+        data = {
+            k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in asdict(self).items()
+        }
         data["ci95_ev"] = list(self.ci95_ev)
         data["prefactor_unit"] = self.prefactor_unit
         return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ArrheniusFit:
+        """Rebuild from :meth:`as_dict` output."""
+        values = {k: v for k, v in data.items() if k != "prefactor_unit"}
+        values["ci95_ev"] = tuple(values["ci95_ev"])
+        values["bic"] = float("-inf") if values["bic"] is None else values["bic"]
+        return cls(**values)
 
 
 def validate_points(
@@ -166,6 +177,8 @@ def fit_arrhenius(
     slope_se, intercept_se = float(result.bse[1]), float(result.bse[0])
     half_width = _t_quantile_975(int(result.df_resid)) * slope_se
     ea = -slope * BOLTZMANN_EV_PER_K
+    with np.errstate(divide="ignore"):  # a perfect fit has ssr = 0 and BIC = -inf
+        bic = float(result.bic)
     return ArrheniusFit(
         activation_energy_ev=ea,
         stderr_ev=slope_se * BOLTZMANN_EV_PER_K,
@@ -179,7 +192,7 @@ def fit_arrhenius(
         temperature_min_k=float(temperature.min()),
         temperature_max_k=float(temperature.max()),
         residual_ss=float(result.ssr),
-        bic=float(result.bic),
+        bic=bic,
         weighted=weight_array is not None,
     )
 

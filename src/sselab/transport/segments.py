@@ -111,6 +111,15 @@ class TwoSegmentFit:
             "n_candidates": self.n_candidates,
         }
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TwoSegmentFit:
+        """Rebuild from :meth:`as_dict` output."""
+        values = dict(data)
+        values["breakpoint_interval_k"] = tuple(values["breakpoint_interval_k"])
+        for key in ("low", "high", "one_segment"):
+            values[key] = ArrheniusFit.from_dict(values[key])
+        return cls(**values)
+
 
 def fit_two_segment(
     temperature_k: ArrayLike,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -55,12 +55,23 @@ class ParsedFile:
         self.warnings.append(f"row {row}: {text}" if row is not None else text)
 
     def material(
-        self, formula: str, parsed: ParsedFormula | None, family_label: str | None, row: int
+        self,
+        formula: str,
+        parsed: ParsedFormula | None,
+        family_label: str | None,
+        row: int,
+        *,
+        metadata: Mapping[str, Any] | None = None,
     ) -> MaterialRecord:
-        """Return the material record of ``formula`` (one per formula and dataset; the first row wins)."""
+        """Return the material record of ``formula`` (one per formula and dataset; the first row wins).
+
+        ``metadata`` (the source's facts, JSON-serialisable) is taken from the first row of the formula.
+        """
         existing = self.materials.get(formula)
         if existing is None:
-            existing = MaterialRecord(formula, parsed, family_label=family_label, dataset=self.dataset)
+            existing = MaterialRecord(
+                formula, parsed, family_label=family_label, dataset=self.dataset, metadata=metadata
+            )
             self.materials[formula] = existing
         elif family_label != existing.family_label:
             self.warn(

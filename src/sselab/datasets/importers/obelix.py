@@ -5,6 +5,14 @@ conductivity without one number, and 25 °C is the nominal value assumed here (s
 such as ``<1E-10`` are not values: the row keeps its material (and CIF) and the conductivity field is
 reported as skipped. The CIF ``all_randomized_cifs/<ID>.cif`` from ``all_cifs.zip`` is attached as a
 structure record whose provenance also carries the row's space group and lattice parameters.
+
+Every row's crystallographic facts (also of the rows without a CIF) go into the material's ``metadata``:
+``{"source": "OBELiX", "entries": [...]}`` with one entry per row of that formula (OBELiX lists some
+formulas several times, e.g. tetragonal and cubic LLTO), each with ``id``, ``row`` (file line),
+``space_group`` (as written, stripped), ``space_group_number``, ``a_angstrom``, ``b_angstrom``,
+``c_angstrom`` (Å), ``alpha_deg``, ``beta_deg``, ``gamma_deg`` (degrees), ``family``, ``z`` (formula units
+per cell) and ``has_cif`` (whether the archive holds its CIF; None when no archive was read). A cell that is
+not a number is stored as null with a warning naming the row and field.
 """
 
 from __future__ import annotations
@@ -47,6 +55,15 @@ REQUIRED = (
     "Cif ID",
 )
 CIF_FOLDER = "all_randomized_cifs"
+LATTICE = (
+    ("a", "a_angstrom"),
+    ("b", "b_angstrom"),
+    ("c", "c_angstrom"),
+    ("alpha", "alpha_deg"),
+    ("beta", "beta_deg"),
+    ("gamma", "gamma_deg"),
+)
+"""OBELiX lattice columns and their metadata keys (lengths in Å, angles in degrees)."""
 
 
 def combined_sha256(*digests: str) -> str:
@@ -79,13 +96,22 @@ def read_obelix(csv_path: Path, cif_zip: Path | None = None, *, progress: bool =
     )
     out.assumptions.append(
         "CIFs have atomic positions randomised by the OBELiX authors (symmetry preserved); space group and "
-        "lattice parameters are kept in each structure's provenance"
+        "lattice parameters are kept in each structure's provenance and, for every row (with or without a "
+        "CIF), with family and Z in the material's metadata (one entry per row of the formula)"
     )
     if cif_zip is None:
         out.assumptions.append("no CIF archive given: no structures attached")
     records = frame.to_dict(orient="records")
+    entries: dict[str, list[dict[str, Any]]] = {}
+    for offset, row in enumerate(records):
+        formula = str(row["Reduced Composition"]).strip()
+        if formula and str(row["ID"]).strip():
+            entry = row_metadata(out, offset + 2, row, cifs if cif_zip is not None else None)
+            entries.setdefault(formula, []).append(entry)
     for offset, row in enumerate(track(records, total=len(records), description=DATASET, progress=progress)):
-        _read_row(out, offset + 2, row, cifs)
+        formula = str(row["Reduced Composition"]).strip()
+        metadata = {"source": "OBELiX", "entries": entries[formula]} if formula in entries else None
+        _read_row(out, offset + 2, row, cifs, metadata)
     used = {str(row["ID"]).strip() for row in records}
     extra = sorted(set(cifs) - used)
     if extra:
@@ -105,7 +131,50 @@ def _read_cifs(path: Path) -> dict[str, str]:
         raise DataImportError(f"cannot read CIF archive: {exc}", file=str(path)) from exc
 
 
-def _read_row(out: ParsedFile, line: int, row: Mapping[Any, Any], cifs: dict[str, str]) -> None:
+def row_metadata(
+    out: ParsedFile, line: int, row: Mapping[Any, Any], cifs: dict[str, str] | None
+) -> dict[str, Any]:
+    """The crystallographic facts of one OBELiX row (keys in the module docstring).
+
+    ``cifs`` is the archive's CIFs by ID (None when no archive was read: ``has_cif`` is then None).
+    Unreadable numbers become None with a warning on ``out`` naming the row and field.
+    """
+    entry_id = str(row["ID"]).strip()
+
+    def number(field: str) -> float | None:
+        text = str(row[field]).strip()
+        value = _float(text)
+        if value is None and text:
+            out.warn(line, f"ID {entry_id}: {field!r} is not a number ({text!r}); metadata keeps null")
+        return value
+
+    def integer(field: str) -> int | None:
+        value = number(field)
+        if value is not None and not value.is_integer():
+            out.warn(line, f"ID {entry_id}: {field!r} is not a whole number ({value}); metadata keeps null")
+            return None
+        return int(value) if value is not None else None
+
+    entry: dict[str, Any] = {
+        "id": entry_id,
+        "row": line,
+        "space_group": str(row["Space group"]).strip() or None,
+        "space_group_number": integer("Space group #"),
+    }
+    entry.update((key, number(column)) for column, key in LATTICE)
+    entry["family"] = str(row["Family"]).strip() or None
+    entry["z"] = integer("Z")
+    entry["has_cif"] = entry_id in cifs if cifs is not None else None
+    return entry
+
+
+def _read_row(
+    out: ParsedFile,
+    line: int,
+    row: Mapping[Any, Any],
+    cifs: dict[str, str],
+    metadata: dict[str, Any] | None = None,
+) -> None:
     entry_id = str(row["ID"]).strip()
     formula = str(row["Reduced Composition"]).strip()
     if not entry_id or not formula:
@@ -117,7 +186,7 @@ def _read_row(out: ParsedFile, line: int, row: Mapping[Any, Any], cifs: dict[str
     if parsed is None:
         first = (error or "").splitlines()[0]
         out.warn(line, f"ID {entry_id}: formula {formula!r} stored as written without composition ({first})")
-    material = out.material(formula, parsed, str(row["Family"]).strip() or None, line)
+    material = out.material(formula, parsed, str(row["Family"]).strip() or None, line, metadata=metadata)
     doi = str(row["DOI"]).strip()
     source = SourceRecord(doi) if doi else None
     sigma_text = str(row[CONDUCTIVITY]).strip()

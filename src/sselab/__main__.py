@@ -1,0 +1,5 @@
+"""``python -m sselab`` runs the command-line interface."""
+
+from sselab.cli.main import app
+
+app()

@@ -1,0 +1,66 @@
+"""Collective variables: values, minimum image, PLUMED's rational switching function."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from ase import Atoms
+
+from sselab.errors import SimulationError
+from sselab.simulate.colvars import (
+    CoordinationNumber,
+    Distance,
+    ProjectedDisplacement,
+    displacement_2d,
+    rational_switching,
+)
+
+
+def test_rational_switching_matches_plumed_definition() -> None:
+    r = np.array([0.5, 1.0, 2.0, 2.5, 3.0, 4.0])
+    s, _ = rational_switching(r, r0_a=2.5, nn=6, mm=12)
+    x = r / 2.5
+    with np.errstate(divide="ignore", invalid="ignore"):
+        expected = (1 - x**6) / (1 - x**12)
+    expected[3] = 0.5  # limit nn/mm at r = r0
+    np.testing.assert_allclose(s, expected, rtol=1e-9)
+    s0, _ = rational_switching(np.array([0.9]), r0_a=1.0, d0_a=1.0)
+    assert s0[0] == 1.0  # r below d0
+
+
+def test_switching_derivative_is_continuous_through_r0() -> None:
+    r = np.array([2.5 - 1e-5, 2.5, 2.5 + 1e-5])
+    _, ds = rational_switching(r, r0_a=2.5)
+    assert ds == pytest.approx(ds[1], rel=1e-3)
+
+
+def test_displacement_uses_minimum_image() -> None:
+    atoms = Atoms("Li", positions=[[9.8, 0, 0]], cell=[10, 10, 10], pbc=True)
+    cv = ProjectedDisplacement(0, (0.2, 0.0, 0.0), (1.0, 0.0, 0.0))
+    assert cv.compute(atoms)[0] == pytest.approx(-0.4)
+
+
+def test_displacement_2d_is_orthogonalised() -> None:
+    d1, d2 = displacement_2d(0, (0, 0, 0), (1, 0, 0), (1, 1, 0))
+    assert np.dot(d1.direction, d2.direction) == pytest.approx(0.0)
+    with pytest.raises(SimulationError, match="parallel"):
+        displacement_2d(0, (0, 0, 0), (1, 0, 0), (2, 0, 0))
+
+
+def test_coordination_counts_close_neighbours() -> None:
+    atoms = Atoms(
+        "LiBBB", positions=[[5, 5, 5], [6.5, 5, 5], [5, 3.5, 5], [5, 5, 9.0]], cell=[20, 20, 20], pbc=True
+    )
+    cn = CoordinationNumber(0, (1, 2, 3), r0_a=2.5)
+    value, gradient = cn.compute(atoms)
+    assert 1.9 < value < 2.05
+    assert gradient.shape == (4, 3) and np.allclose(gradient.sum(axis=0), 0.0)  # translation invariance
+
+
+def test_distance_and_bad_indices() -> None:
+    atoms = Atoms("LiB", positions=[[0, 0, 0], [0, 0, 9.5]], cell=[10, 10, 10], pbc=True)
+    assert Distance(0, 1).compute(atoms)[0] == pytest.approx(0.5)
+    with pytest.raises(SimulationError, match="outside the structure"):
+        Distance(0, 5).compute(atoms)
+    with pytest.raises(SimulationError, match="zero length"):
+        ProjectedDisplacement(0, (0, 0, 0), (0, 0, 0))

@@ -1,0 +1,157 @@
+"""Conformance tests every calculator must pass (TorchSim-style factory): forces = -dE/dx by finite
+differences.
+
+Covers the model potentials, the metadynamics bias wrapper (exact sum and
+grid, 1D and 2D, coordination CV), ASE's EMT and CHGNet on a tiny cell.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+from ase import Atoms
+from ase.build import bulk
+
+from sselab.simulate.analytic import DoubleWell1D, DoubleWell2D, TwoStepLandscape, particle_in_box
+from sselab.simulate.colvars import CoordinationNumber, Distance, ProjectedDisplacement, displacement_2d
+from sselab.simulate.hills import BiasGrid
+from sselab.simulate.metad import WellTemperedMetaD
+
+
+def assert_forces_are_minus_gradient(
+    atoms: Atoms, step_a: float = 1e-4, atol: float = 1e-4, rtol: float = 1e-3
+) -> None:
+    """Compare the calculator's forces with central finite differences of its energy (eV/Å)."""
+    forces = atoms.get_forces().copy()
+    numeric = np.zeros_like(forces)
+    base = atoms.positions.copy()
+    for i in range(len(atoms)):
+        for k in range(3):
+            energies = []
+            for sign in (1, -1):
+                moved = base.copy()
+                moved[i, k] += sign * step_a
+                atoms.positions = moved
+                energies.append(atoms.get_potential_energy())
+            numeric[i, k] = -(energies[0] - energies[1]) / (2 * step_a)
+    atoms.positions = base
+    np.testing.assert_allclose(forces, numeric, atol=atol, rtol=rtol)
+
+
+def _displaced_particle(shift=(0.37, 0.21, -0.13)) -> Atoms:
+    atoms = particle_in_box()
+    atoms.positions[0] += shift
+    return atoms
+
+
+def _metad_with_hills(atoms: Atoms, colvars, widths, grid=None) -> WellTemperedMetaD:
+    metad = WellTemperedMetaD(DoubleWell2D(), colvars, 0.05, widths, 1, 10, 300, grid=grid)
+    rng = np.random.default_rng(3)
+    for _ in range(25):
+        centre = [cv.compute(atoms)[0] for cv in colvars] + rng.normal(0, 0.3, len(colvars))
+        metad.hills.add(centre, widths, 0.05)
+    return metad
+
+
+def _origin() -> tuple[float, float, float]:
+    return tuple(particle_in_box().positions[0])  # type: ignore[return-value]
+
+
+CASES: dict[str, Callable[[], Atoms]] = {}
+
+
+def case(name: str):
+    def register(factory: Callable[[], Atoms]) -> Callable[[], Atoms]:
+        CASES[name] = factory
+        return factory
+
+    return register
+
+
+@case("double-well-1d")
+def _dw1() -> Atoms:
+    atoms = _displaced_particle()
+    atoms.calc = DoubleWell1D()
+    return atoms
+
+
+@case("double-well-2d")
+def _dw2() -> Atoms:
+    atoms = _displaced_particle()
+    atoms.calc = DoubleWell2D()
+    return atoms
+
+
+@case("two-step")
+def _two_step() -> Atoms:
+    atoms = _displaced_particle((0.83, 0.1, 0.05))
+    atoms.calc = TwoStepLandscape()
+    return atoms
+
+
+@case("metad-1d-exact")
+def _metad_1d() -> Atoms:
+    atoms = _displaced_particle()
+    atoms.calc = _metad_with_hills(atoms, [ProjectedDisplacement(0, _origin(), (1.0, 0.5, 0.0), "x")], [0.2])
+    return atoms
+
+
+@case("metad-1d-grid")
+def _metad_1d_grid() -> Atoms:
+    atoms = _displaced_particle()
+    cv = ProjectedDisplacement(0, _origin(), (1.0, 0.0, 0.0), "x")
+    atoms.calc = _metad_with_hills(atoms, [cv], [0.2], BiasGrid((-2.0,), (3.0,), (250,)))
+    return atoms
+
+
+@case("metad-2d-grid")
+def _metad_2d_grid() -> Atoms:
+    atoms = _displaced_particle()
+    cvs = list(displacement_2d(0, _origin(), (1, 0, 0), (0, 1, 0)))
+    atoms.calc = _metad_with_hills(atoms, cvs, [0.2, 0.15], BiasGrid((-2.0, -2.0), (3.0, 2.0), (200, 160)))
+    return atoms
+
+
+@case("metad-coordination-distance")
+def _metad_cn() -> Atoms:
+    atoms = Atoms(
+        "LiB3N",
+        positions=[[5, 5, 5], [7.1, 5, 5], [5, 7.6, 5.3], [3.2, 4.4, 5], [5, 5, 7.4]],
+        cell=[10, 10, 10],
+        pbc=True,
+    )
+    cvs = [CoordinationNumber(0, (1, 2, 3, 4), r0_a=2.5, name="cn"), Distance(0, 1, name="d")]
+    metad = WellTemperedMetaD(DoubleWell1D(), cvs, 0.05, [0.1, 0.2], 1, 10, 300)
+    for c in ([2.0, 2.1], [1.6, 2.4], [2.4, 1.9]):
+        metad.hills.add(c, [0.1, 0.2], 0.05)
+    atoms.calc = metad
+    return atoms
+
+
+@case("emt")
+def _emt() -> Atoms:
+    from ase.calculators.emt import EMT
+
+    atoms = bulk("Cu", cubic=True)
+    atoms.rattle(0.05, seed=1)
+    atoms.calc = EMT()
+    return atoms
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_forces_are_minus_energy_gradient(name: str) -> None:
+    assert_forces_are_minus_gradient(CASES[name]())
+
+
+@pytest.mark.skipif(importlib.util.find_spec("chgnet") is None, reason="chgnet not installed")
+def test_chgnet_forces_are_minus_energy_gradient() -> None:
+    """CHGNet on a 2-atom cell (about a second on a CPU); float32 model, so looser tolerances."""
+    from sselab.simulate.potentials import get_calculator
+
+    atoms = bulk("LiF", "rocksalt", a=4.03)
+    atoms.positions[0] += (0.08, -0.05, 0.03)
+    atoms.calc = get_calculator("chgnet", device="cpu", threads=1)
+    assert_forces_are_minus_gradient(atoms, step_a=2e-3, atol=2e-2, rtol=5e-2)

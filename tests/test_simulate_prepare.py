@@ -1,0 +1,82 @@
+"""Structure preparation: reading, supercells, the migrating ion, vacancies, relaxation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from ase.build import bulk
+from ase.calculators.emt import EMT
+from ase.io import write
+
+from sselab.errors import DataImportError, SimulationError
+from sselab.simulate.prepare import (
+    build_metad_setup,
+    make_supercell,
+    make_vacancy,
+    pick_cation,
+    read_structure,
+    relax,
+)
+
+
+def test_read_structure_cif_and_poscar(tmp_path: Path) -> None:
+    atoms = bulk("Cu", cubic=True)
+    for name, fmt in (("Cu.cif", "cif"), ("POSCAR", "vasp"), ("Cu.extxyz", "extxyz")):
+        write(tmp_path / name, atoms, format=fmt)
+        assert len(read_structure(tmp_path / name)) == 4
+
+
+def test_read_structure_errors_name_the_file(tmp_path: Path) -> None:
+    with pytest.raises(DataImportError, match=r"missing\.cif"):
+        read_structure(tmp_path / "missing.cif")
+    bad = tmp_path / "bad.cif"
+    bad.write_text("this is not a cif\n")
+    with pytest.raises(DataImportError, match=r"bad\.cif"):
+        read_structure(bad)
+
+
+def test_supercell_reaches_minimum_width() -> None:
+    atoms = make_supercell(bulk("Cu"), min_length_a=8.0)  # primitive fcc: face widths 2.08 Å
+    cell = atoms.cell
+    widths = [cell.volume / np.linalg.norm(np.cross(cell[(i + 1) % 3], cell[(i + 2) % 3])) for i in range(3)]
+    assert min(widths) >= 8.0
+
+
+def test_vacancy_removes_nearest_same_element_neighbour() -> None:
+    atoms = bulk("NaCl", "rocksalt", a=5.64, cubic=True).repeat(2)
+    mover = pick_cation(atoms, "Na")
+    result = make_vacancy(atoms, "Na", near_index=mover)
+    assert len(result.atoms) == len(atoms) - 1
+    assert atoms.get_distance(mover, result.removed_index, mic=True) == pytest.approx(5.64 / np.sqrt(2))
+    assert result.atoms.get_chemical_symbols()[result.migrating_index] == "Na"
+    assert result.index_map[result.migrating_index] == mover
+    with pytest.raises(SimulationError, match="no Mg"):
+        pick_cation(atoms, "Mg")
+    with pytest.raises(SimulationError, match="not a Na"):
+        pick_cation(atoms, "Na", index=1)
+
+
+def test_relax_lowers_the_energy() -> None:
+    from threadpoolctl import threadpool_limits
+
+    atoms = bulk("Cu", cubic=True, a=3.7)
+    atoms.rattle(0.05, seed=0)
+    atoms.calc = EMT()
+    before = atoms.get_potential_energy()
+    with threadpool_limits(1):  # tiny 3x3 LAPACK calls of the cell filter: threads only add overhead
+        relaxed = relax(atoms, EMT(), fmax=0.05, steps=60, optimizer="BFGS")
+    relaxed.calc = EMT()
+    assert relaxed.get_potential_energy() < before
+    assert relaxed.cell.volume != pytest.approx(atoms.cell.volume)  # the cell relaxed too
+
+
+def test_metad_setup_points_the_cv_at_the_vacancy(tmp_path: Path) -> None:
+    write(tmp_path / "Cu.cif", bulk("Cu", cubic=True))
+    setup = build_metad_setup(
+        tmp_path / "Cu.cif", "Cu", "emt", "displacement2d", 0.2, supercell_min_length_a=7.0
+    )
+    assert len(setup.atoms) == 31 and len(setup.colvars) == 2
+    assert setup.parameters["hop_distance_a"] == pytest.approx(3.61 / np.sqrt(2), abs=0.01)
+    assert setup.colvars[0].compute(setup.atoms)[0] == pytest.approx(0.0)
