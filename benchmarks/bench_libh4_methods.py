@@ -387,6 +387,40 @@ def part_report() -> None:
     head, rest = text.split(begin, 1)
     _, tail = rest.split(end, 1)
     DOC.write_text(f"{head}{begin}\n{block}{end}{tail}")
+    append_benchmark_line()
+
+
+BENCH_DOC = ROOT / "docs" / "benchmarks.md"
+BENCH_SECTION = "## LiBH4 methods (MetaD, CI-NEB, MD-Arrhenius with CHGNet)"
+
+
+def append_benchmark_line() -> None:
+    """Append a line with the three wall times to this script's section of docs/benchmarks.md."""
+    parts = []
+    for key, label in (("metad", "MetaD"), ("neb", "CI-NEB"), ("md_arrhenius", "MD-Arrhenius")):
+        bench, summary = _read(RUNS / key / "bench.json"), _read(RUNS / key / "summary.json")
+        if bench is None or summary is None:
+            parts.append(f"{label} not run")
+            continue
+        steps = summary["results"].get("steps_done") or summary["results"].get("n_force_calls")
+        unit = "MD steps" if key == "metad" else "force calls" if key == "neb" else ""
+        detail = f", {steps} {unit}" if steps and unit else ""
+        load = bench.get("machine_end", {}).get("load_average", [None])[0]
+        parts.append(f"{label} {bench['wall_time_s'] / 60:.1f} min{detail} (load {load:.1f} at end)")
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    line = (
+        f"- {stamp}, {platform.node()} ({platform.machine()}, {os.cpu_count()} CPUs shared), Python "
+        f"{platform.python_version()}, 95-atom LiBH4 cell with a Li vacancy, CHGNet on CPU, "
+        f"{TORCH_THREADS} torch thread per process, the three run in parallel: " + "; ".join(parts)
+    )
+    text = BENCH_DOC.read_text() if BENCH_DOC.exists() else "# Benchmarks\n"
+    if BENCH_SECTION not in text:
+        text = text.rstrip("\n") + f"\n\n{BENCH_SECTION}\n\n"
+    head, tail = text.split(BENCH_SECTION, 1)
+    nxt = tail.find("\n## ")
+    section, rest = (tail, "") if nxt < 0 else (tail[:nxt], tail[nxt:])
+    section = section.rstrip("\n") + "\n" + line + "\n"
+    BENCH_DOC.write_text(head + BENCH_SECTION + section + rest)
 
 
 def main(argv: list[str]) -> None:

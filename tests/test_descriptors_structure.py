@@ -102,3 +102,17 @@ def test_binding_energy_through_the_potential_registry() -> None:
     assert moving_cation_binding_energy(crystal, "Cu", get_calculator("emt")) == pytest.approx(
         moving_cation_binding_energy(crystal, "Cu", EMT())
     )
+
+
+@pytest.mark.slow
+def test_binding_energy_of_li_in_libh4_with_chgnet() -> None:
+    """The real path: a universal potential from the registry on a real hydride (about 15 s on one CPU)."""
+    from sselab.errors import PotentialUnavailableError
+    from sselab.simulate.potentials import get_calculator
+
+    try:
+        calc = get_calculator("chgnet", threads=1)
+    except PotentialUnavailableError as exc:
+        pytest.skip(str(exc))
+    out = structure_descriptors(libh4_pnma(), parse_formula("LiBH4"), calculator=calc)
+    assert np.isfinite(out["b_m"]) and -10.0 < out["b_m"] < 0.0  # bound, of the order of a cohesive energy

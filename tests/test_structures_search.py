@@ -44,7 +44,7 @@ def _internal_distances(atoms, tag: int) -> np.ndarray:  # noqa: ANN001
 
 def test_random_structure_has_the_cell_content_tagged_by_unit() -> None:
     atoms = random_structure(LIBH4, np.random.default_rng(5))
-    assert atoms.get_chemical_formula() == "B4H16Li4"
+    assert sorted(atoms.get_chemical_symbols()) == sorted(["Li"] * 4 + ["B"] * 4 + ["H"] * 16)
     tags = atoms.get_tags()
     assert sorted(set(tags.tolist())) == list(range(8))
     assert [int(np.sum(tags == t)) for t in range(8)] == [1, 1, 1, 1, 5, 5, 5, 5]
@@ -75,7 +75,7 @@ def test_operators_keep_units_intact() -> None:
         if child is None:
             continue
         made += 1
-        assert child.get_chemical_formula() == "B4H16Li4"
+        assert sorted(child.get_chemical_symbols()) == sorted(parent_a.get_chemical_symbols())
         for tag in range(4, 8):
             assert np.allclose(_internal_distances(child, tag), reference, atol=1e-6), op.descriptor
     assert made >= 3

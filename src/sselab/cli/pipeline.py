@@ -95,21 +95,33 @@ def register(app: typer.Typer) -> None:
         _run(config, db, out, scheduler, workers)
 
     @pipeline_app.command("status")
-    def status(db: DbOption = None) -> None:
+    def status(db: DbOption = None, out: OutOption = None) -> None:
         """Show what the store holds of pipeline stages and jobs (cached results, when, how long)."""
         from rich.console import Console
         from rich.table import Table
 
         from sselab.cli.options import open_store_from_option
-        from sselab.pipeline import pipeline_status
+        from sselab.pipeline import pipeline_status, read_state
 
-        frame = pipeline_status(open_store_from_option(db))
         console = Console()
+        state = read_state(out) if out is not None else None
+        if state is not None:
+            jobs = state.get("jobs") or {}
+            console.print(
+                f"{out}: {state['status']} at {state.get('time')}; stage {state.get('stage')}"
+                + (f" (jobs {jobs['done']}/{jobs['total']})" if jobs else "")
+                + f"; finished {state['finished']}, cached {state['cached']}, failed {list(state['failed'])}"
+            )
+        frame = pipeline_status(open_store_from_option(db))
         if frame.empty:
             console.print("No pipeline results in the store yet: run `sselab pipeline run quick`.")
             return
         table = Table(title="Cached pipeline results")
-        columns = [c for c in ("stage", "input_hash", "created", "seconds") if c in frame.columns]
+        frame = frame.assign(
+            seconds=[f"{(p or {}).get('seconds', float('nan')):.1f}" for p in frame["provenance"]],
+            finished=[(p or {}).get("finished", "") for p in frame["provenance"]],
+        )
+        columns = ["stage", "input_hash", "finished", "seconds"]
         for column in columns:
             table.add_column(column)
         for row in frame[columns].itertuples(index=False):

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sselab.errors import PipelineError
-from sselab.pipeline.stages import checked_params, require_api
+from sselab.pipeline.params import checked_params, require_api
 
 if TYPE_CHECKING:
     from sselab.pipeline.runner import StageContext
@@ -207,14 +207,16 @@ def import_individuals(store: Any, result: dict[str, Any]) -> int:
 
 
 def _shortlist(formulas: list[str], n: int, z: int, max_atoms: int | None) -> list[str]:
-    """The first ``n`` of the ranked ``formulas`` whose search cell (``z`` formula units) has ≤ ``max_atoms``."""
+    """The first ``n`` ranked ``formulas`` whose search cell (``z`` formula units) has ≤ ``max_atoms`` atoms."""
     from sselab.structures.cell import search_cell_from_formula
 
     if max_atoms is None:
         return list(formulas)[:n]
     chosen = [f for f in formulas if search_cell_from_formula(f, int(z)).n_atoms <= int(max_atoms)][:n]
     if not chosen:
-        raise PipelineError(f"[stages.search] no screened candidate fits max_atoms = {max_atoms} with Z = {z}")
+        raise PipelineError(
+            f"[stages.search] no screened candidate fits max_atoms = {max_atoms} with Z = {z}"
+        )
     return chosen
 
 
@@ -228,7 +230,9 @@ def search_stage(ctx: StageContext) -> dict[str, Any]:
     if p["compositions"]:
         formulas = [str(f) for f in p["compositions"]]
     elif "screening" in ctx.upstream:
-        formulas = _shortlist(ctx.upstream["screening"]["candidates"], int(p["candidates"]), p["z"], p["max_atoms"])
+        formulas = _shortlist(
+            ctx.upstream["screening"]["candidates"], int(p["candidates"]), p["z"], p["max_atoms"]
+        )
     else:
         raise PipelineError("[stages.search] give compositions = [...] or run the screening stage before it")
     from sselab.pipeline.provenance import stable_hash

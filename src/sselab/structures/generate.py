@@ -90,11 +90,12 @@ def min_distances(
     }
 
 
-def _pyxtal_molecule(unit: MolecularUnit):  # noqa: ANN202 - pyxtal has no type hints
+def _pyxtal_molecule(unit: MolecularUnit, rng: np.random.Generator):  # noqa: ANN202 - pyxtal has no type hints
     from pymatgen.core import Molecule
     from pyxtal.molecule import pyxtal_molecule
 
-    return pyxtal_molecule(Molecule(list(unit.symbols), np.array(unit.positions_a)), fix=True)
+    seed = int(rng.integers(2**31))
+    return pyxtal_molecule(Molecule(list(unit.symbols), np.array(unit.positions_a)), fix=True, random_state=seed)
 
 
 def _tagged_atoms(crystal, cell: SearchCell) -> Atoms:  # noqa: ANN001 - pyxtal object
@@ -195,10 +196,20 @@ def random_structure(
     SearchInputError
         If no structure could be generated within ``settings.max_attempts`` attempts.
     """
+    settings = settings or GeneratorSettings()
+    # PyXtal draws some rotations from numpy's global generator: seed it from ``rng`` and restore it afterwards.
+    saved = np.random.get_state()
+    np.random.seed(int(rng.integers(2**31)))
+    try:
+        return _generate(cell, rng, settings)
+    finally:
+        np.random.set_state(saved)
+
+
+def _generate(cell: SearchCell, rng: np.random.Generator, settings: GeneratorSettings) -> Atoms:
     from pyxtal import pyxtal
 
-    settings = settings or GeneratorSettings()
-    molecules = [_pyxtal_molecule(u) for u, _ in cell.units]
+    molecules = [_pyxtal_molecule(u, rng) for u, _ in cell.units]
     counts = [n for _, n in cell.units]
     numbers = [atomic_numbers[s] for u, _ in cell.units for s in u.symbols]
     blmin = min_distances(numbers, settings.distance_ratio)
