@@ -10,9 +10,9 @@ import pytest
 from sselab.errors import PipelineError
 from sselab.pipeline.executor import JobExecutor
 from sselab.pipeline.jobs import JsonlCheckpoint
+from sselab.pipeline.params import checked_params
 from sselab.pipeline.runner import StageContext
 from sselab.pipeline.sim_stages import _structure_entry, import_individuals, store_barrier
-from sselab.pipeline.params import checked_params
 from sselab.store import open_store
 
 
@@ -46,8 +46,15 @@ def test_structure_entries_builtin_file_and_errors(tmp_path: Path) -> None:
 
 def test_store_barrier_adds_each_run_folder_once(tmp_path: Path) -> None:
     store = open_store(f"sqlite:///{tmp_path / 's.db'}")
-    result = {"barrier_ev": 0.61, "uncertainty_ev": 0.05, "material": "LiBH4", "potential": "chgnet",
-              "parameters": {"steps": 300}, "run_folder": str(tmp_path / "run"), "temperature_k": 600.0}  # fmt: skip
+    result = {
+        "barrier_ev": 0.61,
+        "uncertainty_ev": 0.05,
+        "material": "LiBH4",
+        "potential": "chgnet",
+        "parameters": {"steps": 300},
+        "run_folder": str(tmp_path / "run"),
+        "temperature_k": 600.0,
+    }
     first = store_barrier(store, result, "test")
     assert first is not None
     assert store_barrier(store, result, "test") is None

@@ -207,7 +207,7 @@ def import_individuals(store: Any, result: dict[str, Any]) -> int:
 
 
 def _shortlist(formulas: list[str], n: int, z: int, max_atoms: int | None) -> list[str]:
-    """The first ``n`` ranked ``formulas`` whose search cell (``z`` formula units) has ≤ ``max_atoms`` atoms."""
+    """The first ``n`` ranked ``formulas`` whose search cell (``z`` formula units) has ≤ ``max_atoms``."""
     from sselab.structures.cell import search_cell_from_formula
 
     if max_atoms is None:

@@ -16,6 +16,25 @@ from ase_ga.standardmutations import PermutationMutation, RotationalMutation, St
 from ase_ga.utilities import CellBounds, atoms_too_close, gather_atoms_by_tag
 
 
+class _UnwrappedAtoms(Atoms):
+    """``Atoms`` whose scaled positions are never wrapped (units gathered across the cell stay whole)."""
+
+    def get_scaled_positions(self, wrap: bool = True) -> np.ndarray:
+        return super().get_scaled_positions(wrap=False)
+
+
+class UnitCutAndSplicePairing(CutAndSplicePairing):  # type: ignore[misc]
+    """``ase-ga``'s cut-and-splice crossover with whole units.
+
+    ``ase-ga`` (1.0.3) takes each unit's centre from *wrapped* scaled positions, so a unit that straddles the cell
+    boundary gets a centre up to half a cell away from its atoms and may come out of the pairing torn apart. The
+    parents are already gathered by tag at that point; reading their scaled positions unwrapped fixes it.
+    """
+
+    def _get_pairing(self, a1: Atoms, a2: Atoms, cutting_point: np.ndarray, cutting_normal: object, cell: object) -> Atoms | None:
+        return super()._get_pairing(_UnwrappedAtoms(a1), _UnwrappedAtoms(a2), cutting_point, cutting_normal, cell)
+
+
 class UnitTranslationMutation(OffspringCreator):  # type: ignore[misc]
     """Move a fraction of the rigid units (same tag) by a random vector of length up to ``max_shift_a`` Å.
 
@@ -116,7 +135,7 @@ def build_operators(
     ops: list[tuple[float, OffspringCreator]] = [
         (
             weights.cut_and_splice,
-            CutAndSplicePairing(
+            UnitCutAndSplicePairing(
                 slab,
                 n_atoms,
                 blmin,
