@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 SECTION = "## Screening"
@@ -53,7 +54,7 @@ def big_space():
     return CandidateSpace.from_dict(spec, source="bench_screening")
 
 
-def fitted_models() -> dict[str, object]:
+def fitted_models() -> dict[str, Any]:
     from sselab.datasets import import_dataset
     from sselab.models import MODEL_FAMILIES, LinearEaModel, descriptor_table, select_rows
     from sselab.store import open_store
@@ -69,7 +70,7 @@ def fitted_models() -> dict[str, object]:
     return models
 
 
-def run_once(space, models) -> tuple[float, int, object]:
+def run_once(space: Any, models: dict[str, Any]) -> tuple[float, int, Any]:
     from sselab.screening import enumerate_candidates, screen
 
     start = time.perf_counter()

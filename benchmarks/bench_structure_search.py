@@ -6,11 +6,16 @@ Usage (from the repository root)::
     .venv/bin/python benchmarks/bench_structure_search.py run --method random --seeds 1 2 3 4 5
     .venv/bin/python benchmarks/bench_structure_search.py report
 
-``run`` keeps every individual in a SQLite store under ``runs/structure_search/`` (git-ignored), so an interrupted
-run continues where it stopped when the same command is repeated. A run stops as soon as an individual *reaches*
-the target: it matches the CHGNet-relaxed experimental structure (pymatgen ``StructureMatcher``, tolerances below)
-or its energy per atom is at or below that structure's. ``report`` rewrites the ``## Structure search`` section of
-``docs/benchmarks.md`` with the relaxations needed per seed and the medians (runs that did not reach the target
+``run`` keeps every individual in a SQLite store under ``runs/structure_search/`` (git-ignored), so an
+interrupted
+run continues where it stopped when the same command is repeated. A run stops as soon as an individual
+*reaches*
+the target: it matches the CHGNet-relaxed experimental structure (pymatgen ``StructureMatcher``, tolerances
+below)
+or its energy per atom is at or below that structure's. ``report`` rewrites the ``## Structure search``
+section of
+``docs/benchmarks.md`` with the relaxations needed per seed and the medians (runs that did not reach the
+target
 within the budget are reported as "> budget").
 """
 
@@ -27,6 +32,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNS = ROOT / "runs" / "structure_search"
+VERSION = "v2"  # v1 runs (cut-and-splice that could tear units at the cell boundary) are not reported
 DOC = ROOT / "docs" / "benchmarks.md"
 SECTION = "## Structure search"
 # ---------------------------------------------------------------- parameters
@@ -37,13 +43,18 @@ RELAX_STEPS = 30
 FMAX = 0.1
 REFERENCE_RELAX = {"fmax": 0.02, "steps": 400}
 MATCH_TOLERANCES = {"ltol": 0.3, "stol": 0.5, "angle_tol": 10.0}
+POLISH_WINDOW_EV = (
+    0.03  # individuals within this of the reference (eV/atom) after the short relaxation are polished
+)
+POLISH = {"steps": 150, "fmax": 0.02}  # the polish relaxation (not counted as a search relaxation)
+ENERGY_TOLERANCE_EV = 0.001  # "at or below the reference" allows 1 meV/atom of numerical noise
 # ---------------------------------------------------------------------------
 
 os.environ.setdefault("OMP_NUM_THREADS", str(TORCH_THREADS))
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 
-def _calculator():  # noqa: ANN202
+def _calculator():
     import torch
 
     torch.set_num_threads(TORCH_THREADS)
@@ -57,7 +68,7 @@ def _calculator():  # noqa: ANN202
         return CHGNetCalculator(use_device="cpu")
 
 
-def _reference(calc) -> dict:  # noqa: ANN001
+def _reference(calc) -> dict:
     """CHGNet-relaxed experimental LiBH4 (cached in RUNS/reference.json)."""
     path = RUNS / "reference.json"
     if path.exists():
@@ -97,15 +108,38 @@ def run(method: str, seeds: list[int], budget: int) -> None:
     ref = _reference(calc)
     ref_structure = to_structure(atoms_from_record(ref["atoms"]))
     matcher = StructureMatcher(**MATCH_TOLERANCES)
-    cell = search_cell("LiBH4", 4, [("Li", 1), ("BH4", 1)])
-    store = open_store(f"sqlite:///{RUNS / 'search.sqlite'}")
+    from sselab.structures.relax import relax_candidate
 
-    def reached(ind) -> bool:  # noqa: ANN001
+    cell = search_cell("LiBH4", 4, [("Li", 1), ("BH4", 1)])
+    store = open_store(f"sqlite:///{RUNS / f'search-{VERSION}-{method}.sqlite'}")
+    e_ref = ref["energy_ev_per_atom"]
+
+    def reached_after_polish(name: str, ind) -> bool:
+        """Short relaxations leave candidates above their minimum: polish promising ones (cached per key)."""
+        path = RUNS / f"polish-{name}.json"
+        cache = json.loads(path.read_text()) if path.exists() else {}
+        if ind.key not in cache:
+            polished = relax_candidate(
+                ind.atoms, calc, max_steps=POLISH["steps"], fmax_ev_per_a=POLISH["fmax"]
+            )
+            cache[ind.key] = {
+                "energy_ev_per_atom": polished.energy_ev_per_atom,
+                "match": bool(matcher.fit(to_structure(polished.atoms), ref_structure)),
+            }
+            path.write_text(json.dumps(cache, indent=1))
+        hit = cache[ind.key]
+        return bool(hit["match"] or hit["energy_ev_per_atom"] <= e_ref + ENERGY_TOLERANCE_EV)
+
+    def reached(name: str, ind) -> bool:
         if not ind.valid:
             return False
-        if ind.enthalpy_ev_per_atom <= ref["energy_ev_per_atom"]:
+        if ind.enthalpy_ev_per_atom <= e_ref + ENERGY_TOLERANCE_EV:
             return True
-        return bool(matcher.fit(to_structure(ind.atoms), ref_structure))
+        if matcher.fit(to_structure(ind.atoms), ref_structure):
+            return True
+        if ind.enthalpy_ev_per_atom <= e_ref + POLISH_WINDOW_EV:
+            return reached_after_polish(name, ind)
+        return False
 
     for seed in seeds:
         settings = SearchSettings(
@@ -116,10 +150,10 @@ def run(method: str, seeds: list[int], budget: int) -> None:
             relax_steps=RELAX_STEPS,
             fmax_ev_per_a=FMAX,
         )
-        name = f"libh4-{method}-seed{seed}"
+        name = f"libh4-{VERSION}-{method}-seed{seed}"
         started = time.perf_counter()
-        result = run_search(cell, calc, store, name, settings, stop_when=reached)
-        hit = next((i.index + 1 for i in result.individuals if reached(i)), None)
+        result = run_search(cell, calc, store, name, settings, stop_when=lambda ind, n=name: reached(n, ind))
+        hit = next((i.index + 1 for i in result.individuals if reached(name, i)), None)
         summary = {
             "method": method,
             "seed": seed,
@@ -129,31 +163,40 @@ def run(method: str, seeds: list[int], budget: int) -> None:
             "best_energy_ev_per_atom": result.best.energy_ev_per_atom,
             "reference_energy_ev_per_atom": ref["energy_ev_per_atom"],
             "wall_s_this_call": time.perf_counter() - started,
-            "machine": f"{platform.node()} {platform.processor() or platform.machine()} ({os.cpu_count()} cores shared)",
+            "machine": f"{platform.node()} {platform.processor() or platform.machine()} ({os.cpu_count()} "
+            "cores shared)",
             "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
             "relax_steps": RELAX_STEPS,
             "population": POPULATION,
             "load_avg_1min": os.getloadavg()[0],
         }
         (RUNS / f"{name}.json").write_text(json.dumps(summary, indent=1))
-        print(json.dumps(summary))  # noqa: T201 - benchmark script output
+        print(json.dumps(summary))
 
 
 def report() -> None:
-    rows = [json.loads(p.read_text()) for p in sorted(RUNS.glob("libh4-*-seed*.json"))]
+    rows = [json.loads(p.read_text()) for p in sorted(RUNS.glob(f"libh4-{VERSION}-*-seed*.json"))]
     ref = json.loads((RUNS / "reference.json").read_text()) if (RUNS / "reference.json").exists() else None
     lines = [SECTION, ""]
     lines.append(
         "Rediscovery of LT-LiBH4 (Pnma, Z = 4, 24 atoms; units Li⁺ and rigid BH4⁻) with CHGNet 0.3.0 on CPU, "
-        f"`benchmarks/bench_structure_search.py`. Each relaxation: FIRE + Fréchet cell filter, ≤ {RELAX_STEPS} steps, "
-        f"fmax {FMAX} eV/Å; GA population {POPULATION} (the first {POPULATION} individuals are random); budget "
+        f"`benchmarks/bench_structure_search.py`. Each relaxation: FIRE + Fréchet cell filter, ≤ "
+        f"{RELAX_STEPS} steps, "
+        f"fmax {FMAX} eV/Å; GA population {POPULATION} (the first {POPULATION} individuals are random); "
+        f"budget "
         f"{rows[0]['budget'] if rows else BUDGET} relaxations per run. *Reached* = StructureMatcher "
-        f"({MATCH_TOLERANCES}) match with the CHGNet-relaxed experimental structure (Soulié 2002), or energy per "
-        "atom at or below it."
+        f"({MATCH_TOLERANCES}) match with the CHGNet-relaxed experimental structure (Soulié 2002), or "
+        f"energy per "
+        f"atom at or below it (+{ENERGY_TOLERANCE_EV * 1000:g} meV/atom), either directly or after a "
+        f"polish relaxation "
+        f"({POLISH}) of individuals within {POLISH_WINDOW_EV * 1000:g} meV/atom of the reference (polishes "
+        f"are not "
+        "counted as relaxations)."
     )
     if ref:
         lines.append(
-            f"Reference energy (relaxed experimental, {ref['relax']}): {ref['energy_ev_per_atom']:.4f} eV/atom."
+            f"Reference energy (relaxed experimental, {ref['relax']}): {ref['energy_ev_per_atom']:.4f} "
+            f"eV/atom."
         )
     lines += [
         "",
@@ -168,7 +211,8 @@ def report() -> None:
             values.append(hit if hit is not None else float("inf"))
             shown = str(hit) if hit is not None else f"> {r['individuals']}"
             lines.append(
-                f"| {method} | {r['seed']} | {shown} | {r['individuals']} | {r['best_energy_ev_per_atom']:.4f} "
+                f"| {method} | {r['seed']} | {shown} | {r['individuals']} | "
+                f"{r['best_energy_ev_per_atom']:.4f} "
                 f"| {r['machine']} | {r['date']} |"
             )
         if values:

@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sselab.descriptors import (
+    ALL_DESCRIPTORS,
     DESCRIPTOR_UNITS,
     DESCRIPTORS,
     DescriptorError,
@@ -19,7 +20,23 @@ from sselab.descriptors import (
 
 
 def test_every_descriptor_has_a_unit() -> None:
-    assert set(DESCRIPTOR_UNITS) == set(DESCRIPTORS) == {"V", "X", "Z", "b_m", "d", "n", "r_atom", "r_ion"}
+    assert set(DESCRIPTORS) == {"V", "X", "Z", "b_m", "d", "n", "r_atom", "r_ion"}
+    assert set(DESCRIPTOR_UNITS) == set(ALL_DESCRIPTORS) == {*DESCRIPTORS, "x_wang2025"}
+
+
+def test_x_wang2025_is_the_papers_axis_by_hand() -> None:
+    """Wang et al. 2025, Figure 3b: x = −0.059·X + 0.0029·r_atom (the paper's definition of the axis).
+
+    Mg(BH4)2·2NH3 summed: X = 1.31 + 2·2.04 + 14·2.20 + 2·3.04 = 42.27, r_atom = 800 pm.
+    """
+    summed = composition_descriptors("Mg(BH4)2·2NH3", "sum")
+    assert summed["x_wang2025"] == pytest.approx(-0.059 * 42.27 + 0.0029 * 800.0)
+    mean = composition_descriptors("Mg(BH4)2·2NH3", "mean")
+    assert mean["x_wang2025"] == pytest.approx((-0.059 * 42.27 + 0.0029 * 800.0) / 19)
+    cation = composition_descriptors("Mg(BH4)2·2NH3", "cation")
+    assert cation["x_wang2025"] == pytest.approx(-0.059 * 1.31 + 0.0029 * 150.0)
+    arrays = descriptor_arrays(element_count_matrix([{"Mg": 1, "B": 2, "H": 14, "N": 2}]), aggregation="sum")
+    assert arrays["x_wang2025"][0] == pytest.approx(summed["x_wang2025"])
 
 
 def test_sum_over_formula_unit_by_hand() -> None:
@@ -70,7 +87,7 @@ def test_vectorised_path_equals_one_by_one() -> None:
     frame = composition_descriptor_frame(formulas, "sum")
     for i, formula in enumerate(formulas):
         single = composition_descriptors(formula, "sum")
-        for key in ("X", "Z", "r_atom", "r_ion", "n"):
+        for key in ("X", "Z", "r_atom", "r_ion", "n", "x_wang2025"):
             assert frame[key].iloc[i] == pytest.approx(single[key])
 
 

@@ -50,8 +50,8 @@ def test_anion_centre_distance_equals_brute_force_over_images() -> None:
 
 def _icosahedron(radius_a: float) -> np.ndarray:
     phi = (1 + 5**0.5) / 2
-    vertices = [(0, s1, s2 * phi) for s1 in (-1, 1) for s2 in (-1, 1)]
-    vertices = [v for base in vertices for v in (base, base[1:] + base[:1], base[2:] + base[:2])]
+    corners: list[tuple[float, ...]] = [(0.0, s1, s2 * phi) for s1 in (-1.0, 1.0) for s2 in (-1.0, 1.0)]
+    vertices = [v for base in corners for v in (base, base[1:] + base[:1], base[2:] + base[:2])]
     points = np.array(vertices, dtype=float)
     return points / np.linalg.norm(points[0]) * radius_a
 

@@ -56,7 +56,7 @@ def test_model_recovers_a_known_line_from_formulas() -> None:
     assert model.n_train_ == 7
     assert list(model.feature_names_in_) == ["X", "r_atom"]
     new = pd.DataFrame({"formula": ["Ca(BH4)2·6(CH3)2CHNH2"]})
-    d = composition_descriptor_frame(new["formula"], "sum")
+    d = composition_descriptor_frame(list(new["formula"]), "sum")
     expected = 0.01 * d["X"].iloc[0] - 0.002 * d["r_atom"].iloc[0] + 2.0
     assert model.predict(new)[0] == pytest.approx(expected, abs=1e-6)
     assert model.get_params() == {"descriptors": ("X", "r_atom"), "aggregation": "sum", "name": "toy"}
@@ -92,7 +92,7 @@ def test_structure_descriptor_cannot_come_from_a_formula() -> None:
 
 def test_aggregation_mismatch_is_refused() -> None:
     frame = _frame()
-    desc = composition_descriptor_frame(frame["formula"], "mean")
+    desc = composition_descriptor_frame(list(frame["formula"]), "mean")
     frame = frame.assign(X=desc["X"], r_atom=desc["r_atom"])
     frame.attrs["aggregation"] = "mean"
     with pytest.raises(DescriptorError, match="aggregation"):
@@ -100,3 +100,25 @@ def test_aggregation_mismatch_is_refused() -> None:
     assert (
         LinearEaModel(("X", "r_atom"), "mean").fit(frame).r2_ < 1.0
     )  # the line was exact in the summed X only
+
+
+def test_line_on_the_papers_axis_fits_only_slope_and_intercept(tmp_path) -> None:
+    """``x_wang2025`` (−0.059·X + 0.0029·r_atom, Wang et al. 2025 Fig. 3b) as the one descriptor: a line."""
+    frame = _frame()
+    desc = composition_descriptor_frame(list(frame["formula"]), "sum")
+    x = -0.059 * desc["X"] + 0.0029 * desc["r_atom"]  # computed here from X and r_atom, not by the package
+    frame["activation_energy_ev"] = 1.5 * x + 0.8
+    model = LinearEaModel(descriptors=("x_wang2025",), name="line").fit(frame)
+    assert model.coef_ == pytest.approx([1.5]) and model.intercept_ == pytest.approx(0.8)
+    assert model.r2_ == pytest.approx(1.0) and model.coef_ci95_.shape == (1, 2)
+    new = pd.DataFrame({"formula": ["Zn(BH4)2·6(CH3)2CHNH2"]})
+    d = composition_descriptor_frame(list(new["formula"]), "sum")
+    assert model.predict(new)[0] == pytest.approx(1.5 * (-0.059 * d["X"][0] + 0.0029 * d["r_atom"][0]) + 0.8)
+    again = LinearEaModel.load(model.save(tmp_path / "line.json"))
+    assert again.predict(new) == pytest.approx(model.predict(new))
+    assert list(again.training_rows_.columns[-1:]) == ["x_wang2025"]
+
+
+def test_unknown_descriptor_lists_the_choices() -> None:
+    with pytest.raises(DescriptorError, match="x_wang2025"):
+        LinearEaModel(("x_paper",)).fit(_frame())

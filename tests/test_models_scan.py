@@ -8,6 +8,7 @@ from itertools import combinations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from sselab.descriptors import DESCRIPTORS
@@ -57,13 +58,14 @@ def test_divalent_neutral_scan_tables(wang_store) -> None:
     assert set(fitted["descriptor"]) == {"X", "Z", "n", "r_atom", "r_ion"}
     assert (fitted["n"] == len(rows)).all() and fitted["loo_rmse_ev"].notna().all()
     # the (X, r_atom) pair recomputed independently with numpy
-    pair = scan.pairs.set_index(["p1", "p2"]).loc[("X", "r_atom")]
+    found = scan.pairs[(scan.pairs["p1"] == "X") & (scan.pairs["p2"] == "r_atom")]
+    pair = {key: float(found[key].iloc[0]) for key in ("r2", "a1", "a2", "b", "a1_lo", "a1_hi")}
     design = np.column_stack([np.ones(len(rows)), rows["X"], rows["r_atom"]])
     y = rows["activation_energy_ev"].to_numpy()
     beta = np.linalg.lstsq(design, y, rcond=None)[0]
     residual = y - design @ beta
     assert pair["r2"] == pytest.approx(1 - residual @ residual / np.sum((y - y.mean()) ** 2))
-    assert (pair["a1"], pair["a2"], pair["b"]) == pytest.approx((beta[1], beta[2], beta[0]))
+    assert [pair["a1"], pair["a2"], pair["b"]] == pytest.approx([beta[1], beta[2], beta[0]])
     assert pair["a1_lo"] < pair["a1"] < pair["a1_hi"]
     assert len(scan.best_pairs(3)) == 3
 
@@ -108,9 +110,57 @@ def test_structure_descriptors_come_from_stored_structures(tmp_path: Path) -> No
     table = descriptor_table(store.activation_energy_frame(), structures=store.structures_frame())
     rows = table.rows.set_index("formula")
     assert rows.loc["LiBH4", "V"] == pytest.approx(np.prod(LIBH4_PNMA_LATTICE_A) / 4, rel=1e-4)
-    assert 3.0 < rows.loc["LiBH4", "d"] < 5.0 and np.isnan(rows.loc["NaBH4", "V"])
+    assert 3.0 < float(rows.loc["LiBH4", "d"]) < 5.0 and np.isnan(float(rows.loc["NaBH4", "V"]))
     selection = select_rows(table, Subset(name="all"), ("V",))
     assert list(selection.rows["formula"]) == ["LiBH4"]
     assert selection.excluded["reason"].tolist() == [
         "descriptor V missing (no stored structure or potential)"
     ]
+
+
+def test_y1_bh4_family_filters_by_anion_and_phase(wang_store) -> None:
+    """The user-chosen family ``y1-bh4``: divalent, BH4⁻ as the only anion, carbon-free molecules, low-T."""
+    table = descriptor_table(wang_store.activation_energy_frame(method="experiment"))
+    selection = select_rows(table, MODEL_FAMILIES["y1-bh4"], ("x_wang2025",))
+    rows = selection.rows
+    assert len(rows) >= 5 and (rows["parsed_valence"] == 2).all() and (rows["phase"] == "low-T").all()
+    assert set(rows["anion_names"]) == {"BH4"} and not rows["molecule_contains_carbon"].any()
+    reasons = set(selection.excluded["reason"])
+    assert "phase high-T" in reasons and "anions B12H12" in reasons and "anions CB11H12" in reasons
+    # x_wang2025 is a table column computed from the summed X and r_atom
+    expected = -0.059 * rows["X"].to_numpy() + 0.0029 * rows["r_atom"].to_numpy()
+    assert rows["x_wang2025"].to_numpy() == pytest.approx(expected)
+    scan = descriptor_scan(table, MODEL_FAMILIES["y1-bh4"], descriptors=("X", "r_atom", "x_wang2025"))
+    single = scan.singles.set_index("descriptor").loc["x_wang2025"]
+    assert single["n"] == len(rows) and np.isfinite(single["r2"])
+
+
+def test_phase_and_anion_filters_name_their_reasons() -> None:
+    from sselab.errors import ConfigError
+
+    frame = pd.DataFrame(
+        {
+            "formula": [
+                "Mg(BH4)2·2NH3",
+                "Mg(BH4)2·2NH3",
+                "Mg(BH4)2·NH3",
+                "Mg(BH4)(NH2)·NH3",
+                "MgB12H12·6H2O",
+            ],
+            "activation_energy_ev": [1.0, 0.5, 1.2, 1.1, 0.9],
+            "phase": ["low-T", "high-T", None, "low-T", "low-T"],
+        }
+    )
+    table = descriptor_table(frame)
+    subset = Subset(name="bh4-low", anions=("BH4",), phases=("low-T",))
+    selection = select_rows(table, subset)
+    assert list(selection.rows["formula"]) == ["Mg(BH4)2·2NH3"]
+    assert list(selection.excluded["reason"]) == [
+        "phase high-T",
+        "phase not given",
+        "anions BH4;NH2",
+        "anions B12H12",
+    ]
+    assert Subset.from_dict(subset.as_dict()) == subset
+    with pytest.raises(ConfigError, match="x_paper"):
+        descriptor_scan(table, subset, descriptors=("X", "x_paper"))

@@ -1,4 +1,5 @@
-"""Search results: cation coordination, formation energy, convergence figure, CIFs, and the ``search show`` command."""
+"""Search results: cation coordination, formation energy, convergence figure, CIFs, and the ``search show``
+command."""
 
 from __future__ import annotations
 
@@ -38,8 +39,12 @@ def _mg_complex(nh3_far: bool) -> Atoms:
     box = 14.0
     mg = np.array([7.0, 7.0, 7.0])
     symbols, positions, tags = ["Mg"], [mg], [0]
-    centres = [("BH4", mg + [2.4, 0, 0]), ("BH4", mg + [-2.4, 0, 0]), ("NH3", mg + [0, 2.1, 0]),
-               ("NH3", mg + ([0, -6.0, 0] if nh3_far else [0, -2.1, 0]))]
+    centres = [
+        ("BH4", mg + np.array([2.4, 0, 0])),
+        ("BH4", mg + np.array([-2.4, 0, 0])),
+        ("NH3", mg + np.array([0, 2.1, 0])),
+        ("NH3", mg + np.array([0, -6.0, 0] if nh3_far else [0, -2.1, 0])),
+    ]
     for tag, (name, centre) in enumerate(centres, start=1):
         pos = _place(name, centre, towards=mg)
         symbols += list(get_unit(name).symbols)
@@ -73,7 +78,9 @@ def test_formation_energy_against_references() -> None:
 def test_convergence_figure_and_best_cifs(tmp_path: Path) -> None:
     calc = LennardJones(sigma=1.0, epsilon=0.05, rc=4.0, smooth=True)
     cell = search_cell("LiBH4", 4, [("Li", 1), ("BH4", 1)])
-    result = run_search(cell, calc, MemoryCheckpoint(), "fig", SearchSettings(budget=4, population_size=2, relax_steps=1))
+    result = run_search(
+        cell, calc, MemoryCheckpoint(), "fig", SearchSettings(budget=4, population_size=2, relax_steps=1)
+    )
     fig = convergence_figure({"ga": result}, title="LiBH4")
     fig.savefig(tmp_path / "c.png")
     assert (tmp_path / "c.png").stat().st_size > 1000
@@ -88,7 +95,9 @@ def test_search_show_prints_best_individuals_with_coordination(tmp_path: Path) -
     url = f"sqlite:///{tmp_path / 'store.sqlite'}"
     calc = LennardJones(sigma=1.0, epsilon=0.05, rc=4.0, smooth=True)
     cell = search_cell_from_formula("LiBH4", z=2)
-    run_search(cell, calc, open_store(url), "shown", SearchSettings(budget=3, population_size=2, relax_steps=1))
+    run_search(
+        cell, calc, open_store(url), "shown", SearchSettings(budget=3, population_size=2, relax_steps=1)
+    )
     result = CliRunner().invoke(app, ["search", "show", "shown", "--db", url, "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
     assert "shown: 3 individuals" in result.output and "Li:" in result.output

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import pytest
 from typer.testing import CliRunner
 
@@ -52,7 +51,9 @@ def test_search_cell_from_unit_names() -> None:
 def test_cli_rejects_bad_input_before_loading_a_potential() -> None:
     from sselab.cli.main import app
 
-    result = CliRunner().invoke(app, ["search", "run", "Mg(BH4)3", "--z", "1", "--potential", "no-such-potential"])
+    result = CliRunner().invoke(
+        app, ["search", "run", "Mg(BH4)3", "--z", "1", "--potential", "no-such-potential"]
+    )
     assert result.exit_code == 1
     assert "not charge balanced" in result.output
     # the unknown potential was never looked up: the composition is checked first

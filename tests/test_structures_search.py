@@ -1,6 +1,7 @@
 """The search engine: random structures, GA operators keeping units whole, checkpoint/resume, duplicates.
 
-A Lennard-Jones calculator (ASE's, σ = 1 Å) stands in for the potential: these tests check the search's bookkeeping
+A Lennard-Jones calculator (ASE's, σ = 1 Å) stands in for the potential: these tests check the search's
+bookkeeping
 and operators, not chemistry, and must run in seconds.
 """
 
@@ -32,7 +33,7 @@ def _lj() -> LennardJones:
     return LennardJones(sigma=1.0, epsilon=0.05, rc=4.0, smooth=True)
 
 
-def _internal_distances(atoms, tag: int) -> np.ndarray:  # noqa: ANN001
+def _internal_distances(atoms, tag: int) -> np.ndarray:
     from ase_ga.utilities import gather_atoms_by_tag
 
     a = atoms.copy()
@@ -48,7 +49,10 @@ def test_random_structure_has_the_cell_content_tagged_by_unit() -> None:
     tags = atoms.get_tags()
     assert sorted(set(tags.tolist())) == list(range(8))
     assert [int(np.sum(tags == t)) for t in range(8)] == [1, 1, 1, 1, 5, 5, 5, 5]
-    assert np.allclose(_internal_distances(atoms, 4), _internal_distances(random_structure(LIBH4, np.random.default_rng(6)), 5))
+    assert np.allclose(
+        _internal_distances(atoms, 4),
+        _internal_distances(random_structure(LIBH4, np.random.default_rng(6)), 5),
+    )
     from ase_ga.utilities import atoms_too_close
 
     assert not atoms_too_close(atoms, min_distances(atoms.numbers), use_tags=True)
@@ -70,7 +74,8 @@ def test_operators_keep_units_intact() -> None:
     made = 0
     for _, op in build_operators(parent_a, blmin, rng):
         if op.descriptor == "StrainMutation":
-            continue  # strain changes the cell metric, not the unit geometry in Cartesian space; covered by the run test
+            # strain rescales the cell, not the unit geometry in Cartesian space; covered by the run test
+            continue
         child, _ = op.get_new_individual([parent_a.copy(), parent_b.copy()][: op.get_min_inputs()])
         if child is None:
             continue
@@ -98,14 +103,21 @@ def test_ga_search_records_every_individual_with_operator_and_parents() -> None:
     assert list(frame["key"]) == [f"{i:05d}" for i in range(7)]
     assert list(frame["operator"][:4]) == ["random"] * 4
     offspring = frame.iloc[4:]
-    assert all(op != "random" for op in offspring["operator"]) and all(len(p) >= 1 for p in offspring["parents"])
+    assert all(op != "random" for op in offspring["operator"]) and all(
+        len(p) >= 1 for p in offspring["parents"]
+    )
     assert result.best.energy_ev_per_atom == min(i.energy_ev_per_atom for i in result.unique())
     assert np.all(np.diff(result.best_so_far()) <= 0)
 
 
 def test_random_baseline_uses_only_the_generator() -> None:
-    result = run_search(LIBH4, _lj(), MemoryCheckpoint(), "rnd", SearchSettings(budget=5, population_size=2,
-                                                                                 relax_steps=1, method="random"))
+    result = run_search(
+        LIBH4,
+        _lj(),
+        MemoryCheckpoint(),
+        "rnd",
+        SearchSettings(budget=5, population_size=2, relax_steps=1, method="random"),
+    )
     assert {i.operator for i in result.individuals} == {"random"}
 
 
@@ -116,8 +128,10 @@ def test_resuming_gives_the_same_individuals_as_an_uninterrupted_run() -> None:
     resumed = run_search(LIBH4, _lj(), checkpoint, "r", TINY)
     assert [i.key for i in resumed.individuals] == [i.key for i in straight.individuals]
     assert [i.operator for i in resumed.individuals] == [i.operator for i in straight.individuals]
-    assert np.allclose([i.energy_ev_per_atom for i in resumed.individuals],
-                       [i.energy_ev_per_atom for i in straight.individuals])
+    assert np.allclose(
+        [i.energy_ev_per_atom for i in resumed.individuals],
+        [i.energy_ev_per_atom for i in straight.individuals],
+    )
 
 
 def test_resuming_with_other_settings_is_refused() -> None:
@@ -165,7 +179,7 @@ def test_search_killed_midway_loses_and_duplicates_nothing(tmp_path: Path) -> No
             try:
                 if len(store.search_individuals("killed")) >= 3:
                     break
-            except Exception:  # noqa: BLE001 - the run does not exist until the child creates it
+            except Exception:
                 pass
             time.sleep(0.2)
         assert process.poll() is None, "the search finished before it could be killed"
@@ -178,6 +192,11 @@ def test_search_killed_midway_loses_and_duplicates_nothing(tmp_path: Path) -> No
     frame = store.search_individuals("killed")
     assert list(frame["key"]) == [f"{i:05d}" for i in range(8)]
     assert list(frame["key"][: len(keys_at_kill)]) == keys_at_kill
-    uninterrupted = run_search(LIBH4, _lj(), MemoryCheckpoint(), "u", SearchSettings(budget=8, population_size=4,
-                                                                                       relax_steps=2, seed=3))
+    uninterrupted = run_search(
+        LIBH4,
+        _lj(),
+        MemoryCheckpoint(),
+        "u",
+        SearchSettings(budget=8, population_size=4, relax_steps=2, seed=3),
+    )
     assert np.allclose(frame["energy_ev_per_atom"], [i.energy_ev_per_atom for i in uninterrupted.individuals])

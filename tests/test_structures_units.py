@@ -7,7 +7,14 @@ import pytest
 from ase.calculators.lj import LennardJones
 
 from sselab.errors import SearchInputError
-from sselab.structures.units import B_H_BOND_A, ICOSAHEDRON_EDGE_A, canonical_unit_name, get_unit, known_units, relaxed_unit
+from sselab.structures.units import (
+    B_H_BOND_A,
+    ICOSAHEDRON_EDGE_A,
+    canonical_unit_name,
+    get_unit,
+    known_units,
+    relaxed_unit,
+)
 
 
 def _distances(name: str) -> np.ndarray:
@@ -19,9 +26,20 @@ def _distances(name: str) -> np.ndarray:
 
 @pytest.mark.parametrize(
     ("name", "formula", "charge"),
-    [("BH4", "BH4", -1), ("B10H10", "B10H10", -2), ("B12H12", "B12H12", -2), ("CB9H10", "CB9H10", -1),
-     ("CB11H12", "CB11H12", -1), ("NH3", "NH3", 0), ("H2O", "OH2", 0), ("NH3BH3", "NBH6", 0),
-     ("(CH3)2CHNH2", "C3H9N", 0), ("CH3NH2", "CNH5", 0), ("Mg", "Mg", 2), ("Li", "Li", 1)],
+    [
+        ("BH4", "BH4", -1),
+        ("B10H10", "B10H10", -2),
+        ("B12H12", "B12H12", -2),
+        ("CB9H10", "CB9H10", -1),
+        ("CB11H12", "CB11H12", -1),
+        ("NH3", "NH3", 0),
+        ("H2O", "OH2", 0),
+        ("NH3BH3", "NBH6", 0),
+        ("(CH3)2CHNH2", "C3H9N", 0),
+        ("CH3NH2", "CNH5", 0),
+        ("Mg", "Mg", 2),
+        ("Li", "Li", 1),
+    ],
 )
 def test_units_have_their_composition_and_charge(name: str, formula: str, charge: int) -> None:
     unit = get_unit(name)
@@ -63,12 +81,13 @@ def test_unknown_unit_is_a_search_input_error() -> None:
         get_unit("AlH4")
 
 
-def test_relaxed_unit_is_cached_per_potential(tmp_path) -> None:  # noqa: ANN001
+def test_relaxed_unit_is_cached_per_potential(tmp_path) -> None:
     calc = LennardJones(sigma=1.0, epsilon=0.05, rc=4.0, smooth=True)
     first = relaxed_unit("NH3", calc, "lj-test", cache_dir=tmp_path, max_steps=20)
     cached = list((tmp_path / "structure_units" / "lj-test").glob("*.json"))
     assert [p.name for p in cached] == ["NH3.json"]
-    second = relaxed_unit("NH3", None, "lj-test", cache_dir=tmp_path)  # type: ignore[arg-type]  # no calculator needed
+    # type: ignore[arg-type]  # no calculator needed
+    second = relaxed_unit("NH3", None, "lj-test", cache_dir=tmp_path)
     assert second.relaxed_with == "lj-test"
     assert np.allclose(first.positions_a, second.positions_a)
     assert first.positions_a != get_unit("NH3").positions_a

@@ -73,6 +73,8 @@ def _subset(
     carbon: bool | None,
     molecule_carbon: bool | None,
     anion_carbon: bool | None,
+    anion: list[str] | None = None,
+    phase: list[str] | None = None,
 ) -> Any:
     from dataclasses import replace
 
@@ -83,6 +85,8 @@ def _subset(
     for key, value in (
         ("valence", valence),
         ("anion_families", tuple(anion_family) if anion_family else None),
+        ("anions", tuple(anion) if anion else None),
+        ("phases", tuple(phase) if phase else None),
         ("with_neutral_molecules", neutral),
         ("molecules", tuple(molecule) if molecule else None),
         ("contains_carbon", carbon),
@@ -99,14 +103,27 @@ def _subset(
 def fit_command(
     db: DbOption = None,
     descriptors: Annotated[
-        str, typer.Option("--descriptors", help="Comma-separated, e.g. X,r_atom.")
-    ] = "X,r_atom",
+        str | None,
+        typer.Option(
+            "--descriptors",
+            help="Comma-separated, e.g. X,r_atom (default) or x_wang2025 (the paper's Figure 3b axis); "
+            "with --scan: the descriptors to scan (default the eight).",
+        ),
+    ] = None,
     family: Annotated[
-        str | None, typer.Option("--family", help="Named subset: y1, y2 or divalent-neutral.")
+        str | None,
+        typer.Option("--family", help="Named subset: divalent-neutral, y1, y2 or y1-bh4 (a user choice)."),
     ] = None,
     valence: Annotated[int | None, typer.Option("--valence", help="Conducting-cation valence.")] = None,
     anion_family: Annotated[
         list[str] | None, typer.Option("--anion-family", help="Allowed anion family (repeat).")
+    ] = None,
+    anion: Annotated[
+        list[str] | None,
+        typer.Option("--anion", help="Allowed anion, e.g. BH4 (repeat); all anions must match."),
+    ] = None,
+    phase: Annotated[
+        list[str] | None, typer.Option("--phase", help="Allowed phase, e.g. low-T (repeat).")
     ] = None,
     neutral: Annotated[
         bool | None, typer.Option("--neutral/--no-neutral", help="With / without neutral molecules.")
@@ -130,14 +147,25 @@ def fit_command(
     out: OutOption = None,
 ) -> None:
     """Fit Ea = Σ a_i·P_i + b on the store's experimental Ea (or --scan all singles and pairs); save it."""
+    from sselab.descriptors import DESCRIPTORS
     from sselab.errors import SselabError
     from sselab.models import LinearEaModel, descriptor_scan, descriptor_table, save_scan, select_rows
 
     console = _console()
     try:
         subset = _subset(
-            family, valence, anion_family, neutral, molecule, carbon, molecule_carbon, anion_carbon
+            family,
+            valence,
+            anion_family,
+            neutral,
+            molecule,
+            carbon,
+            molecule_carbon,
+            anion_carbon,
+            anion,
+            phase,
         )
+        names = tuple(d.strip() for d in (descriptors or "").split(",") if d.strip())
         store = open_store_from_option(db)
         frame = store.activation_energy_frame()
         if frame.empty:
@@ -153,7 +181,7 @@ def fit_command(
             frame, aggregation=aggregation, structures=store.structures_frame(), calculator=calculator
         )
         if scan:
-            result = descriptor_scan(table, subset)
+            result = descriptor_scan(table, subset, names or DESCRIPTORS)
             label = name or f"scan:{subset.name}"
             save_scan(store, label, result)
             _report_selection(console, result.selection)
@@ -168,7 +196,7 @@ def fit_command(
                 _write_scan(result, out)
                 console.print(f"tables and figure 3a in {out}")
             return
-        names = tuple(d.strip() for d in descriptors.split(",") if d.strip())
+        names = names or ("X", "r_atom")
         selection = select_rows(table, subset, names)
         _report_selection(console, selection)
         model = LinearEaModel(names, aggregation, name or subset.name).fit(selection.rows)
@@ -260,6 +288,12 @@ def screen_command(
     csv: Annotated[Path | None, typer.Option("--csv", help="Write all ranked predictions as CSV.")] = None,
     parquet: Annotated[Path | None, typer.Option("--parquet", help="Write them as Parquet.")] = None,
     figure: Annotated[Path | None, typer.Option("--figure", help="Figure 4a PNG.")] = None,
+    figure_3b: Annotated[
+        Path | None,
+        typer.Option(
+            "--figure-3b", help="Figure 3b PNG: the routes' lines and training rows (one shared x)."
+        ),
+    ] = None,
     store_results: Annotated[
         bool, typer.Option("--store/--no-store", help="Save as 'screening:<space>'.")
     ] = True,
@@ -310,6 +344,14 @@ def screen_command(
         from sselab.report.analysis_figures import candidate_predictions
 
         console.print(f"figure {candidate_predictions(result, figure)}")
+    if figure_3b:
+        from sselab.report.analysis_figures import ea_vs_combination
+
+        trained = {label: m for label, m in sorted(models.items()) if hasattr(m, "training_rows_")}
+        if trained:
+            console.print(f"figure 3b {ea_vs_combination(trained, figure_3b)}")
+        else:
+            console.print("no figure 3b: the models carry no training rows")
     if store_results:
         result.save_to_store(store)
         console.print(f"stored as model fit 'screening:{space.name}'")

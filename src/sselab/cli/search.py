@@ -1,6 +1,7 @@
 """``sselab search run | show``: crystal structure search (GA with rigid molecular units) and its results.
 
-``search run`` is resumable: the store keeps every individual, so repeating the same command continues the run.
+``search run`` is resumable: the store keeps every individual, so repeating the same command continues the
+run.
 (The sub-commands are ``run`` and ``show`` because a bare ``sselab search "FORMULA"`` cannot coexist with
 ``sselab search show RUN`` in one Typer group.)
 """

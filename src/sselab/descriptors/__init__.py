@@ -13,12 +13,16 @@ descriptor unit                 source
 ``r_ion``  pm                   formula: ionic radius (pymatgen ``average_ionic_radius``; H: 0)
 ========== ==================== =====================================================================
 
+Derived from them (:data:`DERIVED_DESCRIPTORS`): ``x_wang2025`` = −0.059·X + 0.0029·r_atom, the paper's
+combined axis of Figure 3b (its definition, copied from the text; see :mod:`sselab.descriptors.combined`).
+
 The aggregation of the composition descriptors (``sum``, ``mean``, ``per_cation``, ``cation``) is explicit;
 see :mod:`sselab.descriptors.composition`.
 """
 
 from __future__ import annotations
 
+from sselab.descriptors.combined import X_WANG2025, X_WANG2025_UNIT, X_WANG2025_WEIGHTS, x_wang2025
 from sselab.descriptors.composition import (
     AGGREGATIONS,
     COMPOSITION_DESCRIPTORS,
@@ -40,7 +44,13 @@ from sselab.descriptors.structure import (
 #: The paper's eight descriptors, in Figure 3a's order.
 DESCRIPTORS: tuple[str, ...] = ("V", "X", "Z", "b_m", "d", "n", "r_atom", "r_ion")
 
-#: Unit of each descriptor.
+#: Descriptors derived from the eight (computed from the formula like X and r_atom).
+DERIVED_DESCRIPTORS: tuple[str, ...] = (X_WANG2025,)
+
+#: Every descriptor a model may use: the eight, then the derived ones.
+ALL_DESCRIPTORS: tuple[str, ...] = (*DESCRIPTORS, *DERIVED_DESCRIPTORS)
+
+#: Unit of each descriptor (the eight and the derived ones).
 DESCRIPTOR_UNITS: dict[str, str] = {
     "V": "Å^3 per formula unit",
     "X": "1 (Pauling)",
@@ -50,14 +60,20 @@ DESCRIPTOR_UNITS: dict[str, str] = {
     "n": "1 (molecules per formula unit)",
     "r_atom": "pm",
     "r_ion": "pm",
+    X_WANG2025: X_WANG2025_UNIT,
 }
 
 __all__ = [
     "AGGREGATIONS",
+    "ALL_DESCRIPTORS",
     "COMPOSITION_DESCRIPTORS",
+    "DERIVED_DESCRIPTORS",
     "DESCRIPTORS",
     "DESCRIPTOR_UNITS",
     "STRUCTURE_DESCRIPTOR_UNITS",
+    "X_WANG2025",
+    "X_WANG2025_UNIT",
+    "X_WANG2025_WEIGHTS",
     "DescriptorError",
     "ElementCounts",
     "anion_centre_distance",
@@ -69,4 +85,5 @@ __all__ = [
     "moving_cation_binding_energy",
     "structure_descriptors",
     "volume_per_formula_unit",
+    "x_wang2025",
 ]

@@ -19,6 +19,9 @@ explicit:
 ``n`` (number of neutral molecules per formula unit) is the same for ``sum``, ``mean`` and ``cation`` and
 divided by the cation count for ``per_cation``. ``Z`` summed is the number of electrons of the formula unit.
 
+``x_wang2025`` is the paper's combined axis −0.059·X + 0.0029·r_atom (Figure 3b; see
+:mod:`sselab.descriptors.combined`), computed from X and r_atom of the same aggregation.
+
 The vectorised path, :func:`descriptor_arrays`, works on an element-count matrix and is what screening uses
 for 10^6 candidates.
 
@@ -39,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from sselab.descriptors.combined import X_WANG2025, x_wang2025
 from sselab.descriptors.elements import (
     ELEMENT_PROPERTY_UNITS,
     DescriptorError,
@@ -52,8 +56,8 @@ if TYPE_CHECKING:
 #: Ways to aggregate an element property over a formula unit.
 AGGREGATIONS: tuple[str, ...] = ("sum", "mean", "per_cation", "cation")
 
-#: Composition descriptors, in the order of the tables.
-COMPOSITION_DESCRIPTORS: tuple[str, ...] = ("X", "Z", "r_atom", "r_ion", "n")
+#: Composition descriptors, in the order of the tables (the paper's five, then its combined axis x).
+COMPOSITION_DESCRIPTORS: tuple[str, ...] = ("X", "Z", "r_atom", "r_ion", "n", X_WANG2025)
 
 
 @dataclass(frozen=True)
@@ -140,7 +144,8 @@ def descriptor_arrays(
     Returns
     -------
     dict[str, numpy.ndarray]
-        ``X`` (1), ``Z`` (1), ``r_atom`` (pm), ``r_ion`` (pm), ``n`` (1), each of shape (N,).
+        ``X`` (1), ``Z`` (1), ``r_atom`` (pm), ``r_ion`` (pm), ``n`` (1) and ``x_wang2025`` (descriptor
+        units, from X and r_atom of the same aggregation), each of shape (N,).
     """
     check_aggregation(aggregation)
     matrix = counts.counts
@@ -155,6 +160,7 @@ def descriptor_arrays(
         if cation_r_ion_pm is not None:
             out["r_ion"] = np.asarray(cation_r_ion_pm, dtype=float)
         out["n"] = neutral
+        out[X_WANG2025] = x_wang2025(out["X"], out["r_atom"])
         return out
     prop_matrix = np.column_stack([props[key] for key in ELEMENT_PROPERTY_UNITS])  # (E, P)
     sums = matrix @ prop_matrix  # (N, P)
@@ -173,6 +179,7 @@ def descriptor_arrays(
         neutral = neutral / per
     out = {key: sums[:, j] for j, key in enumerate(ELEMENT_PROPERTY_UNITS)}
     out["n"] = neutral
+    out[X_WANG2025] = x_wang2025(out["X"], out["r_atom"])
     return out
 
 
@@ -199,7 +206,8 @@ def composition_descriptors(
     Returns
     -------
     dict[str, float]
-        ``X`` (1), ``Z`` (1), ``r_atom`` (pm), ``r_ion`` (pm), ``n`` (neutral molecules per formula unit).
+        ``X`` (1), ``Z`` (1), ``r_atom`` (pm), ``r_ion`` (pm), ``n`` (neutral molecules per formula unit),
+        ``x_wang2025`` (the paper's −0.059·X + 0.0029·r_atom, descriptor units).
 
     Raises
     ------

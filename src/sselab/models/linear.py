@@ -20,7 +20,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin
 
 from sselab import __version__
-from sselab.descriptors import COMPOSITION_DESCRIPTORS, DESCRIPTORS, composition_descriptor_frame
+from sselab.descriptors import ALL_DESCRIPTORS, COMPOSITION_DESCRIPTORS, composition_descriptor_frame
 from sselab.descriptors.composition import check_aggregation
 from sselab.descriptors.elements import DescriptorError
 from sselab.errors import FitError
@@ -48,7 +48,9 @@ class LinearEaModel(RegressorMixin, BaseEstimator):  # type: ignore[misc]
     Parameters
     ----------
     descriptors
-        Descriptor names from :data:`sselab.descriptors.DESCRIPTORS`, e.g. ``("X", "r_atom")``.
+        Descriptor names from :data:`sselab.descriptors.ALL_DESCRIPTORS`, e.g. ``("X", "r_atom")`` (a plane
+        with both weights free) or ``("x_wang2025",)`` (a line Ea = slope·x + b on the paper's Figure 3b
+        axis x = −0.059·X + 0.0029·r_atom; only slope and b are fitted).
     aggregation
         Aggregation of the composition descriptors (``sum``, ``mean``, ``per_cation``, ``cation``).
     name
@@ -80,10 +82,10 @@ class LinearEaModel(RegressorMixin, BaseEstimator):  # type: ignore[misc]
     # ------------------------------------------------------------------ design matrix
     def _check_params(self) -> tuple[str, ...]:
         names = tuple(self.descriptors)
-        unknown = [d for d in names if d not in DESCRIPTORS]
+        unknown = [d for d in names if d not in ALL_DESCRIPTORS]
         if not names or unknown:
             raise DescriptorError(
-                f"unknown descriptor(s) {unknown or '(none given)'}; choose from {DESCRIPTORS}"
+                f"unknown descriptor(s) {unknown or '(none given)'}; choose from {ALL_DESCRIPTORS}"
             )
         check_aggregation(self.aggregation)
         return names

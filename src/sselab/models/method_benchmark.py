@@ -5,7 +5,8 @@ experimental Ea of the same material – same reduced composition of the conduct
 excluded), so ``Mg(BH4)2·2NH3`` and ``Mg(BH4)2-2NH3`` match – and the same phase:
 
 * both phases given: they must be equal;
-* the computed phase not given: matched when the experiments of that composition cover a single phase;
+* the computed phase not given (``None``, NaN or ``pd.NA``: pandas 3 reads a missing string as NaN): matched
+  when the experiments of that composition cover a single phase;
 * several experimental values for the same composition and phase are averaged (``n_experiment`` says how
   many).
 
@@ -46,7 +47,8 @@ class MethodBenchmark:
     Attributes
     ----------
     pairs
-        ``method, formula, composition_key, phase, computed_ev, experiment_ev, n_experiment, ea_id``.
+        ``method, formula, composition_key, phase, computed_ev, experiment_ev, n_experiment, ea_id``;
+        ``phase`` is an object column holding ``None`` where no phase was given (test with ``pd.isna``).
     metrics
         One row per method, columns :data:`METRIC_COLUMNS`.
     unmatched
@@ -76,7 +78,9 @@ def composition_key(formula: str) -> str:
 
 
 def _phase(value: object) -> str | None:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
+    """The phase label, or ``None`` when not given: ``None``, NaN, ``pd.NA`` (pandas 3 string columns), NaT
+    and blank strings all mean "no phase"."""
+    if not isinstance(value, str) and bool(np.all(pd.isna(np.asarray(value, dtype=object)))):
         return None
     text = str(value).strip()
     return text or None
@@ -178,6 +182,7 @@ def benchmark_methods(frame: pd.DataFrame, methods: tuple[str, ...] | None = Non
             "ea_id",
         ],
     )
+    pair_frame["phase"] = pd.Series([p["phase"] for p in pairs], dtype=object)
     metrics = [
         {
             "method": method,
@@ -186,8 +191,10 @@ def benchmark_methods(frame: pd.DataFrame, methods: tuple[str, ...] | None = Non
         for method, group in pair_frame.groupby("method", sort=True)
     ]
     logger.info("method benchmark: %d pairs, %d unmatched", len(pair_frame), len(unmatched))
+    unmatched_frame = pd.DataFrame(unmatched, columns=["method", "formula", "phase", "reason"])
+    unmatched_frame["phase"] = pd.Series([u["phase"] for u in unmatched], dtype=object)
     return MethodBenchmark(
         pairs=pair_frame,
         metrics=pd.DataFrame(metrics, columns=list(METRIC_COLUMNS)),
-        unmatched=pd.DataFrame(unmatched, columns=["method", "formula", "phase", "reason"]),
+        unmatched=unmatched_frame,
     )

@@ -24,8 +24,8 @@ import numpy as np
 import pandas as pd
 
 from sselab import __version__
-from sselab.descriptors import DESCRIPTORS
-from sselab.errors import FitError
+from sselab.descriptors import ALL_DESCRIPTORS, DESCRIPTORS
+from sselab.errors import ConfigError, FitError
 from sselab.models.linear import TARGET, _clean
 from sselab.models.ols import fit_ols
 from sselab.models.subsets import Selection, Subset, select_rows
@@ -108,10 +108,20 @@ def descriptor_scan(table: Any, subset: Subset, descriptors: Sequence[str] = DES
     subset
         Which rows (see :mod:`sselab.models.subsets`).
     descriptors
-        Descriptor columns to scan (default all eight).
+        Descriptor columns to scan (default the eight; ``x_wang2025`` may be added).
+
+    Raises
+    ------
+    ConfigError
+        A descriptor is not a column of the table.
     """
     selection = select_rows(table, subset)
     rows = selection.rows
+    unknown = [d for d in descriptors if d not in rows.columns]
+    if unknown:
+        raise ConfigError(
+            f"descriptor(s) {unknown} are not columns of the table; choose from {ALL_DESCRIPTORS}"
+        )
     aggregation = str(rows.attrs.get("aggregation", getattr(table, "aggregation", "sum")))
     singles = pd.DataFrame([{"descriptor": d, **_fit_row(rows, (d,))} for d in descriptors])
     pairs = pd.DataFrame(

@@ -10,6 +10,10 @@ Named subsets (:data:`MODEL_FAMILIES`), following the paper's Figure 3b:
     divalent boranes (nido-, arachno-, closo-borane anions) with neutral molecules free of carbon.
 ``y2``
     divalent with neutral molecules and carbon in an anion (carboranes) or in a neutral molecule.
+``y1-bh4``
+    **a user choice, not the paper's subset**: divalent, BH4⁻ (nido-borane) as the only anion, neutral
+    molecules free of carbon, phase ``low-T`` – the Mg(BH4)2·nNH3 family the paper's MetaD focused on, without
+    the closo-borane hydrates whose scatter hides the trend on the paper's x axis (see ``docs/analysis.md``).
 
 Example
 -------
@@ -46,12 +50,16 @@ class Subset:
         Oxidation state of the conducting cation.
     anion_families
         Allowed families of the dominant anion.
+    anions
+        Allowed anion names (``("BH4",)``): every anion of the formula must be one of them.
     with_neutral_molecules
         True: at least one neutral molecule; False: none.
     molecules
         Names of neutral molecules, at least one of which must be present (e.g. ``("NH3",)``).
     contains_carbon, anion_contains_carbon, molecule_contains_carbon
         Carbon anywhere (anion or molecule), in an anion, in a neutral molecule.
+    phases
+        Allowed values of the ``phase`` column (``("low-T",)``); a row without a phase is then excluded.
     methods
         Allowed ``method`` values (default: experiments only).
     exclude_additives
@@ -63,11 +71,13 @@ class Subset:
     name: str = "all"
     valence: int | None = None
     anion_families: tuple[str, ...] | None = None
+    anions: tuple[str, ...] | None = None
     with_neutral_molecules: bool | None = None
     molecules: tuple[str, ...] | None = None
     contains_carbon: bool | None = None
     anion_contains_carbon: bool | None = None
     molecule_contains_carbon: bool | None = None
+    phases: tuple[str, ...] | None = None
     methods: tuple[str, ...] | None = ("experiment",)
     exclude_additives: bool = True
     exclude_flagged: bool = True
@@ -93,6 +103,15 @@ MODEL_FAMILIES: dict[str, Subset] = {
         molecule_contains_carbon=False,
     ),
     "y2": Subset(name="y2", valence=2, with_neutral_molecules=True, contains_carbon=True),
+    # a user choice (not the paper's): the Mg(BH4)2·nNH3-type rows, low-temperature phase
+    "y1-bh4": Subset(
+        name="y1-bh4",
+        valence=2,
+        anions=("BH4",),
+        with_neutral_molecules=True,
+        molecule_contains_carbon=False,
+        phases=("low-T",),
+    ),
 }
 
 
@@ -139,6 +158,16 @@ def _reasons(rows: pd.DataFrame, subset: Subset, descriptors: Sequence[str]) -> 
         checks.append(
             (~family.isin(subset.anion_families).to_numpy(), lambda i: f"anion family {family.iloc[i]}")
         )
+    if subset.anions is not None:
+        anion_names = column("anion_names", "").fillna("")
+        allowed = set(subset.anions)
+        mask = np.array([not v or not set(str(v).split(";")) <= allowed for v in anion_names])
+        checks.append((mask, lambda i: f"anions {anion_names.iloc[i] or 'none'}"))
+    if subset.phases is not None:
+        phase = column("phase")
+        given = (phase.notna() & (phase.astype(object).map(lambda v: str(v).strip()) != "")).to_numpy()
+        checks.append((~given, lambda i: "phase not given"))
+        checks.append((given & ~phase.isin(subset.phases).to_numpy(), lambda i: f"phase {phase.iloc[i]}"))
     if subset.molecules is not None:
         names = column("molecule_names", "").fillna("")
         wanted = set(subset.molecules)

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from sselab.descriptors import COMPOSITION_DESCRIPTORS, DESCRIPTORS, composition_descriptor_frame
+from sselab.descriptors import ALL_DESCRIPTORS, COMPOSITION_DESCRIPTORS, composition_descriptor_frame
 from sselab.descriptors.elements import DescriptorError
 from sselab.errors import FormulaParseError
 
@@ -42,10 +42,11 @@ class DescriptorTable:
     Attributes
     ----------
     rows
-        Input columns plus ``parsed_cation``, ``parsed_valence``, ``anion_families`` (";"-joined),
+        Input columns plus ``parsed_cation``, ``parsed_valence``, ``anion_names`` and ``anion_families``
+        (";"-joined),
         ``dominant_anion_family``, ``molecule_names`` (";"-joined), ``n_molecules``,
-        ``anion_contains_carbon``,
-        ``molecule_contains_carbon``, ``additive``, ``phase_label`` and the descriptors :data:`DESCRIPTORS`.
+        ``anion_contains_carbon``, ``molecule_contains_carbon``, ``additive``, ``phase_label`` and the
+        descriptors :data:`ALL_DESCRIPTORS` (the eight and ``x_wang2025``).
     excluded
         Input rows that could not be described: ``row`` (position in the input), ``formula``, ``reason``.
     aggregation
@@ -61,6 +62,7 @@ def _chemistry(parsed: Any) -> dict[str, Any]:
     return {
         "parsed_cation": parsed.cation,
         "parsed_valence": parsed.valence,
+        "anion_names": ";".join(a.name for a in parsed.anions),
         "anion_families": ";".join(sorted({a.family for a in parsed.anions})),
         "dominant_anion_family": parsed.anion_family,
         "molecule_names": ";".join(m.name for m in parsed.neutral_molecules),
@@ -129,7 +131,7 @@ def descriptor_table(
         rows[name] = np.nan
     if structures is not None and len(structures) and "material_id" in rows.columns:
         _attach_structure_descriptors(rows, parsed_rows, structures, calculator)
-    rows = rows[[*[c for c in rows.columns if c not in DESCRIPTORS], *DESCRIPTORS]]
+    rows = rows[[*[c for c in rows.columns if c not in ALL_DESCRIPTORS], *ALL_DESCRIPTORS]]
     rows.attrs["aggregation"] = aggregation
     logger.info("descriptor table: %d rows, %d excluded", len(rows), len(excluded))
     return DescriptorTable(

@@ -78,7 +78,7 @@ class JobExecutor:
                     n_workers=workers,
                     threads_per_worker=1,
                     processes=True,
-                    dashboard_address=None,
+                    dashboard_address=":0",  # a free port: never collide on a shared machine
                     silence_logs=logging.WARNING,
                 )
                 self._client = Client(self._cluster)

@@ -65,24 +65,54 @@ def r2_bars(scan: Any, path: str | Path, n_pairs: int = 6) -> Path:
     return _save(fig, path)
 
 
+def shared_axis(models: Mapping[str, Any]) -> str | None:
+    """The one descriptor every model is a line on (e.g. ``"x_wang2025"``), or ``None``."""
+    names = {tuple(model.descriptors) for model in models.values()}
+    if len(names) == 1:
+        (only,) = names
+        if len(only) == 1:
+            return str(only[0])
+    return None
+
+
+def combination_values(model: Any, rows: pd.DataFrame, shared: str | None) -> np.ndarray:
+    """The x plotted for ``rows``: the shared descriptor itself, else the model's own Σ a_i·P_i (eV)."""
+    if shared is not None:
+        return np.asarray(rows[shared].to_numpy(dtype=float))
+    return np.asarray(rows[list(model.descriptors)].to_numpy(dtype=float) @ model.coef_)
+
+
 def ea_vs_combination(models: Mapping[str, Any], path: str | Path) -> Path:
-    """Figure 3b: training Ea against each model's combination x = Σ a_i·P_i (eV), with the line x + b."""
+    """Figure 3b: training Ea against x, with each model's line.
+
+    When every model is a line on the same single descriptor (the paper's case: y1 and y2 both fitted on
+    ``x_wang2025`` = −0.059·X + 0.0029·r_atom), all share that x axis and each line is slope·x + intercept;
+    otherwise each model is drawn against its own fitted combination x = Σ a_i·P_i (eV) with the line x + b.
+    On a shared axis each line is solid over its training rows and dashed over the rest of the axis.
+    """
+    shared = shared_axis(models)
+    values = {label: combination_values(m, m.training_rows_, shared) for label, m in models.items()}
+    span = np.concatenate(list(values.values())) if values else np.zeros(1)
     fig, ax = _figure()
     for k, (label, model) in enumerate(models.items()):
         rows = model.training_rows_
-        x = rows[list(model.descriptors)].to_numpy(dtype=float) @ model.coef_
+        x = values[label]
         colour = _COLOURS[k % len(_COLOURS)]
         ax.scatter(x, rows["activation_energy_ev"], color=colour, s=18, label=f"{label} data (n={len(rows)})")
         grid = np.linspace(x.min(), x.max(), 50)
         r2 = float(getattr(model, "r2_", float("nan")))
         terms = " ".join(f"{c:+.3g}·{d}" for c, d in zip(model.coef_, model.descriptors, strict=True))
-        ax.plot(
-            grid,
-            grid + model.intercept_,
-            color=colour,
-            label=f"{label}: Ea = {terms} {model.intercept_:+.3g}; R²={r2:.2f}",
-        )
-    ax.set_xlabel("x = Σ a_i·P_i of each model (eV)")
+        line = grid * float(model.coef_[0]) + model.intercept_ if shared else grid + model.intercept_
+        ax.plot(grid, line, color=colour, label=f"{label}: Ea = {terms} {model.intercept_:+.3g}; R²={r2:.2f}")
+        if shared:  # the line continued over the shared axis, dashed outside its own training range
+            full = np.linspace(span.min(), span.max(), 50)
+            ax.plot(full, full * float(model.coef_[0]) + model.intercept_, color=colour, ls="--", lw=0.8)
+    if shared == "x_wang2025":
+        ax.set_xlabel("x = −0.059·X + 0.0029·r_atom (Wang et al. 2025, Fig. 3b)")
+    elif shared is not None:
+        ax.set_xlabel(shared)
+    else:
+        ax.set_xlabel("x = Σ a_i·P_i of each model (eV)")
     ax.set_ylabel("Ea (eV)")
     ax.legend(fontsize=6)
     return _save(fig, path)

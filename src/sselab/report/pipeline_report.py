@@ -71,7 +71,8 @@ def _section(name: str, outputs: Mapping[str, Any]) -> ReportSection:
     elif name == "insights":
         for recipe in outputs.get("recipes", []):
             figures += [(f, f"insight {recipe['recipe']}") for f in recipe.get("figures", [])]
-        tables = {"Recipes": _frame(outputs.get("recipes"))[["recipe", "ok", "summary"]]}
+        recipes = _frame(outputs.get("recipes"))
+        tables = {"Recipes": recipes[[c for c in ("recipe", "ok", "summary") if c in recipes.columns]]}
     elif name == "method_benchmark":
         figures = _figures(outputs, {"parity": "computed vs experimental Ea per method (Figures 1c/2b)"})
         tables = {"Per-method metrics (eV)": _frame(outputs.get("metrics"))}

@@ -331,7 +331,7 @@ def estimate_uncertainty(
     (Tiwary–Parrinello) into
       a FES and analysed between the same start and end sites; standard error ``std / sqrt(n)``.
 
-    Returns ``sqrt(se² + drift²)`` (from what could be computed; ``None`` if neither) and the details
+    Returns ``sqrt(se² + drift²)`` (``None`` when fewer than two blocks give a barrier) and the details
     (``times_ps``, ``barrier_vs_time_ev``, ``block_barriers_ev``, ``block_se_ev``, ``drift_ev``).
     """
     from sselab.simulate.fes import free_energy_surface, grid_from_hills, reweight_fes
@@ -368,5 +368,6 @@ def estimate_uncertainty(
     blocks = np.asarray(details["block_barriers_ev"])
     se = float(blocks.std(ddof=1) / np.sqrt(len(blocks))) if len(blocks) >= 2 else None
     details["block_se_ev"], details["drift_ev"] = se, drift
-    parts = [x for x in (se, drift) if x is not None]
-    return (float(np.sqrt(sum(x * x for x in parts))) if parts else None), details
+    if se is None:  # the drift alone does not measure the statistical error
+        return None, details
+    return float(np.sqrt(se * se + (drift or 0.0) ** 2)), details

@@ -187,6 +187,19 @@ def arrhenius_fit(temperature_k: Sequence[float], conductivity_s_per_cm: Sequenc
     )
 
 
+def _custom_masses(atoms: Atoms) -> dict[str, float]:
+    """Elements whose masses differ from ASE's standard ones (e.g. H made heavier for a longer time step)."""
+    from ase.data import atomic_masses
+
+    custom: dict[str, float] = {}
+    for symbol, number, mass in zip(
+        atoms.get_chemical_symbols(), atoms.numbers, atoms.get_masses(), strict=True
+    ):
+        if abs(mass - atomic_masses[number]) > 1e-6:
+            custom[symbol] = float(mass)
+    return custom
+
+
 def _charge(cation: str) -> int:
     from pymatgen.core import Element
 
@@ -322,6 +335,7 @@ def md_arrhenius(
         "haven_ratio": 1.0,
         "charge": charge,
         "n_atoms": len(atoms),
+        "custom_masses_amu": _custom_masses(atoms),
     }
     start = time.perf_counter()
     fits: list[MSDFit] = []

@@ -175,21 +175,35 @@ def reweighting_weights(
     times, centers, sigmas, heights = _hill_arrays(hills)
     gamma = bias_factor
     order = np.argsort(times, kind="stable")
-    bias = np.zeros(tuple(len(a) for a in axes))
-    c_values = [0.0]
-    for k in order:
-        bias += bias_on_grid(axes, centers[k : k + 1], sigmas[k : k + 1], heights[k : k + 1])
-        if np.isfinite(gamma):
-            num = _logsumexp(gamma / (gamma - 1.0) * beta * bias)
-            den = _logsumexp(beta * bias / (gamma - 1.0))
-        else:
-            num, den = _logsumexp(beta * bias), 0.0
+    a_num, a_den = (gamma / (gamma - 1.0), 1.0 / (gamma - 1.0)) if np.isfinite(gamma) else (1.0, 0.0)
+    running = np.zeros(int(np.prod([len(a) for a in axes])))
+    c_values = [np.zeros(1)]
+    chunk = max(1, 2_000_000 // running.size)
+    for first in range(0, len(order), chunk):
+        ks = order[first : first + chunk]
+        factors = [
+            np.exp(-0.5 * ((a[None, :] - centers[ks, d : d + 1]) / sigmas[ks, d : d + 1]) ** 2)
+            for d, a in enumerate(axes)
+        ]
+        per_hill = factors[0] * heights[ks, None]
+        for f in factors[1:]:
+            per_hill = (per_hill[:, :, None] * f[:, None, :]).reshape(len(ks), -1)
+        cumulative = running + np.cumsum(per_hill, axis=0)  # bias after each hill of the chunk
+        running = cumulative[-1]
+        num = _logsumexp_rows(a_num * beta * cumulative)
+        den = _logsumexp_rows(a_den * beta * cumulative) if a_den > 0 else np.zeros(len(ks))
         c_values.append((num - den) / beta)
+    c_all = np.concatenate(c_values)
     sorted_times = times[order]
     # COLVAR at time t is written before the hill deposited at the same step
     n_before = np.searchsorted(sorted_times, colvar.times_ps - 1e-9, side="right")
-    c_t = np.asarray(c_values)[n_before]
+    c_t = c_all[n_before]
     return beta * (colvar.bias_ev - c_t)
+
+
+def _logsumexp_rows(x: np.ndarray) -> np.ndarray:
+    m = x.max(axis=1)
+    return m + np.log(np.sum(np.exp(x - m[:, None]), axis=1))
 
 
 def _logsumexp(x: np.ndarray) -> float:

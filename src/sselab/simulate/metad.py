@@ -313,7 +313,8 @@ class MetaDResult:
     hills, colvar
         This walker's hills and CV trace as read back from ``HILLS``/``COLVAR`` (eV, ps).
     fes
-        FES from the hills (:func:`~sselab.simulate.fes.free_energy_surface`).
+        The FES the barriers were read from (reweighted COLVAR by default, else from the hills; see
+        :func:`~sselab.simulate.runs.analyse_metadynamics`).
     barriers
         Activation energies with uncertainty, or ``None`` when the ion never left its site (see
         ``barrier_error``).
@@ -378,10 +379,11 @@ def run_metadynamics(
     grid: BiasGrid | None = None,
     thermostat: str = "langevin",
     friction_per_fs: float = 0.01,
-    colvar_stride: int = 10,
+    colvar_stride: int = 5,
     checkpoint_every: int = 1000,
     trajectory_every: int = 0,
     fes_bins: int = 200,
+    fes_method: str = "reweighting",
     start: Sequence[float] | None = None,
     figures: bool = True,
     hills: HillSet | None = None,
@@ -408,6 +410,9 @@ def run_metadynamics(
         Bias grid (recommended for long runs); ``None``: exact sum of hills.
     colvar_stride
         Steps between COLVAR lines (and, for reweighting, samples).
+    fes_bins, fes_method
+        Grid intervals per CV of the hills FES; estimator whose barriers are reported (``"reweighting"`` or
+        ``"hills"``, see :func:`~sselab.simulate.runs.analyse_metadynamics`).
     trajectory_every
         Write ``outputs/metad.traj`` every this many steps (0: no trajectory).
     start
@@ -534,6 +539,7 @@ def run_metadynamics(
         start,
         cv_names=metad.cv_names,
         folder=folder if figures else None,
+        fes_method=fes_method,
     )
     fes, barriers, barrier_error = analysis.fes, analysis.barriers, analysis.barrier_error
     result = MetaDResult(

@@ -385,7 +385,7 @@ def plot_neb_profile(result: NEBResult, path: str | Path) -> Path:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from scipy.interpolate import CubicSpline
+    from scipy.interpolate import PchipInterpolator
 
     destination = Path(path)
     destination.parent.mkdir(parents=True, exist_ok=True)
@@ -394,7 +394,7 @@ def plot_neb_profile(result: NEBResult, path: str | Path) -> Path:
     fig, ax = plt.subplots(figsize=(4.5, 3.2), dpi=150)
     if len(s) > 2 and np.all(np.diff(s) > 0):
         fine = np.linspace(s[0], s[-1], 200)
-        ax.plot(fine, CubicSpline(s, e)(fine), color="0.6", lw=1)
+        ax.plot(fine, PchipInterpolator(s, e)(fine), color="0.6", lw=1)
     ax.plot(s, e, "o", color="C0")
     ax.set_xlabel("reaction coordinate (Å)")
     ax.set_ylabel("energy (eV)")

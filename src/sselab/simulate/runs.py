@@ -197,6 +197,17 @@ class MetaDAnalysis:
         }
 
 
+def _samples(fes: Any, position: Any) -> bool:
+    """Whether ``fes`` has a finite free energy in the bin nearest ``position`` (inside its axes)."""
+    idx = []
+    for axis, x in zip(fes.axes, position, strict=True):
+        step = axis[1] - axis[0] if len(axis) > 1 else 0.0
+        if not axis[0] - step <= x <= axis[-1] + step:
+            return False
+        idx.append(int(np.argmin(np.abs(axis - x))))
+    return bool(np.isfinite(fes.free_energy_ev[tuple(idx)]))
+
+
 def analyse_metadynamics(
     hills: Any,
     colvar: Any,
@@ -208,34 +219,73 @@ def analyse_metadynamics(
     min_depth_ev: float = 0.05,
     cv_names: Any = None,
     folder: RunFolder | None = None,
+    fes_method: str = "reweighting",
+    reweight_bins: int | None = None,
 ) -> MetaDAnalysis:
-    """FES from the hills, barriers between ``start`` and ``end``, their uncertainty; tables and figures in
-    ``folder``.
+    """FES, barriers between ``start`` and ``end`` and their uncertainty; tables and figures in ``folder``.
+
+    Both FES estimators are computed: from the hills (``F = -γ/(γ-1) V``, ``bins`` intervals per CV) and by
+    Tiwary–Parrinello reweighting of the COLVAR (``reweight_bins`` per CV, default 80 in 1D, 40 in 2D). The
+    barriers of ``fes_method`` are the result: ``"reweighting"`` (default; free of the Gaussian-width
+    smoothing that lowers sharp barriers in the hills estimate) or ``"hills"``. When that estimator gives no
+    barrier (e.g. unsampled bins on the path), the other is used. Both are kept in ``details``.
 
     Writes ``outputs/fes.dat`` (CVs and free energy in eV) and ``figures/fes.png``, ``track.png`` and
     ``barrier_convergence.png`` when ``folder`` is given.
     """
     from sselab.errors import SimulationError
     from sselab.simulate.barriers import estimate_uncertainty, find_barriers
-    from sselab.simulate.fes import free_energy_surface
+    from sselab.simulate.fes import free_energy_surface, reweight_fes
 
-    fes = free_energy_surface(hills, bias_factor, bins=bins, cv_names=cv_names)
-    barriers, error, details = None, None, {}  # type: ignore[var-annotated]
+    if fes_method not in ("reweighting", "hills"):
+        raise SimulationError(f"fes_method must be 'reweighting' or 'hills', got {fes_method!r}")
+    surfaces = {"hills": free_energy_surface(hills, bias_factor, bins=bins, cv_names=cv_names)}
+    ndim = surfaces["hills"].ndim
+    errors: dict[str, str] = {}
     try:
-        barriers = find_barriers(fes, start=start, end=end, min_depth_ev=min_depth_ev)
-        uncertainty, details = estimate_uncertainty(
-            hills, colvar, temperature_k, bias_factor, barriers, min(bins, 100), min_depth_ev=min_depth_ev
-        )
-        barriers = barriers.with_uncertainty(uncertainty)
+        nb = reweight_bins if reweight_bins is not None else (80 if ndim == 1 else 40)
+        reweighted = reweight_fes(colvar, hills, temperature_k, bias_factor, bins=nb)
+        if start is not None and not _samples(reweighted, start):
+            raise SimulationError(
+                "the reweighted FES does not sample the start site (the ion left it before the analysed part "
+                "of the run and did not come back)"
+            )
+        surfaces["reweighting"] = reweighted
     except SimulationError as exc:
-        error = str(exc)
-        LOGGER.warning("no barrier: %s", exc)
+        errors["reweighting"] = str(exc)
+    found = {}
+    for method, surface in surfaces.items():
+        try:
+            found[method] = find_barriers(surface, start=start, end=end, min_depth_ev=min_depth_ev)
+        except SimulationError as exc:
+            errors[method] = str(exc)
+    order = [fes_method, "hills" if fes_method == "reweighting" else "reweighting"]
+    chosen = next((m for m in order if m in found), order[0] if order[0] in surfaces else "hills")
+    fes = surfaces[chosen]
+    barriers = found.get(chosen)
+    error = None if barriers is not None else errors.get(chosen, "no barrier")
+    details: dict[str, Any] = {
+        "fes_method": chosen,
+        "barriers_by_method": {m: b.as_dict() for m, b in found.items()},
+        "errors_by_method": errors,
+    }
+    if barriers is not None:
+        try:
+            uncertainty, extra = estimate_uncertainty(
+                hills, colvar, temperature_k, bias_factor, barriers, min(bins, 100), min_depth_ev=min_depth_ev
+            )
+            details.update(extra)
+            barriers = barriers.with_uncertainty(uncertainty)
+        except SimulationError as exc:
+            details["uncertainty_error"] = str(exc)
+    if barriers is None:
+        LOGGER.warning("no barrier: %s", error)
     if folder is not None:
         from sselab.simulate.figures import plot_barrier_convergence, plot_fes, plot_track
 
         grids = np.meshgrid(*fes.axes, indexing="ij")
         table = np.column_stack([g.ravel() for g in grids] + [fes.free_energy_ev.ravel()])
-        header = "FIELDS " + " ".join(fes.cv_names) + " free_energy_ev"
+        header = "FIELDS " + " ".join(fes.cv_names) + f" free_energy_ev ({chosen})"
         np.savetxt(folder.outputs / "fes.dat", table, fmt="%.6f", header=header, comments="#! ")
         plot_fes(fes, barriers, folder.figures / "fes.png")
         plot_track(colvar, folder.figures / "track.png")

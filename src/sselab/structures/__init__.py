@@ -1,6 +1,7 @@
 """Crystal structure search with rigid molecular units: building blocks, random symmetric crystals (PyXtal), a
 genetic algorithm (``ase-ga`` operators with ``use_tags``), a random-search baseline, duplicate removal
-(pymatgen ``StructureMatcher``), checkpointing in the store, and analysis (cation coordination, formation energy,
+(pymatgen ``StructureMatcher``), checkpointing in the store, and analysis (cation coordination, formation
+energy,
 convergence figure).
 
 Example::
@@ -72,4 +73,5 @@ __all__ = [
     "search_cell_from_formula",
     "settings_for_profile",
     "with_relaxed_units",
+    "write_best_cifs",
 ]

@@ -1,4 +1,5 @@
-"""Results of a search: cation coordination, formation energy against reference phases, convergence figure, CIFs.
+"""Results of a search: cation coordination, formation energy against reference phases, convergence figure,
+CIFs.
 
 Example::
 
@@ -27,7 +28,8 @@ if TYPE_CHECKING:
 
     from sselab.structures.search import SearchResult
 
-#: Default cation–unit contact distance (Å): a unit coordinates the cation when any of its atoms is this close.
+#: Default cation–unit contact distance (Å): a unit coordinates the cation when any of its atoms is this
+#: close.
 #: 2.6 Å covers Mg–H (≈2.0 Å) and Mg–N (≈2.1 Å) bonds, Li–H (≈2.0 Å), and stays below second-shell distances.
 DEFAULT_CONTACT_A = 2.6
 
@@ -64,7 +66,8 @@ class CoordinationSummary:
         return {k: float(np.mean([d.get(k, 0) for d in self.per_cation])) for k in names}
 
     def label(self) -> str:
-        """Short text such as ``"Mg: 2 BH4 + 2 NH3"`` (most common environment; counts of others in brackets)."""
+        """Short text such as ``"Mg: 2 BH4 + 2 NH3"`` (most common environment; counts of others in
+        brackets)."""
         envs = Counter(
             " + ".join(f"{n} {k}" for k, n in sorted(d.items()) if n) or "none" for d in self.per_cation
         )
@@ -128,7 +131,8 @@ class ReferencePhase:
 def molecule_reference(
     name: str, calculator: Calculator, potential: str, box_a: float = 14.0
 ) -> ReferencePhase:
-    """Gas-phase reference of a neutral molecule: relaxed once in a vacuum box (cached) and its energy computed."""
+    """Gas-phase reference of a neutral molecule: relaxed once in a vacuum box (cached) and its energy
+    computed."""
     from sselab.structures.units import relaxed_unit
 
     unit = relaxed_unit(name, calculator, potential, box_a=box_a)
@@ -147,7 +151,8 @@ def molecule_reference(
 def crystal_reference(
     name: str, atoms: Atoms, calculator: Calculator, *, relax_steps: int = 300, fmax_ev_per_a: float = 0.02
 ) -> ReferencePhase:
-    """Reference phase from a given crystal (e.g. read from a CIF or a search's best), relaxed with ``calculator``."""
+    """Reference phase from a given crystal (e.g. read from a CIF or a search's best), relaxed with
+    ``calculator``."""
     from sselab.structures.relax import relax_candidate
 
     relaxed = relax_candidate(atoms, calculator, max_steps=relax_steps, fmax_ev_per_a=fmax_ev_per_a)
@@ -163,7 +168,8 @@ def crystal_reference(
 def formation_energy_ev_per_atom(
     atoms_formula: str, energy_ev_per_atom: float, references: list[ReferencePhase]
 ) -> float:
-    """``(E − Σ x_k E_k) / N`` with amounts ``x_k ≥ 0`` of the references that reproduce the composition exactly.
+    """``(E − Σ x_k E_k) / N`` with amounts ``x_k ≥ 0`` of the references that reproduce the composition
+    exactly.
 
     Parameters
     ----------
@@ -190,7 +196,8 @@ def formation_energy_ev_per_atom(
     amounts, residual = nnls(matrix, target)
     if residual > 1e-6:
         raise SearchInputError(
-            f"references {[r.formula for r in references]} cannot make {atoms_formula} (residual {residual:.3g} atoms)"
+            f"references {[r.formula for r in references]} cannot make {atoms_formula} (residual "
+            f"{residual:.3g} atoms)"
         )
     total = energy_ev_per_atom * comp.num_atoms
     reference = sum(x * r.energy_ev_per_formula_unit for x, r in zip(amounts, references, strict=True))

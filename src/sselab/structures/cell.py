@@ -19,7 +19,8 @@ from sselab.structures.units import CATION_CHARGES, MolecularUnit, get_unit
 if TYPE_CHECKING:
     from ase.calculators.calculator import Calculator
 
-#: Largest cell the search accepts by default (atoms); larger cells are too slow for a GA with an MLIP on CPUs.
+#: Largest cell the search accepts by default (atoms); larger cells are too slow for a GA with an MLIP on
+#: CPUs.
 DEFAULT_MAX_ATOMS = 160
 
 
@@ -70,10 +71,10 @@ def _integer_count(value: float, z: int, what: str, formula: str) -> int:
     total = value * z
     if abs(total - round(total)) > 1e-6 or round(total) < 1:
         raise SearchInputError(
-            f"{formula!r} with Z={z}: {what} count {value:g} × {z} = {total:g} is not a positive whole number; "
-            "choose a Z that makes every unit count an integer"
+            f"{formula!r} with Z={z}: {what} count {value:g} × {z} = {total:g} is not a positive whole "
+            "number; choose a Z that makes every unit count an integer"
         )
-    return int(round(total))
+    return round(total)
 
 
 def search_cell(
@@ -163,7 +164,8 @@ def search_cell_from_formula(formula: str, z: int, *, max_atoms: int = DEFAULT_M
         for name, charge in declared.items():
             if get_unit(name).name == unit.name and charge is not None and charge != unit.charge:
                 raise SearchInputError(
-                    f"{formula!r}: the formula parser gives {name} charge {charge:+d}, the unit library {unit.charge:+d}"
+                    f"{formula!r}: the formula parser gives {name} charge {charge:+d}, the unit library "
+                    f"{unit.charge:+d}"
                 )
     return cell
 
@@ -171,7 +173,8 @@ def search_cell_from_formula(formula: str, z: int, *, max_atoms: int = DEFAULT_M
 def scan_z(
     formula: str, z_values: range = range(1, 9), *, max_atoms: int = DEFAULT_MAX_ATOMS
 ) -> list[SearchCell]:
-    """All valid cells for ``formula`` over ``z_values`` (those with integer counts and ≤ ``max_atoms`` atoms).
+    """All valid cells for ``formula`` over ``z_values`` (those with integer counts and ≤ ``max_atoms``
+    atoms).
 
     Raises
     ------
@@ -192,7 +195,8 @@ def scan_z(
 
 
 def with_relaxed_units(cell: SearchCell, calculator: Calculator, potential: str) -> SearchCell:
-    """The same cell with every polyatomic unit relaxed once with ``calculator`` (cached per potential on disk).
+    """The same cell with every polyatomic unit relaxed once with ``calculator`` (cached per potential on
+    disk).
 
     Parameters
     ----------

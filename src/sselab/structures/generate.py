@@ -1,11 +1,14 @@
 """Random symmetric molecular crystals (PyXtal) as tagged ASE ``Atoms`` for the structure search.
 
-Every rigid unit (polyatomic ion, neutral molecule, single-atom cation) becomes one tag value, numbered 0..n-1 in a
-fixed order (the :class:`~sselab.structures.cell.SearchCell` order), and the atoms of every individual come in the
+Every rigid unit (polyatomic ion, neutral molecule, single-atom cation) becomes one tag value, numbered 0..n-1
+in a
+fixed order (the :class:`~sselab.structures.cell.SearchCell` order), and the atoms of every individual come in
+the
 same order, which the ``ase-ga`` operators require (``use_tags=True``).
 
 PyXtal's volume estimate for molecular crystals of small ions is loose (about twice the experimental volume of
-LiBH4), so each generated cell is compressed isotropically with rigid units (unit centroids keep their fractional
+LiBH4), so each generated cell is compressed isotropically with rigid units (unit centroids keep their
+fractional
 coordinates) to the densest scaling that respects the minimum distances, then expanded by ``volume_factor``.
 """
 
@@ -24,7 +27,8 @@ from sselab.structures.units import MolecularUnit
 
 logger = logging.getLogger(__name__)
 
-#: Space groups sampled by default: the most common ones of molecular and ionic crystals, low to high symmetry.
+#: Space groups sampled by default: the most common ones of molecular and ionic crystals, low to high
+#: symmetry.
 DEFAULT_SPACE_GROUPS = (
     1,
     2,
@@ -84,21 +88,21 @@ def min_distances(
     """``blmin`` dictionary for ``ase-ga``: ``max(ratio × (r_cov,i + r_cov,j), floor_a)`` in Å."""
     unique = sorted({int(n) for n in numbers})
     return {
-        (i, j): max(ratio * (covalent_radii[i] + covalent_radii[j]), floor_a)
-        for i in unique
-        for j in unique
+        (i, j): max(ratio * (covalent_radii[i] + covalent_radii[j]), floor_a) for i in unique for j in unique
     }
 
 
-def _pyxtal_molecule(unit: MolecularUnit, rng: np.random.Generator):  # noqa: ANN202 - pyxtal has no type hints
+def _pyxtal_molecule(unit: MolecularUnit, rng: np.random.Generator):
     from pymatgen.core import Molecule
     from pyxtal.molecule import pyxtal_molecule
 
     seed = int(rng.integers(2**31))
-    return pyxtal_molecule(Molecule(list(unit.symbols), np.array(unit.positions_a)), fix=True, random_state=seed)
+    return pyxtal_molecule(
+        Molecule(list(unit.symbols), np.array(unit.positions_a)), fix=True, random_state=seed
+    )
 
 
-def _tagged_atoms(crystal, cell: SearchCell) -> Atoms:  # noqa: ANN001 - pyxtal object
+def _tagged_atoms(crystal, cell: SearchCell) -> Atoms:
     """Collect PyXtal's molecule sites into one tagged ``Atoms`` in the cell's unit order."""
     per_unit: dict[str, list[tuple[list[str], np.ndarray]]] = {u.name: [] for u, _ in cell.units}
     order = {u.name: i for i, (u, _) in enumerate(cell.units)}
@@ -157,7 +161,8 @@ def scale_rigid(atoms: Atoms, factor: float) -> Atoms:
 
 
 def compress(atoms: Atoms, blmin: dict[tuple[int, int], float], volume_factor: float) -> Atoms:
-    """Densest isotropic rigid-unit scaling without short contacts (bisection), then ``volume_factor`` × volume."""
+    """Densest isotropic rigid-unit scaling without short contacts (bisection), then ``volume_factor`` ×
+    volume."""
     from ase_ga.utilities import atoms_too_close
 
     low, high = 0.4, 1.0
@@ -197,7 +202,8 @@ def random_structure(
         If no structure could be generated within ``settings.max_attempts`` attempts.
     """
     settings = settings or GeneratorSettings()
-    # PyXtal draws some rotations from numpy's global generator: seed it from ``rng`` and restore it afterwards.
+    # PyXtal draws some rotations from numpy's global generator: seed it from ``rng`` and restore it
+    # afterwards.
     saved = np.random.get_state()
     np.random.seed(int(rng.integers(2**31)))
     try:
@@ -219,7 +225,7 @@ def _generate(cell: SearchCell, rng: np.random.Generator, settings: GeneratorSet
         crystal = pyxtal(molecular=True)
         try:
             crystal.from_random(3, group, molecules, counts, factor=1.1, random_state=rng, max_count=3)
-        except Exception as exc:  # noqa: BLE001 - PyXtal raises bare RuntimeError/ValueError for impossible groups
+        except Exception as exc:
             last_error = f"{type(exc).__name__}: {exc}"
             continue
         if not crystal.valid:
@@ -234,6 +240,7 @@ def _generate(cell: SearchCell, rng: np.random.Generator, settings: GeneratorSet
         atoms.info["attempts"] = attempt
         return atoms
     raise SearchInputError(
-        f"could not generate a random crystal of {cell.formula} (Z={cell.z}) in {settings.max_attempts} attempts "
+        f"could not generate a random crystal of {cell.formula} (Z={cell.z}) in {settings.max_attempts} "
+        f"attempts "
         f"over space groups {settings.space_groups}; last error: {last_error}"
     )

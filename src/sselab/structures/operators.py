@@ -26,13 +26,19 @@ class _UnwrappedAtoms(Atoms):
 class UnitCutAndSplicePairing(CutAndSplicePairing):  # type: ignore[misc]
     """``ase-ga``'s cut-and-splice crossover with whole units.
 
-    ``ase-ga`` (1.0.3) takes each unit's centre from *wrapped* scaled positions, so a unit that straddles the cell
-    boundary gets a centre up to half a cell away from its atoms and may come out of the pairing torn apart. The
+    ``ase-ga`` (1.0.3) takes each unit's centre from *wrapped* scaled positions, so a unit that straddles the
+    cell
+    boundary gets a centre up to half a cell away from its atoms and may come out of the pairing torn apart.
+    The
     parents are already gathered by tag at that point; reading their scaled positions unwrapped fixes it.
     """
 
-    def _get_pairing(self, a1: Atoms, a2: Atoms, cutting_point: np.ndarray, cutting_normal: object, cell: object) -> Atoms | None:
-        return super()._get_pairing(_UnwrappedAtoms(a1), _UnwrappedAtoms(a2), cutting_point, cutting_normal, cell)
+    def _get_pairing(
+        self, a1: Atoms, a2: Atoms, cutting_point: np.ndarray, cutting_normal: object, cell: object
+    ) -> Atoms | None:
+        return super()._get_pairing(
+            _UnwrappedAtoms(a1), _UnwrappedAtoms(a2), cutting_point, cutting_normal, cell
+        )
 
 
 class UnitTranslationMutation(OffspringCreator):  # type: ignore[misc]

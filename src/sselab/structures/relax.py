@@ -1,4 +1,5 @@
-"""Local relaxation of search candidates: FIRE on positions and cell (Fréchet cell filter) under a step budget."""
+"""Local relaxation of search candidates: FIRE on positions and cell (Fréchet cell filter) under a step
+budget."""
 
 from __future__ import annotations
 
@@ -65,7 +66,8 @@ def relax_candidate(
     relax_cell
         Relax the cell with :class:`ase.filters.FrechetCellFilter`.
     max_volume_per_atom_a3
-        Stop early when the cell blows up beyond this volume per atom (Å³): such a candidate is discarded upstream.
+        Stop early when the cell blows up beyond this volume per atom (Å³): such a candidate is discarded
+        upstream.
     """
     from ase.filters import FrechetCellFilter
     from ase.optimize import FIRE
@@ -77,7 +79,8 @@ def relax_candidate(
     optimizer = FIRE(target, logfile=None)  # type: ignore[arg-type]
     steps = 0
     converged = False
-    for converged in optimizer.irun(fmax=fmax_ev_per_a, steps=max_steps):
+    for step_converged in optimizer.irun(fmax=fmax_ev_per_a, steps=max_steps):
+        converged = step_converged
         steps = optimizer.nsteps
         if work.get_volume() / len(work) > max_volume_per_atom_a3:
             logger.info("relaxation stopped: volume %.1f Å3/atom", work.get_volume() / len(work))

@@ -1,4 +1,5 @@
-"""Genetic-algorithm (and random) crystal structure search with rigid molecular units, checkpointed individual by
+"""Genetic-algorithm (and random) crystal structure search with rigid molecular units, checkpointed individual
+by
 individual.
 
 Individual ``i`` is made from a random generator seeded with ``(seed, i)`` and from the individuals ``0..i-1``
@@ -7,9 +8,10 @@ stopped and produces the same individuals it would have produced uninterrupted: 
 
 Example::
 
-    >>> from sselab.structures import search_cell, run_search, SearchSettings, MemoryCheckpoint  # doctest: +SKIP
+    >>> from sselab.structures import MemoryCheckpoint, SearchSettings, run_search, search_cell
     >>> cell = search_cell("LiBH4", 4, [("Li", 1), ("BH4", 1)])  # doctest: +SKIP
-    >>> result = run_search(cell, calculator, MemoryCheckpoint(), "libh4-ga", SearchSettings(budget=40))  # doctest: +SKIP
+    >>> settings = SearchSettings(budget=40)  # doctest: +SKIP
+    >>> result = run_search(cell, calculator, MemoryCheckpoint(), "libh4-ga", settings)  # doctest: +SKIP
     >>> result.best.energy_ev_per_atom  # doctest: +SKIP
 """
 
@@ -179,7 +181,8 @@ class SearchResult:
         return pool[0]
 
     def best_so_far(self) -> np.ndarray:
-        """Lowest enthalpy per atom (eV/atom) after each individual sampled (NaN before the first valid one)."""
+        """Lowest enthalpy per atom (eV/atom) after each individual sampled (NaN before the first valid
+        one)."""
         values = [i.enthalpy_ev_per_atom if i.valid else np.inf for i in self.individuals]
         best = np.minimum.accumulate(values) if values else np.array([])
         return np.where(np.isfinite(best), best, np.nan)
@@ -197,7 +200,8 @@ def _load(checkpoint: SearchCheckpoint, run_name: str, fingerprint: str | None) 
         extra = decode_json_field(row["extra"]) or {}
         if fingerprint is not None and extra.get("settings_fingerprint") != fingerprint:
             raise SearchInputError(
-                f"search run {run_name!r} exists with different settings; rerun with the same options or another name"
+                f"search run {run_name!r} exists with different settings; rerun with the same options or "
+                f"another name"
             )
         out.append(
             Individual(
@@ -304,7 +308,8 @@ def run_search(
         logger.info("search %s: resuming after %d individuals", run_name, len(done))
     if stop_when is not None and any(stop_when(i) for i in done):
         return SearchResult(run_name=run_name, cell=cell, settings=settings, individuals=tuple(done))
-    # BLAS threads only slow down the 3×3 cell algebra of the cell filter (and spin against torch's OpenMP threads).
+    # BLAS threads only slow down the 3×3 cell algebra of the cell filter (and spin against torch's OpenMP
+    # threads).
     with threadpool_limits(limits=1, user_api="blas"):
         _extend(cell, calculator, checkpoint, run_name, settings, done, fingerprint, on_individual, stop_when)
     return SearchResult(run_name=run_name, cell=cell, settings=settings, individuals=tuple(done))

@@ -1,7 +1,10 @@
-"""Rigid building blocks of a molecular-crystal structure search: polyatomic anions, neutral molecules, cations.
+"""Rigid building blocks of a molecular-crystal structure search: polyatomic anions, neutral molecules,
+cations.
 
-Each unit has a starting geometry (from :func:`ase.build.molecule` where the G2 set has it, otherwise built from
-textbook bond lengths and the polyhedron's ideal shape), a formal charge, and can be relaxed once with the search's
+Each unit has a starting geometry (from :func:`ase.build.molecule` where the G2 set has it, otherwise built
+from
+textbook bond lengths and the polyhedron's ideal shape), a formal charge, and can be relaxed once with the
+search's
 potential (in a vacuum box) and cached on disk.
 
 Example::
@@ -58,7 +61,7 @@ class MolecularUnit:
     name: str
     charge: int
     symbols: tuple[str, ...]
-    positions_a: tuple[tuple[float, float, float], ...]
+    positions_a: tuple[tuple[float, ...], ...]
     relaxed_with: str | None = None
 
     @property
@@ -178,7 +181,8 @@ def _ammonia_borane() -> tuple[list[str], np.ndarray]:
 
 
 def _isopropylamine() -> tuple[list[str], np.ndarray]:
-    """(CH3)2CHNH2 from G2 isobutane: one methyl carbon becomes N (C–N 1.47 Å) and loses one H (N–H 1.01 Å)."""
+    """(CH3)2CHNH2 from G2 isobutane: one methyl carbon becomes N (C–N 1.47 Å) and loses one H (N–H 1.01
+    Å)."""
     atoms = molecule("isobutane")
     symbols = atoms.get_chemical_symbols()
     pos = atoms.get_positions()
@@ -257,14 +261,15 @@ def known_units() -> tuple[str, ...]:
 
 
 def canonical_unit_name(name: str) -> str:
-    """Return the library name for ``name`` (alias or composition match), else raise :class:`SearchInputError`."""
+    """Return the library name for ``name`` (alias or composition match), else raise
+    :class:`SearchInputError`."""
     if name in _BUILDERS or name in CATION_CHARGES:
         return name
     if name in ALIASES:
         return ALIASES[name]
     try:
         target = Composition(name)
-    except Exception:  # noqa: BLE001 - pymatgen raises several types for unreadable formulas
+    except Exception:
         target = None
     if target is not None:
         for key in _BUILDERS:
