@@ -35,11 +35,12 @@ def _fail(message: str) -> typer.Exit:
 
 
 def _table(title: str, frame: pd.DataFrame, digits: int = 3) -> object:
+    from pandas.api.types import is_numeric_dtype
     from rich.table import Table
 
     table = Table(title=title)
     for column in frame.columns:
-        table.add_column(str(column), justify="left" if frame[column].dtype == object else "right")
+        table.add_column(str(column), justify="right" if is_numeric_dtype(frame[column]) else "left")
     for row in frame.itertuples(index=False):
         table.add_row(*[f"{v:.{digits}g}" if isinstance(v, float) else str(v) for v in row])
     return table

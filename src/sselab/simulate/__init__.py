@@ -63,6 +63,10 @@ _EXPORTS: dict[str, str] = {
     # run folders
     "RunFolder": "runs",
     "read_summary": "runs",
+    "analyse_metadynamics": "runs",
+    "record_activation_energy": "runs",
+    "HillsData": "hills",
+    "ColvarData": "hills",
     # other methods (sibling modules)
     "run_neb": "neb",
     "md_arrhenius": "diffusion",

@@ -144,12 +144,15 @@ def _xtb(device: str, **kw: Any) -> Calculator:
 
 def _cp2k(device: str, **kw: Any) -> Calculator:
     del device
-    binary = next((b for b in ("cp2k_shell", "cp2k_shell.psmp", "cp2k_shell.ssmp") if shutil.which(b)), None)
-    if binary is None and not shutil.which("cp2k"):
+    shell = next((b for b in ("cp2k_shell", "cp2k_shell.psmp", "cp2k_shell.ssmp") if shutil.which(b)), None)
+    plain = next(
+        (b for b in ("cp2k", "cp2k.psmp", "cp2k.ssmp", "cp2k.popt", "cp2k.sopt") if shutil.which(b)), None
+    )
+    if shell is None and plain is None:
         raise PotentialUnavailableError("potential 'cp2k' needs the cp2k binary: apt-get install cp2k")
     from ase.calculators.cp2k import CP2K
 
-    command = kw.pop("command", binary or "cp2k_shell")
+    command = kw.pop("command", shell or f"{plain} --shell")  # `cp2k --shell` is what cp2k_shell runs
     return CP2K(command=command, **kw)
 
 
@@ -175,7 +178,7 @@ _REGISTRY: dict[str, tuple[_Factory, str, str, bool]] = {
 
 def _available(name: str, requirement: str) -> bool:
     if name == "cp2k":
-        return bool(shutil.which("cp2k") or shutil.which("cp2k_shell"))
+        return any(shutil.which(b) for b in ("cp2k_shell", "cp2k", "cp2k.psmp", "cp2k.ssmp", "cp2k.popt"))
     return importlib.util.find_spec(requirement) is not None
 
 
