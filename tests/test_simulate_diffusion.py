@@ -108,13 +108,21 @@ def test_cli_md_arrhenius_reports_table_and_fit(tmp_path: Path) -> None:
         app,
         ["md-arrhenius", str(structure), "--cation", "Cu", "--potential", "emt", "--temperatures-k",
          "2500,3000,3500", "--steps", "150", "--timestep-fs", "2", "--equilibration-steps", "80",
-         "--sample-every", "2", "--vacancy", "--seed", "4", "--out", str(out)],
+         "--sample-every", "2", "--vacancy", "--seed", "4", "--out", str(out),
+         "--db", str(tmp_path / "s.sqlite")],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "MD-Arrhenius Ea =" in result.output
     summary = json.loads((out / "summary.json").read_text())
     assert summary["kind"] == "md-arrhenius"
     assert summary["results"]["fit"]["n_points"] == 3
+    from sselab.store import open_store
+
+    frame = open_store(str(tmp_path / "s.sqlite")).activation_energy_frame(method="MLMD")
+    assert len(frame) == 1 and frame["formula"].iloc[0] == "Cu"
+    assert frame["activation_energy_ev"].iloc[0] == pytest.approx(
+        summary["results"]["fit"]["activation_energy_ev"]
+    )
 
 
 def test_cli_md_arrhenius_rejects_bad_temperatures(tmp_path: Path) -> None:

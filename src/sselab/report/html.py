@@ -21,8 +21,8 @@ from typing import Any
 import pandas as pd
 
 _STYLE = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;margin:2em auto;color:#222;
-line-height:1.45;padding:0 1em}
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;margin:2em auto;
+color:#222;line-height:1.45;padding:0 1em}
 h1{border-bottom:2px solid #345;padding-bottom:.2em}h2{color:#345;margin-top:2em;border-bottom:1px solid #ccd}
 figure{margin:1em 0;text-align:center}figure img{max-width:100%;border:1px solid #ddd}
 figcaption{font-size:.9em;color:#555}table{border-collapse:collapse;font-size:.85em;margin:1em 0}

@@ -7,13 +7,11 @@ coordinate, ``v`` a transverse one, ``w`` is held by a harmonic spring. Because 
 potential there up to a constant, so the free-energy barriers are known exactly:
 
 - :class:`DoubleWell1D`: ``E = Eb (1 - ((u - a)/a)^2)^2``: minima at ``u = 0`` and ``2a``, barrier ``Eb``.
-- :class:`DoubleWell2D`: ``E = Eb (1 - ξ^2)^2 + k/2 (v - c
-(1 - ξ^2))^2``, ``ξ = (u - a)/a``: a curved path with the
-  saddle at ``(a, c)``, barrier ``Eb``.
-- :class:`TwoStepLandscape`: start (``u = 0``, E = 0), intermediate
-(``u = L1``, E = ``e_intermediate``) and end
-  (``u = L1 + L2``, E = 0) minima joined by smooth steps; ``Ea1 = e_saddle_1`` (leaving the start) and ``Ea2 =
-  e_saddle_2 - e_intermediate`` (the hop from the intermediate).
+- :class:`DoubleWell2D`: ``E = Eb (1 - ξ^2)^2 + k/2 (v - c (1 - ξ^2))^2``, ``ξ = (u - a)/a``: a curved
+  path with the saddle at ``(a, c)``, barrier ``Eb``.
+- :class:`TwoStepLandscape`: start (``u = 0``, E = 0), intermediate (``u = L1``, E = ``e_intermediate``)
+  and end (``u = L1 + L2``, E = 0) minima joined by smooth steps; ``Ea1 = e_saddle_1`` (leaving the start)
+  and ``Ea2 = e_saddle_2 - e_intermediate`` (the hop from the intermediate).
 
 Energies in eV, lengths in Å.
 

@@ -3,8 +3,8 @@
 On a 1D FES the path is the CV axis between the starting minimum and the end minimum. On a 2D FES, minima are
 local minima that survive a persistence filter (a minimum whose escape barrier to a lower basin is below
 ``min_depth_ev`` is noise), and the minimum free-energy path is the minimax path on the grid (Dijkstra
-minimising the highest free energy met, ties broken by length),
-whose highest point is the exact mountain-pass saddle.
+minimising the highest free energy met, ties broken by length), whose highest point is the exact mountain-pass
+saddle.
 
 Along the path, every significant intermediate minimum splits the migration into steps (the paper's "two-step"
 mechanism, Wang et al. 2025, Figure 2f-g): ``Ea1`` = saddle 1 − start (leaving the site), ``Ea2`` = the
@@ -258,8 +258,8 @@ def find_barriers(
     fes
         1D or 2D free-energy surface (eV).
     start
-        CV coordinates of the starting site; the nearest significant
-        minimum is used (default: global minimum).
+        CV coordinates of the starting site; the nearest significant minimum is used (default: global
+        minimum).
     end
         CV coordinates of the destination; default the nearest other significant minimum lying within
         ``site_tolerance_ev`` of the start (an equivalent site), else the lowest other minimum.
@@ -324,15 +324,15 @@ def estimate_uncertainty(
 ) -> tuple[float | None, dict[str, Any]]:
     """Uncertainty (eV) of ``barriers.rate_determining_ev`` from block analysis and convergence in time.
 
-    - Convergence: the barrier from the hills deposited up
-    to 50, 62.5, 75, 87.5 and 100 % of the run; the drift is
-      ``|Ea(100 %) - Ea(75 %)|``.
+    - Convergence: the barrier from the hills deposited up to 50, 62.5, 75, 87.5 and 100 % of the run; the
+      drift is ``|Ea(100 %) - Ea(75 %)|``.
     - Blocks: the second half of the COLVAR split into ``n_blocks`` blocks, each reweighted
-    (Tiwary–Parrinello) into
-      a FES and analysed between the same start and end sites; standard error ``std / sqrt(n)``.
+      (Tiwary–Parrinello) into a FES and analysed between the same start and end sites; standard error
+      ``std / sqrt(n)``.
 
-    Returns ``sqrt(se² + drift²)`` (``None`` when fewer than two blocks give a barrier) and the details
-    (``times_ps``, ``barrier_vs_time_ev``, ``block_barriers_ev``, ``block_se_ev``, ``drift_ev``).
+    Returns ``sqrt(se² + drift²)``; when fewer than two blocks give a barrier, the standard deviation of the
+    barrier over the convergence series (``uncertainty_source`` says which; ``None`` if neither) and the
+    details (``times_ps``, ``barrier_vs_time_ev``, ``block_barriers_ev``, ``block_se_ev``, ``drift_ev``).
     """
     from sselab.simulate.fes import free_energy_surface, grid_from_hills, reweight_fes
 
@@ -368,6 +368,12 @@ def estimate_uncertainty(
     blocks = np.asarray(details["block_barriers_ev"])
     se = float(blocks.std(ddof=1) / np.sqrt(len(blocks))) if len(blocks) >= 2 else None
     details["block_se_ev"], details["drift_ev"] = se, drift
-    if se is None:  # the drift alone does not measure the statistical error
-        return None, details
-    return float(np.sqrt(se * se + (drift or 0.0) ** 2)), details
+    if se is not None:
+        details["uncertainty_source"] = "blocks+drift"
+        return float(np.sqrt(se * se + (drift or 0.0) ** 2)), details
+    series_values = np.asarray(details["barrier_vs_time_ev"])
+    if len(series_values) >= 3:  # too few reweighted blocks: spread of the barrier over the second half
+        details["uncertainty_source"] = "convergence"
+        return float(series_values.std(ddof=1)), details
+    details["uncertainty_source"] = None
+    return None, details

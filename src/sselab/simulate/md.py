@@ -2,8 +2,8 @@
 
 A checkpoint (``checkpoint.npz`` in the run folder) holds positions, momenta, cell, the step count, the
 thermostat's random-generator state (Langevin) or chain variables (Nosé–Hoover) and any extra arrays of the
-caller (the hills of a metadynamics run), so that a resumed
-run continues bit-for-bit as if it had never stopped.
+caller (the hills of a metadynamics run), so that a resumed run continues bit-for-bit as if it had never
+stopped (given a calculator whose forces depend only on the positions).
 
 Example
 -------

@@ -3,9 +3,11 @@
 Layout of a run folder (every simulation command writes one)::
 
     RUN_DIR/
-      inputs/        structure as given (start.extxyz), parameters.json outputs/       method outputs (HILLS,
-      COLVAR, trajectories, FES tables ...) figures/       PNG figures checkpoint.npz exact restart point
-      (MD/MetaD) summary.json   command, parameters, start/end time (UTC), code version, seed, results
+      inputs/          structure as given (start.extxyz), parameters.json
+      outputs/         method outputs (HILLS, COLVAR, trajectories, fes.dat ...)
+      figures/         PNG figures
+      checkpoint.npz   exact restart point (MD/MetaD)
+      summary.json     command, parameters, start/end time (UTC), code version, seed, results
 
 Example
 -------
@@ -208,6 +210,16 @@ def _samples(fes: Any, position: Any) -> bool:
     return bool(np.isfinite(fes.free_energy_ev[tuple(idx)]))
 
 
+def _same_sites(fes: Any, result: Any, anchor: Any, bins_tolerance: float = 3.0) -> bool:
+    """Whether ``result``'s start and end minima lie within a few bins of ``fes`` of ``anchor``'s."""
+    spacing = np.array([a[1] - a[0] for a in fes.axes])
+    for mine, ref in ((result.minima[0], anchor.minima[0]), (result.minima[-1], anchor.minima[-1])):
+        offset = np.abs(np.asarray(mine.position) - np.asarray(ref.position)) / spacing
+        if np.any(offset > bins_tolerance):
+            return False
+    return True
+
+
 def analyse_metadynamics(
     hills: Any,
     colvar: Any,
@@ -227,8 +239,10 @@ def analyse_metadynamics(
     Both FES estimators are computed: from the hills (``F = -γ/(γ-1) V``, ``bins`` intervals per CV) and by
     Tiwary–Parrinello reweighting of the COLVAR (``reweight_bins`` per CV, default 80 in 1D, 40 in 2D). The
     barriers of ``fes_method`` are the result: ``"reweighting"`` (default; free of the Gaussian-width
-    smoothing that lowers sharp barriers in the hills estimate) or ``"hills"``. When that estimator gives no
-    barrier (e.g. unsampled bins on the path), the other is used. Both are kept in ``details``.
+    smoothing that lowers sharp barriers in the hills estimate) or ``"hills"``. The hills FES locates the
+    start and end sites; the reweighted one is used only if its minima fall within 3 of its bins of those
+    sites and it samples the start site. When the chosen estimator gives no barrier, the other is used. Both
+    results are kept in ``details``.
 
     Writes ``outputs/fes.dat`` (CVs and free energy in eV) and ``figures/fes.png``, ``track.png`` and
     ``barrier_convergence.png`` when ``folder`` is given.
@@ -254,11 +268,26 @@ def analyse_metadynamics(
     except SimulationError as exc:
         errors["reweighting"] = str(exc)
     found = {}
-    for method, surface in surfaces.items():
+    try:
+        found["hills"] = find_barriers(surfaces["hills"], start=start, end=end, min_depth_ev=min_depth_ev)
+    except SimulationError as exc:
+        errors["hills"] = str(exc)
+    if "reweighting" in surfaces:
+        # the smooth hills FES locates the sites; the reweighted FES must find the same ones
+        anchor = found.get("hills")
+        r_start = anchor.minima[0].position if anchor is not None else start
+        r_end = anchor.minima[-1].position if anchor is not None else end
         try:
-            found[method] = find_barriers(surface, start=start, end=end, min_depth_ev=min_depth_ev)
+            candidate = find_barriers(surfaces["reweighting"], r_start, r_end, min_depth_ev=min_depth_ev)
+            if anchor is not None and not _same_sites(surfaces["reweighting"], candidate, anchor):
+                raise SimulationError(
+                    "the reweighted FES puts the start or end minimum elsewhere than the hills FES "
+                    f"({candidate.minima[0].position}, {candidate.minima[-1].position} vs "
+                    f"{anchor.minima[0].position}, {anchor.minima[-1].position}): too little sampling"
+                )
+            found["reweighting"] = candidate
         except SimulationError as exc:
-            errors[method] = str(exc)
+            errors["reweighting"] = str(exc)
     order = [fes_method, "hills" if fes_method == "reweighting" else "reweighting"]
     chosen = next((m for m in order if m in found), order[0] if order[0] in surfaces else "hills")
     fes = surfaces[chosen]

@@ -148,7 +148,7 @@ def build_operators(
                 number_of_variable_cell_vectors=3,
                 p1=1.0,
                 p2=0.05,
-                minfrac=0.15,
+                minfrac=None,
                 cellbounds=bounds,
                 use_tags=True,
                 rng=rng,
