@@ -44,6 +44,9 @@ MD_HYDROGEN_MASS_AMU = 4.0
 METAD = {"temperature_k": 600.0, "timestep_fs": 2.0, "hydrogen_mass_amu": 4.0, "seed": 5, "height_ev": 0.08,
          "width_a": 0.25, "pace": 5, "bias_factor": 30.0, "chunk_steps": 40, "max_steps": 3000,
          "wall_budget_s": 1800.0}  # fmt: skip
+# A second, gentler MetaD (smaller, sparser hills, 25-min budget) to see how much the barrier depends on them.
+METAD_B = {**METAD, "height_ev": 0.03, "pace": 10, "width_a": 0.2, "bias_factor": 15.0, "seed": 6,
+           "wall_budget_s": 1500.0}  # fmt: skip
 ROOT = Path(__file__).resolve().parents[1]
 RUNS = ROOT / "runs" / "libh4"
 DOC = ROOT / "docs" / "libh4_barriers.md"
@@ -182,8 +185,9 @@ def part_md() -> None:
     )
 
 
-def part_metad() -> None:
+def part_metad(name: str = "metad", settings_in: dict | None = None) -> None:
     """WT-MetaD of the hop (1D CV: Li displacement along the hop), in chunks until the wall-time budget."""
+    params = settings_in or METAD
     import numpy as np
 
     from sselab.simulate.colvars import ProjectedDisplacement
@@ -193,47 +197,47 @@ def part_metad() -> None:
 
     start = time.perf_counter()
     machine_start = machine()
-    folder = RUNS / "metad"
+    folder = RUNS / name
     hop = vacancy_hop()
     atoms = hop.initial.copy()
-    # Mass repartitioning: H at METAD["hydrogen_mass_amu"] allows a 2 fs step; the FES (a configurational
+    # Mass repartitioning: H at params["hydrogen_mass_amu"] allows a 2 fs step; the FES (a configurational
     # average) does not depend on the masses in classical statistical mechanics.
     masses = atoms.get_masses()
-    masses[np.array(atoms.get_chemical_symbols()) == "H"] = METAD["hydrogen_mass_amu"]
+    masses[np.array(atoms.get_chemical_symbols()) == "H"] = params["hydrogen_mass_amu"]
     atoms.set_masses(masses)
     site = hop.initial.positions[hop.moving_index]
     direction = hop.final.positions[hop.moving_index] - site
     cv = ProjectedDisplacement(hop.moving_index, tuple(site), tuple(direction), "d_hop")
     calculator = calculator_factory()
     keys = ("temperature_k", "timestep_fs", "height_ev", "pace", "bias_factor", "seed")
-    settings = {k: METAD[k] for k in keys}
-    total, chunk, result = 0, METAD["chunk_steps"], None
-    while total < METAD["max_steps"]:
+    settings = {k: params[k] for k in keys}
+    total, chunk, result = 0, params["chunk_steps"], None
+    while total < params["max_steps"]:
         chunk_start = time.perf_counter()
-        total = min(total + chunk, METAD["max_steps"])
+        total = min(total + chunk, params["max_steps"])
         result = run_metadynamics(
             atoms,
             calculator,
             [cv],
             steps=total,
-            widths=(METAD["width_a"],),
+            widths=(params["width_a"],),
             run_dir=folder,
             restart=True,
             figures=False,
             start=(0.0,),
-            extra_parameters={"potential": POTENTIAL, "hydrogen_mass_amu": METAD["hydrogen_mass_amu"]},
+            extra_parameters={"potential": POTENTIAL, "hydrogen_mass_amu": params["hydrogen_mass_amu"]},
             **settings,
         )
         elapsed = time.perf_counter() - start
-        if elapsed + (time.perf_counter() - chunk_start) > METAD["wall_budget_s"]:
+        if elapsed + (time.perf_counter() - chunk_start) > params["wall_budget_s"]:
             break
     assert result is not None
     run = RunFolder(folder)
     analysis = analyse_metadynamics(
         read_hills(run.outputs / "HILLS"),
         read_colvar(run.outputs / "COLVAR"),
-        METAD["temperature_k"],
-        METAD["bias_factor"],
+        params["temperature_k"],
+        params["bias_factor"],
         start=(0.0,),
         end=(hop.hop_distance_a,),
         cv_names=["d_hop"],
@@ -334,38 +338,36 @@ def _timing(bench: dict | None) -> str:
     )
 
 
+def _metad_row(key: str, label: str) -> str:
+    """One table row for the MetaD run in runs/libh4/<key>."""
+    summary, bench = _read(RUNS / key / "summary.json"), _read(RUNS / key / "bench.json") or {}
+    if summary is None:
+        return f"| WT-MetaD {label} (CHGNet) | not run | |"
+    res, par = summary["results"], summary["parameters"]
+    hills = f"hills {par['height_ev']} eV × {par['widths'][0]} Å every {par['pace']} steps"
+    hills += f", γ {par['bias_factor']:g}"
+    run = f"{res.get('steps_done')} steps ({res.get('simulated_time_ps', 0):.2f} ps)"
+    run += f", {res.get('n_hills')} hills"
+    analysis = bench.get("analysis_start_to_vacancy") or {}
+    hop = analysis.get("barriers")
+    if hop:
+        return (
+            f"| WT-MetaD {label} (CHGNet, {par['temperature_k']:g} K), site → vacancy | "
+            f"{_fmt(hop['rate_determining_ev'])} ± {_uncertainty(hop.get('uncertainty_ev'))} | "
+            f"{hop['kind']}; {run}; {hills} |"
+        )
+    error = analysis.get("barrier_error") or res.get("barrier_error") or "no analysis yet"
+    return f"| WT-MetaD {label} (CHGNet) | no barrier | {run}: {error} |"
+
+
 def results_markdown(experiment: list[dict[str, object]]) -> str:
     """The results section of docs/libh4_barriers.md, from the run folders."""
-    relax, neb, md, metad = (
-        _read(RUNS / k / "summary.json") for k in ("relax", "neb", "md_arrhenius", "metad")
-    )
-    benches = {k: _read(RUNS / k / "bench.json") for k in ("relax", "neb", "md_arrhenius", "metad")}
+    relax, neb, md = (_read(RUNS / k / "summary.json") for k in ("relax", "neb", "md_arrhenius"))
+    benches = {
+        k: _read(RUNS / k / "bench.json") for k in ("relax", "neb", "md_arrhenius", "metad", "metad_b")
+    }
     lines = ["| method | Li migration barrier (eV) | notes |", "|---|---|---|"]
-    metad_bench = benches["metad"] or {}
-    hop = (metad_bench.get("analysis_start_to_vacancy") or {}).get("barriers")
-    if metad is not None:
-        res = metad["results"]
-        own = res.get("barriers")
-        steps = res.get("steps_done")
-        if hop:
-            lines.append(
-                f"| WT-MetaD (CHGNet, {metad['parameters']['temperature_k']:g} K), site → vacancy | "
-                f"{_fmt(hop['rate_determining_ev'])} ± {_uncertainty(hop.get('uncertainty_ev'))} | "
-                f"{hop['kind']}, "
-                f"{steps} steps ({res.get('simulated_time_ps', 0):.2f} ps), {res.get('n_hills')} hills |"
-            )
-        elif own:
-            lines.append(
-                f"| WT-MetaD (CHGNet), leaving the site | {_fmt(own['rate_determining_ev'])} ± "
-                f"{_fmt(own.get('uncertainty_ev'))} | {own['kind']}, {steps} steps |"
-            )
-        else:
-            error = (metad_bench.get("analysis_start_to_vacancy") or {}).get("barrier_error") or res.get(
-                "barrier_error"
-            )
-            lines.append(f"| WT-MetaD (CHGNet) | no barrier | {steps} steps: {error} |")
-    else:
-        lines.append("| WT-MetaD (CHGNet) | not run | |")
+    lines += [_metad_row("metad", "A"), _metad_row("metad_b", "B")]
     if neb is not None:
         r = neb["results"]
         state = "converged" if r["converged"] else "not converged"
@@ -425,7 +427,8 @@ def results_markdown(experiment: list[dict[str, object]]) -> str:
         ("neb", "CI-NEB"),
         ("neb_3images", "CI-NEB, first run"),
         ("md_arrhenius", "MD-Arrhenius"),
-        ("metad", "MetaD"),
+        ("metad", "MetaD A"),
+        ("metad_b", "MetaD B"),
     ):
         out.append(f"- {label}: {_timing(benches[key])}; folder `runs/libh4/{key}/`")
     any_bench = next((b for b in benches.values() if b), None)
@@ -496,6 +499,7 @@ def main(argv: list[str]) -> None:
         "neb": part_neb,
         "md": part_md,
         "metad": part_metad,
+        "metad_b": lambda: part_metad("metad_b", METAD_B),
         "report": part_report,
         "store": part_store,
     }

@@ -105,3 +105,10 @@ def test_search_show_prints_best_individuals_with_coordination(tmp_path: Path) -
     assert list((tmp_path / "out" / "best").glob("rank1_*.cif"))
     missing = CliRunner().invoke(app, ["search", "show", "nope", "--db", url])
     assert missing.exit_code == 1 and "no search run named 'nope'" in missing.output
+
+
+def test_coordination_label_lists_every_environment() -> None:
+    from sselab.structures.analysis import CoordinationSummary
+
+    mixed = CoordinationSummary(cation="Mg", cutoff_a=2.6, per_cation=({"BH4": 3}, {"BH4": 2, "NH3": 1}))
+    assert mixed.label() == "Mg: 3 BH4 (×1); 2 BH4 + 1 NH3 (×1)"

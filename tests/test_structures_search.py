@@ -23,10 +23,13 @@ from sselab.errors import SearchInputError
 from sselab.structures import MemoryCheckpoint, SearchSettings, random_structure, run_search, search_cell
 from sselab.structures.dedup import same_structure
 from sselab.structures.generate import min_distances
-from sselab.structures.operators import UnitTranslationMutation, build_operators
+from sselab.structures.operators import OperatorWeights, UnitTranslationMutation, build_operators
 
 LIBH4 = search_cell("LiBH4", 4, [("Li", 1), ("BH4", 1)])
-TINY = SearchSettings(budget=7, population_size=4, relax_steps=2, seed=3)
+# Run-level tests use the cheap unit operators; cut-and-splice and strain (up to 1000 ase-ga retries each) are
+# exercised one by one in test_operators_keep_units_intact.
+FAST_OPERATORS = OperatorWeights(cut_and_splice=0.0, strain=0.0)
+TINY = SearchSettings(budget=7, population_size=4, relax_steps=2, seed=3, operators=FAST_OPERATORS)
 
 
 def _lj() -> LennardJones:
@@ -156,8 +159,10 @@ _SCRIPT = textwrap.dedent(
     from ase.calculators.lj import LennardJones
     from sselab.store import open_store
     from sselab.structures import SearchSettings, run_search, search_cell
+    from sselab.structures.operators import OperatorWeights
     cell = search_cell("LiBH4", 4, [("Li", 1), ("BH4", 1)])
-    settings = SearchSettings(budget=8, population_size=4, relax_steps=2, seed=3)
+    operators = OperatorWeights(cut_and_splice=0.0, strain=0.0)
+    settings = SearchSettings(budget=8, population_size=4, relax_steps=2, seed=3, operators=operators)
     calc = LennardJones(sigma=1.0, epsilon=0.05, rc=4.0, smooth=True)
     run_search(cell, calc, open_store(sys.argv[1]), "killed", settings)
     """
@@ -197,6 +202,25 @@ def test_search_killed_midway_loses_and_duplicates_nothing(tmp_path: Path) -> No
         _lj(),
         MemoryCheckpoint(),
         "u",
-        SearchSettings(budget=8, population_size=4, relax_steps=2, seed=3),
+        SearchSettings(budget=8, population_size=4, relax_steps=2, seed=3, operators=FAST_OPERATORS),
     )
     assert np.allclose(frame["energy_ev_per_atom"], [i.energy_ev_per_atom for i in uninterrupted.individuals])
+
+
+@pytest.mark.slow
+def test_chgnet_search_relaxes_units_and_candidates() -> None:
+    pytest.importorskip("chgnet")
+    import torch
+    from chgnet.model.dynamics import CHGNetCalculator
+
+    from sselab.structures import with_relaxed_units
+
+    torch.set_num_threads(1)
+    calc = CHGNetCalculator(use_device="cpu")
+    cell = with_relaxed_units(search_cell("LiBH4", 2, [("Li", 1), ("BH4", 1)]), calc, "chgnet")
+    assert cell.units[1][0].relaxed_with == "chgnet"
+    settings = SearchSettings(budget=3, population_size=2, relax_steps=5, operators=FAST_OPERATORS)
+    result = run_search(cell, calc, MemoryCheckpoint(), "chgnet", settings)
+    energies = [i.energy_ev_per_atom for i in result.individuals]
+    # LiBH4 with CHGNet: about -4.1 eV/atom
+    assert len(energies) == 3 and all(-6.0 < e < -3.0 for e in energies)

@@ -128,7 +128,10 @@ def _print_table(result: SearchResult, summary: dict[str, Any]) -> None:
 @search_app.command("run")
 def run_command(
     formula: Annotated[str, typer.Argument(help="Composition, e.g. 'Mg(BH4)2·2NH3'.")],
-    z: Annotated[int, typer.Option("--z", help="Formula units per cell.")] = 2,
+    z: Annotated[
+        int | None,
+        typer.Option("--z", help="Formula units per cell (default: the smallest Z with whole unit counts)."),
+    ] = None,
     potential: Annotated[str, typer.Option("--potential", help="Potential for every relaxation.")] = "chgnet",
     budget: Annotated[
         int | None, typer.Option("--budget", help="Individuals (relaxations) in total.")
@@ -157,11 +160,15 @@ def run_command(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from sselab.errors import SselabError
-    from sselab.structures.cell import search_cell_from_formula, with_relaxed_units
-    from sselab.structures.search import run_search, settings_for_profile
+    from sselab.structures.cell import scan_z, search_cell_from_formula, with_relaxed_units
+    from sselab.structures.search import run_search
+    from sselab.structures.settings import settings_for_profile
 
     started = datetime.now(UTC)
     try:
+        if z is None:
+            z = scan_z(formula)[0].z
+            typer.echo(f"Z = {z} (smallest Z with whole unit counts)")
         cell = search_cell_from_formula(formula, z)
         settings = settings_for_profile(
             profile,

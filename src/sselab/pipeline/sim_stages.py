@@ -95,6 +95,7 @@ def _metad_specs(
                 {
                     **{k: p[k] for k in keys},
                     **entry,
+                    "name": f"{entry['name']}{suffix}",
                     "seed": seed + replica,
                     "run_dir": str((out_dir / "runs" / f"{safe_name(entry['name'])}{suffix}").resolve()),
                 }

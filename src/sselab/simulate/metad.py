@@ -487,7 +487,8 @@ def run_metadynamics(
             for c, w, h, t, k in zip(
                 *(extra[n] for n in ("centers", "sigmas", "heights", "times", "walkers")), strict=True
             ):
-                metad.hills.add(c, w, float(h), float(t), walker=int(k))
+                if k >= 0 or not walker_files:  # other processes' hills are read again from their files
+                    metad.hills.add(c, w, float(h), float(t), walker=int(k))
         own = np.isin(metad.hills.walkers, metad.walker_ids)
         write_hills(hills_path, metad.hills, metad.cv_names, bias_factor, mask=own)
         _truncate_colvar(colvar_path, dyn.nsteps * timestep_fs / 1000.0)

@@ -32,15 +32,8 @@ from sselab.structures.cell import (
 from sselab.structures.checkpoint import MemoryCheckpoint, SearchCheckpoint
 from sselab.structures.generate import GeneratorSettings, random_structure
 from sselab.structures.relax import RelaxResult, relax_candidate
-from sselab.structures.search import (
-    PROFILES,
-    Individual,
-    SearchResult,
-    SearchSettings,
-    load_search,
-    run_search,
-    settings_for_profile,
-)
+from sselab.structures.search import Individual, SearchResult, load_search, run_search
+from sselab.structures.settings import PROFILES, SearchSettings, settings_for_profile
 from sselab.structures.units import MolecularUnit, get_unit, known_units, relaxed_unit
 
 __all__ = [

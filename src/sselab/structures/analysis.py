@@ -66,14 +66,14 @@ class CoordinationSummary:
         return {k: float(np.mean([d.get(k, 0) for d in self.per_cation])) for k in names}
 
     def label(self) -> str:
-        """Short text such as ``"Mg: 2 BH4 + 2 NH3"`` (most common environment; counts of others in
-        brackets)."""
+        """Short text: ``"Mg: 2 BH4 + 2 NH3"`` when all cations agree, else each environment with its count,
+        e.g. ``"Mg: 3 BH4 (×1); 2 BH4 + 1 NH3 (×1)"``."""
         envs = Counter(
             " + ".join(f"{n} {k}" for k, n in sorted(d.items()) if n) or "none" for d in self.per_cation
         )
-        common, count = envs.most_common(1)[0]
-        rest = f" ({len(self.per_cation) - count} other)" if count < len(self.per_cation) else ""
-        return f"{self.cation}: {common}{rest}"
+        if len(envs) == 1:
+            return f"{self.cation}: {next(iter(envs))}"
+        return f"{self.cation}: " + "; ".join(f"{env} (×{count})" for env, count in envs.most_common())
 
 
 def cation_coordination(

@@ -363,7 +363,9 @@ def relaxed_unit(
     symbols, positions = _centred(atoms.get_chemical_symbols(), atoms.get_positions())
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(
-        json.dumps({"symbols": symbols, "positions_a": positions, "energy_ev": float(atoms.get_potential_energy())})
+        json.dumps(
+            {"symbols": symbols, "positions_a": positions, "energy_ev": float(atoms.get_potential_energy())}
+        )
     )
     logger.info("relaxed unit %s with %s, cached at %s", unit.name, potential, path)
     return MolecularUnit(
