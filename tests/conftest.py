@@ -12,6 +12,9 @@ DEFAULT_MIRROR = (REPO_ROOT.parent / "shared" / "datasets").resolve()
 
 os.environ.setdefault("SSELAB_DATA_MIRROR", str(DEFAULT_MIRROR))
 os.environ.setdefault("MPLBACKEND", "Agg")
+# One BLAS/OpenMP thread per test process: the suite runs on 2 cores, oversubscription slows ASE relaxations.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
 @pytest.fixture(autouse=True)

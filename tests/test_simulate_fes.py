@@ -81,3 +81,21 @@ def test_reweighting_recovers_a_boltzmann_distribution_without_bias() -> None:
     centres = fes.axes[0]
     expected = centres**2 - (centres**2).min()
     np.testing.assert_allclose(fes.free_energy_ev, expected, atol=0.004)
+
+
+def test_analysis_falls_back_to_hills_when_reweighting_misses_the_start_site() -> None:
+    from sselab.simulate.runs import analyse_metadynamics
+
+    hills = HillSet(1)
+    for k, centre in enumerate((0.0, 2.0) * 20):  # F = -γ/(γ-1) V: minima at 0 and 2 Å
+        hills.add([centre], [0.3], 0.025, time_ps=0.1 * (k + 1))
+    rng = np.random.default_rng(0)
+    n = 4000
+    samples = 2.0 + 0.1 * rng.standard_normal(n)  # the ion sits at the end site only
+    colvar = ColvarData(("x",), np.linspace(0, 4, n), samples[:, None], np.full(n, 0.5))
+    analysis = analyse_metadynamics(hills, colvar, 300.0, 10.0, start=[0.0])
+    assert analysis.details["fes_method"] == "hills"
+    assert "start site" in analysis.details["errors_by_method"]["reweighting"]
+    assert analysis.barriers is not None and analysis.barriers.minima[0].position[0] == pytest.approx(
+        0.0, abs=0.05
+    )

@@ -37,6 +37,8 @@ def plot_fes(fes: FES, barriers: BarrierResult | None, path: str | Path) -> Path
     path = Path(path)
     fig, ax = plt.subplots(figsize=(5.5, 4.2), dpi=120)
     f = np.where(np.isfinite(fes.free_energy_ev), fes.free_energy_ev, np.nan)
+    if fes.method == "hills":  # unexplored cells (no hill nearby) sit flat at the maximum: leave them blank
+        f = np.where(f >= np.nanmax(f) - 1e-6, np.nan, f)
     if fes.ndim == 1:
         ax.plot(fes.axes[0], f, color="k")
         ax.set_xlabel(fes.cv_names[0])

@@ -45,6 +45,19 @@ LOGGER = logging.getLogger(__name__)
 SUMMARY_NAME = "summary.json"
 
 
+def code_commit() -> str | None:
+    """The git commit of the sselab checkout (``None`` when not installed from a git checkout)."""
+    import subprocess
+
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent, capture_output=True, text=True, timeout=5
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
 def utc_now() -> str:
     """Current UTC time, ISO 8601."""
     return datetime.now(UTC).isoformat(timespec="seconds")
@@ -120,6 +133,7 @@ class RunFolder:
             "started_utc": started,
             "finished_utc": utc_now(),
             "code_version": __version__,
+            "code_commit": code_commit(),
             "results": results,
             **(extra or {}),
         }
