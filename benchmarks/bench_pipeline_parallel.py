@@ -12,7 +12,9 @@ Usage (from the repository root)::
     .venv/bin/python benchmarks/bench_pipeline_parallel.py [--jobs 4] [--steps 30] [--potential chgnet]
 
 Appends a line (machine, date, load average before/after, times, efficiency) to the section ``## Pipeline
-parallel efficiency`` of ``docs/benchmarks.md`` (only that section is rewritten).
+parallel efficiency`` of ``docs/benchmarks.md`` (only that section is rewritten). With ``--quick-profile
+OUT`` it instead runs ``sselab pipeline run quick`` from scratch (fresh store in OUT) and records its wall and
+CPU time per stage, in the same section.
 """
 
 from __future__ import annotations
@@ -101,6 +103,33 @@ def _write_section(line: str) -> None:
     DOC.write_text(text, encoding="utf-8")
 
 
+def _quick_profile(out: Path) -> str:
+    """Run the ``quick`` profile from scratch (fresh store, ``out``) and describe its wall and CPU time."""
+    import resource
+
+    from sselab.pipeline import load_config, run_pipeline
+    from sselab.pipeline.runner import PipelineFailed
+
+    load_before = os.getloadavg()
+    config = load_config("quick").with_overrides(out_dir=out, store_url=f"sqlite:///{out / 'store.db'}")
+    t0 = time.perf_counter()
+    try:
+        run = run_pipeline(config)
+        failed = ""
+    except PipelineFailed as exc:
+        run, failed = exc.run, f"; FAILED {list(exc.run.failed)}"
+    wall = time.perf_counter() - t0
+    usage = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+    cpu = sum(u.ru_utime + u.ru_stime for u in usage)
+    stages = ", ".join(f"{s.name} {s.seconds:.0f} s" for s in run.stages)
+    return (
+        f"- {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.node()} ({_cpu()}, {os.cpu_count()} CPUs): "
+        f"`sselab pipeline run quick` from scratch, all stages in {wall / 60:.1f} min wall "
+        f"(target < 15 min on 2 cores), CPU time {cpu:.0f} s (client and workers); {stages}{failed}; "
+        f"load average before {load_before[0]:.1f}, after {os.getloadavg()[0]:.1f}"
+    )
+
+
 def main() -> None:
     """Run the benchmark and record it."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -108,8 +137,17 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=30, help="MD steps per job")
     parser.add_argument("--potential", default="chgnet", help="chgnet (LiBH4) or emt (Cu, cheap)")
     parser.add_argument("--no-record", action="store_true", help="print only, do not edit docs/benchmarks.md")
+    parser.add_argument(
+        "--quick-profile", type=Path, help="instead: time the quick profile, output in this folder"
+    )
     args = parser.parse_args()
     os.environ.setdefault("MPLBACKEND", "Agg")
+    if args.quick_profile is not None:
+        line = _quick_profile(args.quick_profile)
+        print(line)
+        if not args.no_record:
+            _write_section(line)
+        return
     load_before = os.getloadavg()
     t1 = _time(1, args.jobs, args.steps, args.potential)
     t2 = _time(2, args.jobs, args.steps, args.potential)
