@@ -125,7 +125,7 @@ def relaxed_unit_cell():
     summary = {
         "kind": "relax",
         "converged": bool(converged),
-        "steps": opt.nsteps,
+        "steps_done": opt.nsteps,
         "cell_lengths_a": atoms.cell.lengths().tolist(),
         "cell_angles_deg": atoms.cell.angles().tolist(),
         "energy_ev_per_atom": float(atoms.get_potential_energy()) / len(atoms),
@@ -258,16 +258,22 @@ def part_store() -> None:
     from sselab.simulate.runs import record_activation_energy
 
     url = f"sqlite:///{RUNS / 'sselab.sqlite'}"
-    for key, method in (("metad", "MetaD"), ("neb", "CI-NEB"), ("md_arrhenius", "MLMD")):
+    for key, method in (
+        ("metad", "MetaD"),
+        ("metad_b", "MetaD"),
+        ("neb", "CI-NEB"),
+        ("md_arrhenius", "MLMD"),
+    ):
         summary = _read(RUNS / key / "summary.json")
         if summary is None:
             continue
         res = summary["results"]
-        if key == "metad":
+        if key.startswith("metad"):
             hop = ((_read(RUNS / key / "bench.json") or {}).get("analysis_start_to_vacancy") or {}).get(
                 "barriers"
             )
             value, error = (hop["rate_determining_ev"], hop.get("uncertainty_ev")) if hop else (None, None)
+            error = None if error is not None and error < 1e-6 else error  # estimator could not measure one
         elif key == "neb":
             value, error = res["barrier_ev"], None
         else:
@@ -351,8 +357,10 @@ def _metad_row(key: str, label: str) -> str:
     analysis = bench.get("analysis_start_to_vacancy") or {}
     hop = analysis.get("barriers")
     if hop:
+        ends = " → ".join(f"{m['position'][0]:+.2f} Å" for m in (hop["minima"][0], hop["minima"][-1]))
         return (
-            f"| WT-MetaD {label} (CHGNet, {par['temperature_k']:g} K), site → vacancy | "
+            f"| WT-MetaD {label} (CHGNet, {par['temperature_k']:g} K), minima {ends} along the hop axis "
+            f"(vacancy at {bench.get('hop_distance_a', float('nan')):+.2f} Å) | "
             f"{_fmt(hop['rate_determining_ev'])} ± {_uncertainty(hop.get('uncertainty_ev'))} | "
             f"{hop['kind']}; {run}; {hills} |"
         )

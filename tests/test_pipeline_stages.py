@@ -31,7 +31,7 @@ def test_unknown_stage_parameter_is_named(tmp_path: Path) -> None:
 
 def test_structure_entries_builtin_file_and_errors(tmp_path: Path) -> None:
     builtin = _structure_entry("libh4-pnma", tmp_path, None)
-    assert builtin["cation"] == "Li" and builtin["material"] == "LiBH4"
+    assert (builtin["cation"], builtin["material"], builtin["phase"]) == ("Li", "LiBH4", "low-T")
     assert Path(builtin["structure"]).is_file()
     cif = Path(builtin["structure"])
     entry = _structure_entry({"path": str(cif), "cation": "Li", "name": "mine"}, tmp_path, None)

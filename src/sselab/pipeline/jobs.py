@@ -101,6 +101,7 @@ def metad_job(spec: dict[str, Any]) -> dict[str, Any]:
     return {
         "name": spec.get("name", Path(p["structure"]).stem),
         "material": spec.get("material") or _reduced_formula(p["structure"]),
+        "phase": spec.get("phase"),
         "description": setup.description,
         "potential": p["potential"],
         "temperature_k": p["temperature_k"],

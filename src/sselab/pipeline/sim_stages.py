@@ -21,8 +21,11 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-#: Built-in structures usable by name in ``[stages.metad] structures``: migrating cation and stored formula.
-BUILTIN_STRUCTURES: dict[str, dict[str, str]] = {"libh4-pnma": {"cation": "Li", "material": "LiBH4"}}
+#: Built-in structures usable by name in ``[stages.metad] structures``: migrating cation, stored formula and
+#: phase label (as the wang2025 dataset writes it, so that the barrier is compared with the same phase).
+BUILTIN_STRUCTURES: dict[str, dict[str, str]] = {
+    "libh4-pnma": {"cation": "Li", "material": "LiBH4", "phase": "low-T"}
+}
 
 _METAD_PARAMS: dict[str, Any] = {
     "structures": ["libh4-pnma"],
@@ -80,6 +83,7 @@ def _structure_entry(entry: Any, out_dir: Path, default_cation: str | None) -> d
         "structure": str(path.resolve()),
         "cation": cation,
         "material": entry.get("material") or builtin.get("material"),
+        "phase": entry.get("phase") or builtin.get("phase"),
     }
 
 
@@ -119,6 +123,7 @@ def store_barrier(store: Any, result: dict[str, Any], note: str) -> int | None:
         material=MaterialRecord(formula=result["material"]),
         activation_energy_ev=float(result["barrier_ev"]),
         method="MetaD",
+        phase=result.get("phase"),
         uncertainty_ev=result.get("uncertainty_ev"),
         potential=result["potential"],
         parameters=result["parameters"],
