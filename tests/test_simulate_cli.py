@@ -94,3 +94,58 @@ def test_barrier_is_recorded_in_the_store(tmp_path: Path) -> None:
     row = frame.set_index("ea_id").loc[ea_id]
     assert row["activation_energy_ev"] == 0.61 and row["potential"] == "chgnet"
     assert row["run_folder"] == str(folder.root.resolve())
+
+
+def test_activation_energy_with_temperature_range_and_no_uncertainty(tmp_path: Path) -> None:
+    import pytest
+
+    from sselab.errors import SimulationError
+
+    store_module = pytest.importorskip("sselab.store")
+    from sselab.simulate.runs import RunFolder, record_activation_energy
+
+    folder = RunFolder.create(tmp_path / "run")
+    summary = folder.write_summary("md-arrhenius", {"potential": "emt"}, {}, 1)
+    url = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    ea_id = record_activation_energy(
+        url,
+        summary,
+        folder.root,
+        "Li2O",
+        0.4,
+        None,
+        method="MLMD",
+        temperature_min_k=600.0,
+        temperature_max_k=900.0,
+    )
+    row = store_module.open_store(url).activation_energy_frame(method="MLMD").set_index("ea_id").loc[ea_id]
+    assert (row["temperature_min_k"], row["temperature_max_k"]) == (600.0, 900.0)
+    assert row["uncertainty_ev"] is None or row["uncertainty_ev"] != row["uncertainty_ev"]  # None / NaN
+    with pytest.raises(SimulationError, match="not both"):
+        record_activation_energy(
+            url, summary, folder.root, "Li2O", 0.4, None, temperature_k=700.0, temperature_min_k=600.0
+        )
+    with pytest.raises(SimulationError, match="above"):
+        record_activation_energy(
+            url, summary, folder.root, "Li2O", 0.4, None, temperature_min_k=900.0, temperature_max_k=600.0
+        )
+
+
+def test_report_shows_missing_uncertainty_as_n_a_with_its_reason(tmp_path: Path) -> None:
+    import numpy as np
+    from rich.console import Console
+
+    from sselab.cli.simulate import _report
+    from sselab.simulate.barriers import find_barriers
+    from sselab.simulate.fes import FES
+    from sselab.simulate.runs import RunFolder
+
+    x = np.linspace(-0.5, 2.5, 301)
+    barriers = find_barriers(FES(("x",), (x,), 0.5 * (1 - (x - 1) ** 2) ** 2, "hills"), start=[0.0])
+    folder = RunFolder.create(tmp_path)
+    folder.write_summary("metad", {}, {"uncertainty_reason": "too little sampling (run longer)"}, 0)
+    console = Console(record=True, width=120)
+    _report(console, folder.root, barriers, None)
+    text = console.export_text()
+    assert "uncertainty" in text and "n/a" in text and "0.500" in text
+    assert "too little sampling (run longer)" in text

@@ -40,6 +40,47 @@ def test_displacement_uses_minimum_image() -> None:
     assert cv.compute(atoms)[0] == pytest.approx(-0.4)
 
 
+def test_displacement_is_continuous_beyond_half_a_cell() -> None:
+    # the atom walks 0.2 Å per step over 9 Å of a 10 Å cell, wrapped back into the cell as MD codes do
+    atoms = Atoms("Li", positions=[[0.2, 0, 0]], cell=[10, 10, 10], pbc=True)
+    cv = ProjectedDisplacement(0, (0.2, 0.0, 0.0), (1.0, 0.0, 0.0))
+    values = []
+    for _ in range(46):
+        values.append(cv.compute(atoms)[0])
+        atoms.positions[0, 0] += 0.2
+        atoms.wrap()
+    assert np.all(np.diff(values) > 0.19)  # monotonic, no jump by -10 Å at 5 Å
+    assert values[-1] == pytest.approx(9.0)
+    # exact restart: a fresh instance given the saved unwrapped position continues the same track
+    saved = cv.unwrapped_position()
+    assert saved is not None
+    resumed = ProjectedDisplacement(0, (0.2, 0.0, 0.0), (1.0, 0.0, 0.0))
+    resumed.restore_unwrapped(saved)
+    assert resumed.compute(atoms)[0] == cv.compute(atoms)[0] == pytest.approx(9.2)
+    resumed.reset()  # forgetting the track gives the minimum image again
+    assert resumed.compute(atoms)[0] == pytest.approx(-0.8)
+    with pytest.raises(SimulationError, match="unwrapped position"):
+        resumed.restore_unwrapped(np.array([np.nan, 0.0, 0.0]))
+
+
+def test_metad_checkpoint_keeps_the_unwrapped_track() -> None:
+    from ase.calculators.emt import EMT
+
+    from sselab.simulate.metad import WellTemperedMetaD, _cv_states, _restore_cv_states
+
+    atoms = Atoms("Cu", positions=[[0.2, 0, 0]], cell=[10, 10, 10], pbc=True)
+    cv = ProjectedDisplacement(0, (0.2, 0.0, 0.0), (1.0, 0.0, 0.0), "x")
+    metad = WellTemperedMetaD(EMT(), [cv], 0.01, [0.1], 10, 10.0, 300.0)
+    for _ in range(30):
+        atoms.positions[0, 0] += 0.2
+        atoms.wrap()
+        metad.compute_colvars(atoms)
+    states = _cv_states(metad)
+    cv.reset()
+    _restore_cv_states(metad, states)
+    assert metad.compute_colvars(atoms)[0][0] == pytest.approx(6.0)  # not the minimum image -4 Å
+
+
 def test_displacement_2d_is_orthogonalised() -> None:
     d1, d2 = displacement_2d(0, (0, 0, 0), (1, 0, 0), (1, 1, 0))
     assert np.dot(d1.direction, d2.direction) == pytest.approx(0.0)

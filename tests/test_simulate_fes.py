@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from sselab.errors import SimulationError
-from sselab.simulate.barriers import find_barriers, find_minima
+from sselab.simulate.barriers import estimate_uncertainty, find_barriers, find_minima
 from sselab.simulate.fes import FES, free_energy_surface, reweight_fes
 from sselab.simulate.hills import ColvarData, HillSet
 
@@ -99,3 +99,40 @@ def test_analysis_falls_back_to_hills_when_reweighting_misses_the_start_site() -
     assert analysis.barriers is not None and analysis.barriers.minima[0].position[0] == pytest.approx(
         0.0, abs=0.05
     )
+
+
+def _short_run_without_blocks() -> tuple[HillSet, ColvarData]:
+    # hills fill the two sites early, later hills are negligible (no change over time), and the ion sits in
+    # one site during the whole COLVAR (no block of the second half sees a barrier)
+    hills = HillSet(1)
+    for k, centre in enumerate((0.0, 2.0) * 10):
+        hills.add([centre], [0.3], 0.025, time_ps=0.1 * (k + 1))
+    for k in range(20):
+        hills.add([1.0], [0.3], 1e-13, time_ps=2.0 + 0.1 * k)
+    n = 200
+    return hills, ColvarData(("x",), np.linspace(0, 4, n), np.full((n, 1), 2.0), np.zeros(n))
+
+
+def test_uncertainty_is_none_without_blocks_or_change_over_time() -> None:
+    hills, colvar = _short_run_without_blocks()
+    barriers = find_barriers(free_energy_surface(hills, 10.0, bins=100), start=[0.0])
+    uncertainty, details = estimate_uncertainty(hills, colvar, 300.0, 10.0, barriers, 100)
+    assert details["block_barriers_ev"] == [] and len(details["barrier_vs_time_ev"]) == 5
+    assert np.ptp(details["barrier_vs_time_ev"]) < 1e-9  # the spread that used to be returned (~1e-12 eV)
+    assert uncertainty is None and details["uncertainty_source"] is None
+    assert "did not change over time" in details["uncertainty_reason"]
+
+
+def test_analysis_records_why_the_uncertainty_is_missing(tmp_path) -> None:
+    import json
+
+    from sselab.simulate.runs import RunFolder, analyse_metadynamics
+
+    hills, colvar = _short_run_without_blocks()
+    folder = RunFolder.create(tmp_path)
+    analysis = analyse_metadynamics(hills, colvar, 300.0, 10.0, 100, start=[0.0], folder=folder)
+    assert analysis.barriers is not None and analysis.barriers.uncertainty_ev is None
+    summary = folder.write_summary("metad", {}, analysis.as_dict(), seed=0)
+    stored = json.loads(folder.summary_path.read_text())
+    assert stored == summary and stored["results"]["barriers"]["uncertainty_ev"] is None
+    assert "run longer" in stored["results"]["uncertainty_reason"]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -15,7 +17,7 @@ from sselab.simulate.metad import WellTemperedMetaD, run_metadynamics
 
 # Cheap but converging settings: 16 independent particles = 16 walkers sharing the hills.
 WALKERS = 16
-SETTINGS = {
+SETTINGS: dict[str, Any] = {
     "temperature_k": 400.0,
     "timestep_fs": 2.0,
     "height_ev": 0.02,
@@ -71,8 +73,28 @@ def test_wt_metad_labels_two_step_landscape_with_ea1_and_ea2(tmp_path: Path) -> 
     assert b is not None and b.kind == "two-step"
     assert b.ea1_ev == pytest.approx(model.ea1_ev, abs=0.03)
     assert b.ea2_ev == pytest.approx(model.ea2_ev, abs=0.03)
+    assert b.ea1_ev is not None and b.ea2_ev is not None
     assert b.rate_determining_ev == max(b.ea1_ev, b.ea2_ev)
     assert len(b.minima) == 3 and b.minima[1].position[0] == pytest.approx(1.0, abs=0.15)
+    # the same run (resumed, no further steps) analysed up to the intermediate site only: ``end`` is used
+    to_intermediate = run_metadynamics(
+        atoms,
+        model,
+        cvs,
+        steps=4000,
+        widths=[0.1],
+        seed=1,
+        run_dir=tmp_path,
+        grid=BiasGrid((-1.0,), (3.0,), (400,)),
+        end=[1.0],
+        **SETTINGS,
+    )
+    assert to_intermediate.steps_done == 4000
+    c = to_intermediate.barriers
+    assert c is not None and c.kind == "one-step"
+    assert c.minima[-1].position[0] == pytest.approx(1.0, abs=0.15)
+    assert c.barrier_ev == pytest.approx(b.ea1_ev, abs=0.02)
+    assert json.loads((tmp_path / "inputs" / "parameters.json").read_text())["end"] == [1.0]
 
 
 def test_wt_metad_recovers_2d_double_well_saddle(tmp_path: Path) -> None:
@@ -184,7 +206,13 @@ def test_well_tempered_heights_decay_with_bias() -> None:
 def test_walkers_share_hills_through_files(tmp_path: Path) -> None:
     atoms_a, atoms_b = particle_in_box(), particle_in_box()
     cv = ProjectedDisplacement(0, tuple(atoms_a.positions[0]), (1.0, 0.0, 0.0), "x")
-    kw = {"height_ev": 0.05, "widths": [0.2], "pace": 1, "bias_factor": 10, "temperature_k": 300}
+    kw: dict[str, Any] = {
+        "height_ev": 0.05,
+        "widths": [0.2],
+        "pace": 1,
+        "bias_factor": 10,
+        "temperature_k": 300,
+    }
     walker_a = WellTemperedMetaD(DoubleWell1D(), [cv], hills_file=tmp_path / "HILLS.0", **kw)
     walker_b = WellTemperedMetaD(
         DoubleWell1D(),

@@ -1,9 +1,9 @@
 """sselab: data-driven discovery of solid-state electrolytes.
 
 The package mirrors the workflow of Wang et al., Angew. Chem. 2025 (Figure 1d): ``chem`` (formulas),
-``store`` (the database), ``datasets`` (public data), ``transport`` (Arrhenius), ``simulate`` (MD, metadynamics,
-NEB), ``structures`` (crystal structure search), ``descriptors``, ``models`` (regression of Ea), ``screening``,
-``assistant`` (LLM tools), ``pipeline`` and ``report``.
+``store`` (the database), ``datasets`` (public data), ``transport`` (Arrhenius), ``simulate`` (MD,
+metadynamics, NEB), ``structures`` (crystal structure search), ``descriptors``, ``models`` (regression of Ea),
+``screening``, ``assistant`` (LLM tools), ``pipeline`` and ``report``.
 """
 
 from importlib.metadata import PackageNotFoundError, version

@@ -1,7 +1,7 @@
 """Exception types of sselab.
 
-Every error raised at a boundary (a file, a row, a field, a user option) is one of these, and its message names
-the offending input so that a user can find and fix it.
+Every error raised at a boundary (a file, a row, a field, a user option) is one of these, and its message
+names the offending input so that a user can find and fix it.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """The ``sselab`` command.
 
-Each command group lives in its own module of :mod:`sselab.cli` and exposes ``register(app)``; this module only
-assembles them. Heavy libraries are imported inside the commands, so ``sselab --help`` stays fast.
+Each command group lives in its own module of :mod:`sselab.cli` and exposes ``register(app)``;
+this module only assembles them. Heavy libraries are imported inside the commands, so ``sselab --help``
+stays fast.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ SeedOption = Annotated[int, typer.Option("--seed", help="Random seed (recorded w
 OutDirOption = Annotated[Path, typer.Option("--out", help="Output folder.")]
 
 
-def open_store_from_option(db: str | None):  # noqa: ANN201 - returns sselab.store.Store
+def open_store_from_option(db: str | None):
     """Open (and migrate) the store named by ``--db``, else the configured default."""
     from sselab.store import open_store
 

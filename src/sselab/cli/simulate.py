@@ -169,6 +169,7 @@ def fes(
             hills.bias_factor,
             bins,
             params.get("start"),
+            params.get("end"),
             min_depth_ev=min_depth_ev,
             cv_names=params["cv_names"],
             folder=folder,
@@ -219,9 +220,24 @@ def _report(console: Any, run_dir: Path, barriers: Any, error: str | None) -> No
     )
     rows += [("rate-determining", barriers.rate_determining_ev), ("uncertainty", barriers.uncertainty_ev)]
     for name, value in rows:
-        table.add_row(name, "-" if value is None else f"{value:.3f}")
+        table.add_row(name, "n/a" if value is None else f"{value:.3f}")
     console.print(table)
+    if barriers.uncertainty_ev is None:
+        reason = _uncertainty_reason(run_dir)
+        console.print(f"[yellow]uncertainty n/a:[/yellow] {reason or 'not estimated'}")
     console.print(f"run folder: {run_dir} (summary.json, outputs/HILLS, outputs/COLVAR, figures/fes.png)")
+
+
+def _uncertainty_reason(run_dir: Path) -> str | None:
+    """Why ``summary.json`` of ``run_dir`` has no uncertainty (``None`` if it does not say)."""
+    from sselab.errors import SimulationError
+    from sselab.simulate.runs import read_summary
+
+    try:
+        reason = read_summary(run_dir).get("results", {}).get("uncertainty_reason")
+    except (SimulationError, ValueError):
+        return None
+    return str(reason) if reason else None
 
 
 def _store(

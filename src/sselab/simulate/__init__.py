@@ -69,7 +69,16 @@ _EXPORTS: dict[str, str] = {
     "ColvarData": "hills",
     # other methods (sibling modules)
     "run_neb": "neb",
+    "cation_hop_endpoints": "neb",
+    "record_neb_result": "neb",
     "md_arrhenius": "diffusion",
+    "record_md_arrhenius_result": "diffusion",
+    # CP2K metadynamics (input writer, runner, HILLS reader)
+    "cp2k_metad_input": "cp2k",
+    "run_cp2k_metadynamics": "cp2k",
+    "read_cp2k_hills": "cp2k",
+    # reference structures
+    "libh4_pnma": "reference",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -321,6 +321,7 @@ def estimate_uncertainty(
     bins: int = 200,
     n_blocks: int = 4,
     min_depth_ev: float = 0.05,
+    resolution_ev: float = 1e-4,
 ) -> tuple[float | None, dict[str, Any]]:
     """Uncertainty (eV) of ``barriers.rate_determining_ev`` from block analysis and convergence in time.
 
@@ -331,8 +332,14 @@ def estimate_uncertainty(
       ``std / sqrt(n)``.
 
     Returns ``sqrt(se² + drift²)``; when fewer than two blocks give a barrier, the standard deviation of the
-    barrier over the convergence series (``uncertainty_source`` says which; ``None`` if neither) and the
-    details (``times_ps``, ``barrier_vs_time_ev``, ``block_barriers_ev``, ``block_se_ev``, ``drift_ev``).
+    barrier over the convergence series (``uncertainty_source`` says which) and the details (``times_ps``,
+    ``barrier_vs_time_ev``, ``block_barriers_ev``, ``block_se_ev``, ``drift_ev``, ``uncertainty_reason``).
+
+    The uncertainty is ``None`` (never a fake tiny number), with ``uncertainty_source = None`` and the
+    reason in ``uncertainty_reason``, when neither estimate exists or when the spread found is below
+    ``resolution_ev`` (eV): the barrier did not change between blocks or over time, as in a run too short
+    for block analysis whose late hills are negligible. That is no evidence of precision, only of too little
+    data.
     """
     from sselab.simulate.fes import free_energy_surface, grid_from_hills, reweight_fes
 
@@ -368,12 +375,25 @@ def estimate_uncertainty(
     blocks = np.asarray(details["block_barriers_ev"])
     se = float(blocks.std(ddof=1) / np.sqrt(len(blocks))) if len(blocks) >= 2 else None
     details["block_se_ev"], details["drift_ev"] = se, drift
-    if se is not None:
-        details["uncertainty_source"] = "blocks+drift"
-        return float(np.sqrt(se * se + (drift or 0.0) ** 2)), details
+    details["uncertainty_source"], details["uncertainty_reason"] = None, None
     series_values = np.asarray(details["barrier_vs_time_ev"])
-    if len(series_values) >= 3:  # too few reweighted blocks: spread of the barrier over the second half
-        details["uncertainty_source"] = "convergence"
-        return float(series_values.std(ddof=1)), details
-    details["uncertainty_source"] = None
-    return None, details
+    if se is not None:
+        value = float(np.sqrt(se * se + (drift or 0.0) ** 2))
+        source = "blocks+drift"
+    elif len(series_values) >= 3:  # too few reweighted blocks: spread of the barrier over the second half
+        value, source = float(series_values.std(ddof=1)), "convergence"
+    else:
+        details["uncertainty_reason"] = (
+            f"{len(blocks)} of {n_blocks} blocks and {len(series_values)} points in time gave a barrier: "
+            "too few for an uncertainty (run longer)"
+        )
+        return None, details
+    if not value >= resolution_ev:  # also NaN
+        details["uncertainty_reason"] = (
+            f"the barrier did not change {'between blocks' if source == 'blocks+drift' else 'over time'} "
+            f"(spread {value:.1e} eV < {resolution_ev:g} eV, {len(blocks)} blocks gave a barrier): too "
+            "little sampling for an uncertainty (run longer)"
+        )
+        return None, details
+    details["uncertainty_source"] = source
+    return value, details

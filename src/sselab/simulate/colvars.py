@@ -72,14 +72,21 @@ def _check_index(index: int, atoms: Atoms, what: str) -> None:
 class ProjectedDisplacement:
     """Displacement of atom ``index`` from ``reference_position`` (Å) projected on a unit ``direction``.
 
-    ``s = mic(r_index - r_ref) · d`` in Å, where ``d`` is ``direction`` normalised. Stays continuous while the
-    atom is less than half a cell length from the reference site.
+    ``s = (u_index - r_ref) · d`` in Å, where ``d`` is ``direction`` normalised and ``u_index`` the atom's
+    unwrapped position: at the first evaluation the minimum image of the atom relative to the reference,
+    afterwards the previous unwrapped position plus the minimum-image step to the current one.
+    The CV is therefore continuous along a trajectory even when the atom travels more than half a cell length
+    (no jump by a cell length), as long as it moves less than half a cell between two evaluations. The
+    unwrapped position (:meth:`unwrapped_position`) is restored from a metadynamics checkpoint
+    (:meth:`restore_unwrapped`), so restarts are exact. One instance follows one trajectory: give each
+    independent structure its own instance, or call :meth:`reset` before evaluating an unrelated one.
     """
 
     index: int
     reference_position: tuple[float, float, float]
     direction: tuple[float, float, float]
     name: str = "d1"
+    _unwrapped: dict[str, np.ndarray] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         norm = float(np.linalg.norm(self.direction))
@@ -87,15 +94,39 @@ class ProjectedDisplacement:
             raise SimulationError(f"CV {self.name}: direction {self.direction} has zero length")
         object.__setattr__(self, "direction", tuple(float(x) / norm for x in self.direction))
 
+    def unwrapped_position(self) -> np.ndarray | None:
+        """The atom's last unwrapped position (Å); ``None`` before the first evaluation or after a reset."""
+        last = self._unwrapped.get("last")
+        return None if last is None else last.copy()
+
+    def restore_unwrapped(self, position_a: np.ndarray) -> None:
+        """Set the atom's last unwrapped position (Å), e.g. from a checkpoint."""
+        position = np.asarray(position_a, dtype=float)
+        if position.shape != (3,) or not np.all(np.isfinite(position)):
+            raise SimulationError(
+                f"CV {self.name}: unwrapped position must be 3 finite numbers, got {position}"
+            )
+        self._unwrapped["last"] = position.copy()
+
+    def reset(self) -> None:
+        """Forget the unwrapped position: the next evaluation takes the minimum image of the reference."""
+        self._unwrapped.clear()
+
     def compute(self, atoms: Atoms) -> tuple[float, np.ndarray]:
         """Projected displacement (Å) and its gradient (dimensionless)."""
         _check_index(self.index, atoms, f"CV {self.name}")
-        delta = atoms.positions[self.index] - np.asarray(self.reference_position, dtype=float)
-        delta = _mic(delta[None, :], atoms)[0]
+        position = atoms.positions[self.index]
+        reference = np.asarray(self.reference_position, dtype=float)
+        last = self._unwrapped.get("last")
+        if last is None:
+            unwrapped = reference + _mic((position - reference)[None, :], atoms)[0]
+        else:
+            unwrapped = last + _mic((position - last)[None, :], atoms)[0]
+        self._unwrapped["last"] = unwrapped
         direction = np.asarray(self.direction)
         gradient = np.zeros((len(atoms), 3))
         gradient[self.index] = direction
-        return float(delta @ direction), gradient
+        return float((unwrapped - reference) @ direction), gradient
 
 
 def displacement_2d(

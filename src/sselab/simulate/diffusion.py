@@ -473,4 +473,6 @@ def record_md_arrhenius_result(
         method=method,
         potential=potential,
         note=f"MD at {temps} K, Nernst-Einstein (Haven ratio 1)",
+        temperature_min_k=min(result.temperatures_k),
+        temperature_max_k=max(result.temperatures_k),
     )

@@ -385,6 +385,7 @@ def run_metadynamics(
     fes_bins: int = 200,
     fes_method: str = "reweighting",
     start: Sequence[float] | None = None,
+    end: Sequence[float] | None = None,
     figures: bool = True,
     hills: HillSet | None = None,
     walker_id: int = 0,
@@ -417,6 +418,9 @@ def run_metadynamics(
         Write ``outputs/metad.traj`` every this many steps (0: no trajectory).
     start
         CV coordinates of the starting site for the barrier analysis (default: the CVs at step 0).
+    end
+        CV coordinates of the target site for the barrier analysis (default: the nearest equivalent
+        minimum, see :func:`~sselab.simulate.barriers.find_barriers`); recorded and kept on restart.
     extra_parameters
         Recorded in ``summary.json`` with the run's parameters (e.g. potential name, structure file).
     hills, walker_id, walker_files
@@ -489,18 +493,26 @@ def run_metadynamics(
             ):
                 if k >= 0 or not walker_files:  # other processes' hills are read again from their files
                     metad.hills.add(c, w, float(h), float(t), walker=int(k))
+        _restore_cv_states(metad, extra.get("cv_unwrapped"))
         own = np.isin(metad.hills.walkers, metad.walker_ids)
         write_hills(hills_path, metad.hills, metad.cv_names, bias_factor, mask=own)
         _truncate_colvar(colvar_path, dyn.nsteps * timestep_fs / 1000.0)
         start = start if start is not None else saved.get("start")
+        end = end if end is not None else saved.get("end")
         LOGGER.info("resumed metadynamics from %s at step %d (%d hills)", ckpt, dyn.nsteps, len(metad.hills))
     else:
+        _restore_cv_states(metad, None)  # a fresh run: no track left from an earlier use of the CVs
         initial_velocities(atoms, temperature_k, rng)
         write_colvar_header(colvar_path, metad.cv_names)
         write(folder.inputs / "start.extxyz", atoms)
     if start is None:
         start = metad.compute_colvars(atoms)[0].tolist()
     parameters["start"] = [float(x) for x in start]
+    if end is not None and len(end) != len(start):
+        raise SimulationError(
+            f"end has {len(end)} CV coordinates, the CVs are {len(start)}: {metad.cv_names}"
+        )
+    parameters["end"] = None if end is None else [float(x) for x in end]
     (folder.inputs / "parameters.json").write_text(json.dumps(jsonable(parameters), indent=2) + "\n")
 
     def _write_colvar() -> None:
@@ -514,9 +526,8 @@ def run_metadynamics(
             return
         h = metad.hills
         arrays = {"centers": h.centers, "sigmas": h.sigmas, "heights": h.heights_ev, "times": h.times_ps}
-        save_checkpoint(
-            ckpt, atoms, dyn, {**arrays, "walkers": h.walkers, "parameters": jsonable(parameters)}
-        )
+        state = {"walkers": h.walkers, "parameters": jsonable(parameters), "cv_unwrapped": _cv_states(metad)}
+        save_checkpoint(ckpt, atoms, dyn, {**arrays, **state})
 
     dyn.attach(_write_colvar, interval=colvar_stride)
     metad.attach_to(dyn, atoms)
@@ -538,6 +549,7 @@ def run_metadynamics(
         bias_factor,
         fes_bins,
         start,
+        end,
         cv_names=metad.cv_names,
         folder=folder if figures else None,
         fes_method=fes_method,
@@ -563,6 +575,33 @@ def run_metadynamics(
     }
     folder.write_summary("metad", parameters, results, seed=seed, started=started)
     return result
+
+
+def _cv_states(metad: WellTemperedMetaD) -> np.ndarray:
+    """Unwrapped positions ``(ngroups, ncv, 3)`` (Å) of the CVs that keep one (NaN for the others)."""
+    states = np.full((len(metad.groups), len(metad.colvars), 3), np.nan)
+    for g, group in enumerate(metad.groups):
+        for k, cv in enumerate(group):
+            position = cv.unwrapped_position() if hasattr(cv, "unwrapped_position") else None
+            if position is not None:
+                states[g, k] = position
+    return states
+
+
+def _restore_cv_states(metad: WellTemperedMetaD, states: np.ndarray | None) -> None:
+    """Give the CVs back the unwrapped positions of :func:`_cv_states` (exact restart); with ``None`` (or NaN)
+    reset them, so that their next evaluation starts from the minimum image of their reference."""
+    shape = (len(metad.groups), len(metad.colvars), 3)
+    if states is not None and np.shape(states) != shape:
+        raise SimulationError(
+            f"the checkpoint holds CV states of shape {np.shape(states)}, the CVs need {shape}"
+        )
+    for g, group in enumerate(metad.groups):
+        for k, cv in enumerate(group):
+            if states is not None and np.all(np.isfinite(states[g, k])):
+                cv.restore_unwrapped(states[g, k])  # type: ignore[attr-defined]
+            elif hasattr(cv, "reset"):
+                cv.reset()
 
 
 def _describe(cv: CollectiveVariable) -> dict[str, Any]:

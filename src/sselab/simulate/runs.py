@@ -163,12 +163,31 @@ def record_activation_energy(
     potential: str | None = None,
     temperature_k: float | None = None,
     note: str | None = None,
+    temperature_min_k: float | None = None,
+    temperature_max_k: float | None = None,
 ) -> int:
     """Record the run (``Store.record_run``) and its barrier as an ``ActivationEnergyRecord``; return the Ea
     id.
 
     ``store_url`` as for :func:`sselab.store.open_store` (``None``: the configured default store).
+    ``uncertainty_ev`` (eV) may be ``None`` (not estimated; stored as unknown). The temperature is either one
+    ``temperature_k`` (a MetaD run) or the range ``temperature_min_k``..``temperature_max_k`` (K) of an
+    Arrhenius fit, not both.
     """
+    from sselab.errors import SimulationError
+
+    if temperature_k is not None and (temperature_min_k is not None or temperature_max_k is not None):
+        raise SimulationError(
+            "record_activation_energy: give temperature_k or temperature_min_k/temperature_max_k, not both"
+        )
+    low = temperature_k if temperature_k is not None else temperature_min_k
+    high = temperature_k if temperature_k is not None else temperature_max_k
+    if low is not None and high is not None and low > high:
+        raise SimulationError(
+            f"record_activation_energy: temperature_min_k {low} K is above temperature_max_k {high} K"
+        )
+    if uncertainty_ev is not None and not math.isfinite(float(uncertainty_ev)):
+        uncertainty_ev = None
     from sselab.errors import FormulaParseError
     from sselab.store import open_store
     from sselab.store.records import ActivationEnergyRecord, MaterialRecord
@@ -187,8 +206,8 @@ def record_activation_energy(
         potential=potential,
         parameters=summary.get("parameters", {}),
         run_folder=str(Path(run_dir).resolve()),
-        temperature_min_k=temperature_k,
-        temperature_max_k=temperature_k,
+        temperature_min_k=low,
+        temperature_max_k=high,
         note=note,
     )
     return int(store.add_activation_energy(record))
@@ -208,6 +227,8 @@ class MetaDAnalysis:
         return {
             "barriers": self.barriers.as_dict() if self.barriers is not None else None,
             "barrier_error": self.barrier_error,
+            "uncertainty_reason": self.details.get("uncertainty_reason")
+            or self.details.get("uncertainty_error"),
             "uncertainty_details": self.details,
             "fes_method": self.fes.method,
         }
