@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/sselab demo --out out
+	$(BIN)/sselab pipeline run quick --out out
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
