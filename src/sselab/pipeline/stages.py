@@ -201,15 +201,16 @@ def fit_stage(ctx: StageContext) -> dict[str, Any]:
     scan.pairs.to_csv(ctx.out_dir / "pairs.csv", index=False)
     figures = {"figure3a": str(r2_bars(scan, ctx.out_dir / "figure3a_r2.png"))}
     models, fitted = {}, []
-    for family in p["families"]:
+    for route, family in _route_families(p["families"]).items():
         selection = select_rows(table, named_subset(family), tuple(p["descriptors"]))
-        model = LinearEaModel(tuple(p["descriptors"]), p["aggregation"], family).fit(selection.rows)
-        name = f"{p['prefix']}:{family}"
+        model = LinearEaModel(tuple(p["descriptors"]), p["aggregation"], route).fit(selection.rows)
+        name = f"{p['prefix']}:{route}"
         model.save_to_store(store, name)
-        model.save(ctx.out_dir / f"{family}.json")
-        models[family] = model
+        model.save(ctx.out_dir / f"{route}.json")
+        models[route] = model
         fitted.append(
-            {"family": family, "store_name": name, "n": int(model.n_train_), "r2": float(model.r2_),
+            {"family": route, "subset": family, "store_name": name, "n": int(model.n_train_),
+             "r2": float(model.r2_),
              "loo_rmse_ev": float(model.loo_rmse_), "intercept_ev": float(model.intercept_),
              **{f"a_{d}": float(c) for d, c in zip(p["descriptors"], model.coef_, strict=True)},
              "excluded": len(selection.excluded)}
@@ -225,6 +226,17 @@ def fit_stage(ctx: StageContext) -> dict[str, Any]:
         "models": fitted,
         "figures": figures,
     }
+
+
+def _route_families(families: list[str] | dict[str, str]) -> dict[str, str]:
+    """Screening route -> named subset the route's line is fitted on.
+
+    ``families`` is a list of named subsets used as routes of the same name (``["y1", "y2"]``) or a table
+    mapping each route to the subset the user chose (``{y1 = "y1-bh4", y2 = "y2"}``).
+    """
+    if isinstance(families, dict):
+        return {str(route): str(family) for route, family in families.items()}
+    return {str(family): str(family) for family in families}
 
 
 def screening_stage(ctx: StageContext) -> dict[str, Any]:
