@@ -323,8 +323,9 @@ def run_cp2k_metadynamics(
 ) -> CP2KMetaDResult:
     """Write the CP2K input into ``run_dir/inputs``, run CP2K in ``run_dir/outputs`` and read the hills back.
 
-    Also writes ``outputs/HILLS`` (PLUMED format, via :func:`sselab.simulate.hills.write_hills`) so that
-    ``sselab fes RUN_DIR`` and the FES analysis treat the CP2K run like an sselab one, and ``summary.json``.
+    Also writes ``outputs/HILLS`` (PLUMED format, via :func:`sselab.simulate.hills.write_hills`) and
+    ``summary.json``. Analyse the hills with ``free_energy_surface(result.hills, bias_factor)`` and
+    ``find_barriers``; ``sselab fes`` needs a COLVAR and ``inputs/parameters.json``, which a CP2K run lacks.
 
     Raises
     ------
