@@ -9,6 +9,7 @@ duplicates rows.
 from __future__ import annotations
 
 import logging
+import math
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -145,12 +146,7 @@ def _run_metad(ctx: StageContext, specs: list[dict[str, Any]], note: str) -> dic
     runs = []
     for result, ea_id in zip(results, added, strict=True):
         runs.append({**result, "ea_id": ea_id})
-    parts = [
-        f"{r['name']}: Ea = {r['barrier_ev']:.3f} ± {r['uncertainty_ev'] or float('nan'):.3f} eV"
-        if r["barrier_ev"] is not None
-        else f"{r['name']}: no barrier ({r['barrier_error']})"
-        for r in runs
-    ]
+    parts = [_barrier_text(r) for r in runs]
     return {
         "summary": f"{len(runs)} MetaD run(s), {sum(a is not None for a in added)} Ea stored now; "
         + "; ".join(parts),
@@ -302,3 +298,13 @@ def validation_stage(ctx: StageContext) -> dict[str, Any]:
         )
     specs = _metad_specs(p, entries, ctx.out_dir, ctx.seed % 100_000)
     return _run_metad(ctx, specs, "pipeline validation of a searched structure (sselab)")
+
+
+def _barrier_text(run: dict[str, Any]) -> str:
+    """One line per MetaD run: the barrier with its uncertainty (``n/a`` when none could be estimated)."""
+    if run["barrier_ev"] is None:
+        return f"{run['name']}: no barrier ({run['barrier_error']})"
+    uncertainty = run.get("uncertainty_ev")
+    known = uncertainty is not None and math.isfinite(uncertainty)
+    spread = f"± {uncertainty:.3f} eV" if known else "eV (uncertainty n/a: run too short)"
+    return f"{run['name']}: Ea = {run['barrier_ev']:.3f} {spread}"
