@@ -58,3 +58,15 @@ def test_cli_rejects_bad_input_before_loading_a_potential() -> None:
     assert "not charge balanced" in result.output
     # the unknown potential was never looked up: the composition is checked first
     assert "no-such-potential" not in result.output
+
+
+def test_cli_rejects_an_unknown_optimizer_before_loading_a_potential() -> None:
+    from sselab.cli.main import app
+
+    result = CliRunner().invoke(
+        app,
+        ["search", "run", "LiBH4", "--z", "4", "--optimizer", "CG", "--potential", "no-such-potential"],
+    )
+    assert result.exit_code == 1
+    assert "optimizer must be one of" in result.output
+    assert "no-such-potential" not in result.output

@@ -141,7 +141,17 @@ def run_command(
     method: Annotated[str, typer.Option("--method", help="ga, or random (baseline).")] = "ga",
     population: Annotated[int | None, typer.Option("--population", help="Population size.")] = None,
     relax_steps: Annotated[
-        int | None, typer.Option("--relax-steps", help="FIRE steps per relaxation.")
+        int | None, typer.Option("--relax-steps", help="Optimizer steps per relaxation.")
+    ] = None,
+    optimizer: Annotated[
+        str | None, typer.Option("--optimizer", help="BFGS (default), LBFGS or FIRE.")
+    ] = None,
+    symmetric: Annotated[
+        bool | None,
+        typer.Option(
+            "--symmetric/--no-symmetric",
+            help="Relax random structures in their generated space group first (default: yes).",
+        ),
     ] = None,
     pressure_gpa: Annotated[
         float, typer.Option("--pressure-gpa", help="Pressure (GPa); fitness is enthalpy.")
@@ -177,6 +187,8 @@ def run_command(
             method=method,
             population_size=population,
             relax_steps=relax_steps,
+            optimizer=optimizer,
+            symmetric_random=symmetric,
             pressure_gpa=pressure_gpa,
         )
         run_name = name or default_run_name(formula, z, method, potential, profile, seed)

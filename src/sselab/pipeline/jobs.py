@@ -201,7 +201,7 @@ def search_job(spec: dict[str, Any]) -> dict[str, Any]:
     """A genetic-algorithm structure search of one composition, checkpointed in ``run_dir/individuals.jsonl``.
 
     Spec keys: ``formula``, ``z``, ``run_name``, ``run_dir``, ``potential``, ``budget``, ``population``,
-    ``relax_steps``, ``fmax_ev_per_a``, ``seed``, ``n_best``, ``threads``. Returns the best structures (CIF
+    ``relax_steps``, ``release_steps``, ``fmax_ev_per_a``, ``seed``, ``n_best``, ``threads``. Returns the best structures (CIF
     paths,
     energies in eV/atom, cation coordination), counts and the convergence figure (Figure 4b).
     """
@@ -221,6 +221,7 @@ def search_job(spec: dict[str, Any]) -> dict[str, Any]:
         budget=spec.get("budget"),
         population_size=spec.get("population"),
         relax_steps=spec.get("relax_steps"),
+        release_steps=spec.get("release_steps"),
         fmax_ev_per_a=spec.get("fmax_ev_per_a"),
         seed=spec.get("seed", 1),
     )

@@ -271,6 +271,9 @@ def _extend(
             max_steps=settings.relax_steps,
             fmax_ev_per_a=settings.fmax_ev_per_a,
             pressure_gpa=settings.pressure_gpa,
+            optimizer=settings.optimizer,
+            symmetric=settings.symmetric_random and operator == "random",
+            release_steps=settings.release_steps,
         )
         valid = bool(
             np.isfinite(relaxed.energy_ev_per_atom) and relaxed.atoms.get_volume() / len(relaxed.atoms) < 79.0
@@ -300,6 +303,8 @@ def _extend(
             "steps": relaxed.steps,
             "converged": relaxed.converged,
             "space_group_generated": candidate.info.get("space_group"),
+            "space_group_kept": relaxed.space_group,
+            "symmetric_steps": relaxed.symmetric_steps,
             "method": settings.method,
             "settings_fingerprint": fingerprint,
             "seconds": round(time.perf_counter() - started, 2),
@@ -325,7 +330,8 @@ def _extend(
         individual = Individual(
             key=key,
             index=index,
-            atoms=relaxed.atoms,
+            # the stored (rounded) copy, so that a resumed run breeds from exactly the same parents
+            atoms=atoms_from_record(extra["atoms"]),
             energy_ev_per_atom=float(energy),
             enthalpy_ev_per_atom=float(relaxed.enthalpy_ev_per_atom) if valid else float("inf"),
             generation=generation,

@@ -11,6 +11,7 @@ from sselab.errors import SearchInputError
 from sselab.structures.cell import SearchCell
 from sselab.structures.generate import GeneratorSettings
 from sselab.structures.operators import OperatorWeights
+from sselab.structures.relax import OPTIMIZERS
 
 METHODS = ("ga", "random")
 #: Minimum distances between units accepted from the variation operators (looser than for random structures,
@@ -34,11 +35,19 @@ class SearchSettings:
     seed
         Seed of every random choice.
     relax_steps
-        FIRE step budget per relaxation.
+        Optimizer step budget per relaxation (of the symmetric stage for random individuals when
+        ``symmetric_random``; P1 relaxations get ``relax_steps + release_steps``).
     fmax_ev_per_a
         Force criterion of the relaxation (eV/Å).
     pressure_gpa
         Pressure (GPa): fitness is the enthalpy per atom; 0 gives the energy per atom.
+    optimizer
+        ASE optimizer of the relaxations (``"BFGS"``, ``"LBFGS"`` or ``"FIRE"``).
+    symmetric_random
+        Relax random individuals in the space group they were generated in (ASE ``FixSymmetry``) before
+        releasing them, as AIRSS-style random searches do.
+    release_steps
+        Steps without the symmetry constraint after the symmetric stage.
     operator_tries
         Operator applications tried per offspring before falling back to a random individual.
     duplicate_window_ev_per_atom
@@ -56,6 +65,9 @@ class SearchSettings:
     relax_steps: int = 150
     fmax_ev_per_a: float = 0.05
     pressure_gpa: float = 0.0
+    optimizer: str = "BFGS"
+    symmetric_random: bool = True
+    release_steps: int = 40
     operator_tries: int = 10
     duplicate_window_ev_per_atom: float = 0.01
     generator: GeneratorSettings = field(default_factory=GeneratorSettings)
@@ -64,11 +76,13 @@ class SearchSettings:
     def __post_init__(self) -> None:
         if self.method not in METHODS:
             raise SearchInputError(f"search method must be one of {METHODS}, got {self.method!r}")
-        if self.budget < 1 or self.population_size < 2 or self.relax_steps < 0:
+        if self.budget < 1 or self.population_size < 2 or self.relax_steps < 0 or self.release_steps < 0:
             raise SearchInputError(
                 f"budget ({self.budget}) must be ≥ 1, population_size ({self.population_size}) ≥ 2, "
-                f"relax_steps ({self.relax_steps}) ≥ 0"
+                f"relax_steps ({self.relax_steps}) and release_steps ({self.release_steps}) ≥ 0"
             )
+        if self.optimizer not in OPTIMIZERS:
+            raise SearchInputError(f"optimizer must be one of {OPTIMIZERS}, got {self.optimizer!r}")
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-able parameters."""
@@ -91,13 +105,21 @@ class SearchSettings:
         generator = dict(values.pop("generator"))
         generator["space_groups"] = tuple(generator["space_groups"])
         operators = values.pop("operators", {})
+        # runs stored before these settings existed were relaxed with FIRE in P1
+        values.setdefault("optimizer", "FIRE")
+        values.setdefault("symmetric_random", False)
+        values.setdefault("release_steps", 0)
         return cls(**values, generator=GeneratorSettings(**generator), operators=OperatorWeights(**operators))
 
 
 #: Named profiles: ``quick`` fits a CPU laptop (short relaxations, small population), ``paper`` is USPEX-like.
 PROFILES: dict[str, SearchSettings] = {
-    "quick": SearchSettings(budget=60, population_size=8, relax_steps=40, fmax_ev_per_a=0.1),
-    "paper": SearchSettings(budget=300, population_size=30, relax_steps=300, fmax_ev_per_a=0.03),
+    "quick": SearchSettings(
+        budget=60, population_size=8, relax_steps=40, release_steps=20, fmax_ev_per_a=0.1
+    ),
+    "paper": SearchSettings(
+        budget=300, population_size=30, relax_steps=300, release_steps=100, fmax_ev_per_a=0.03
+    ),
 }
 
 
