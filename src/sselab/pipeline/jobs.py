@@ -201,9 +201,9 @@ def search_job(spec: dict[str, Any]) -> dict[str, Any]:
     """A genetic-algorithm structure search of one composition, checkpointed in ``run_dir/individuals.jsonl``.
 
     Spec keys: ``formula``, ``z``, ``run_name``, ``run_dir``, ``potential``, ``budget``, ``population``,
-    ``relax_steps``, ``release_steps``, ``fmax_ev_per_a``, ``seed``, ``n_best``, ``threads``. Returns the best structures (CIF
-    paths,
-    energies in eV/atom, cation coordination), counts and the convergence figure (Figure 4b).
+    ``relax_steps``, ``release_steps``, ``fmax_ev_per_a``, ``seed``, ``n_best``, ``threads``. Returns the
+    best structures (CIF paths, energies in eV/atom, cation coordination), counts and the convergence figure
+    (Figure 4b).
     """
     from sselab.simulate.potentials import get_calculator
     from sselab.structures.analysis import cation_coordination, convergence_figure, write_best_cifs
