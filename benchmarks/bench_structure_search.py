@@ -49,6 +49,12 @@ OPTIMIZER = "BFGS"
 REFERENCE_RELAX = {"fmax": 0.02, "steps": 400}
 MATCH_TOLERANCES = {"ltol": 0.2, "stol": 0.3, "angle_tol": 5.0}  # pymatgen's defaults
 ENERGY_TOLERANCE_EV = 0.001  # "at or below the reference" allows 1 meV/atom of numerical noise
+# Search relaxations stop at fmax 0.05 eV/Å, a few meV/atom above the minimum on this flat landscape,
+# while the
+# reference is relaxed to 0.02 eV/Å: individuals within POLISH_WINDOW_EV of the reference are polished to the
+# reference's criterion (P1) before comparing. Every polish counts as one more relaxation in the cost.
+POLISH_WINDOW_EV = 0.005
+POLISH = {"steps": 300, "fmax": 0.02}
 # ---------------------------------------------------------------------------
 
 os.environ.setdefault("OMP_NUM_THREADS", str(TORCH_THREADS))
@@ -114,12 +120,37 @@ def run(method: str, seeds: list[int], budget: int) -> None:
     store = open_store(f"sqlite:///{RUNS / f'search-{VERSION}-{method}.sqlite'}")
     e_ref = ref["energy_ev_per_atom"]
 
+    from sselab.structures.relax import relax_candidate
+
+    def polished(name: str, ind) -> dict:
+        """Polish ``ind`` to the reference's force criterion (cached per run and key)."""
+        path = RUNS / f"polish-{name}.json"
+        cache = json.loads(path.read_text()) if path.exists() else {}
+        if ind.key not in cache:
+            t0 = time.perf_counter()
+            result = relax_candidate(
+                ind.atoms, calc, max_steps=POLISH["steps"], fmax_ev_per_a=POLISH["fmax"], optimizer=OPTIMIZER
+            )
+            cache[ind.key] = {
+                "energy_ev_per_atom": result.energy_ev_per_atom,
+                "match": bool(matcher.fit(to_structure(result.atoms), ref_structure)),
+                "steps": result.steps,
+                "seconds": round(time.perf_counter() - t0, 1),
+            }
+            path.write_text(json.dumps(cache, indent=1))
+        return cache[ind.key]
+
     def reached(name: str, ind) -> bool:
         if not ind.valid:
             return False
         if ind.enthalpy_ev_per_atom <= e_ref + ENERGY_TOLERANCE_EV:
             return True
-        return bool(matcher.fit(to_structure(ind.atoms), ref_structure))
+        if matcher.fit(to_structure(ind.atoms), ref_structure):
+            return True
+        if ind.enthalpy_ev_per_atom <= e_ref + POLISH_WINDOW_EV:
+            hit = polished(name, ind)
+            return bool(hit["match"] or hit["energy_ev_per_atom"] <= e_ref + ENERGY_TOLERANCE_EV)
+        return False
 
     for seed in seeds:
         settings = SearchSettings(
@@ -137,11 +168,16 @@ def run(method: str, seeds: list[int], budget: int) -> None:
         started = time.perf_counter()
         result = run_search(cell, calc, store, name, settings, stop_when=lambda ind, n=name: reached(n, ind))
         hit = next((i.index + 1 for i in result.individuals if reached(name, i)), None)
+        cache_path = RUNS / f"polish-{name}.json"
+        cache = json.loads(cache_path.read_text()) if cache_path.exists() else {}
+        polishes = sum(1 for key in cache if hit is None or int(key) < hit)
         summary = {
             "method": method,
             "seed": seed,
             "budget": budget,
             "relaxations_to_reach": hit,
+            "polishes": polishes,
+            "cost_to_reach": hit + polishes if hit is not None else None,
             "individuals": len(result.individuals),
             "best_energy_ev_per_atom": result.best.energy_ev_per_atom,
             "reference_energy_ev_per_atom": ref["energy_ev_per_atom"],
@@ -172,28 +208,41 @@ def _individuals(method: str, name: str):
     return frame if len(frame) else None
 
 
-def _reach_details(frame, hit: int | None, ref: dict) -> str:
-    """How individual ``hit`` (1-based) reached the target: operator, ΔE to the reference, match or not."""
+def _reach_details(name: str, frame, hit: int | None, ref: dict) -> str:
+    """How individual ``hit`` (1-based) reached the target: operator, space group, ΔE, match or not."""
     if frame is None or hit is None:
         return ""
     from pymatgen.analysis.structure_matcher import StructureMatcher
 
     from sselab.structures.checkpoint import atoms_from_record, decode_json_field
     from sselab.structures.dedup import to_structure
+    from sselab.structures.relax import space_group_number
 
     row = frame.iloc[hit - 1]
     extra = decode_json_field(row["extra"])
+    atoms = atoms_from_record(extra["atoms"])
     matcher = StructureMatcher(**MATCH_TOLERANCES)
-    match = matcher.fit(
-        to_structure(atoms_from_record(extra["atoms"])), to_structure(atoms_from_record(ref["atoms"]))
+    match = matcher.fit(to_structure(atoms), to_structure(atoms_from_record(ref["atoms"])))
+    energy = float(row["energy_ev_per_atom"])
+    cache_path = RUNS / f"polish-{name}.json"
+    cache = json.loads(cache_path.read_text()) if cache_path.exists() else {}
+    polished = ""
+    if row["key"] in cache:
+        energy = cache[row["key"]]["energy_ev_per_atom"]
+        match = match or cache[row["key"]]["match"]
+        polished = ", after polish"
+    delta = 1000 * (energy - ref["energy_ev_per_atom"])
+    group = space_group_number(atoms, 0.1)
+    return (
+        f"{row['operator']}, SG {group} (0.1 Å), {delta:+.1f} meV/atom{polished}, "
+        f"{'match' if match else 'no match'}"
     )
-    delta = 1000 * (float(row["energy_ev_per_atom"]) - ref["energy_ev_per_atom"])
-    return f"{row['operator']}, {delta:+.1f} meV/atom, {'match' if match else 'no match'}"
 
 
 def report() -> None:
     rows = [json.loads(p.read_text()) for p in sorted(RUNS.glob(f"libh4-{VERSION}-*-seed*.json"))]
     ref = json.loads((RUNS / "reference.json").read_text())
+    budgets = {m: sorted({r["budget"] for r in rows if r["method"] == m}) for m in ("ga", "random")}
     lines = [SECTION, ""]
     lines.append(
         "Rediscovery of LT-LiBH4 (Pnma, Z = 4, 24 atoms; units Li⁺ and rigid BH4⁻) with CHGNet 0.3.0 on CPU "
@@ -202,24 +251,27 @@ def report() -> None:
         f"{FMAX} eV/Å; random individuals (PyXtal, 25 space groups) are relaxed ≤ {RELAX_STEPS} steps in "
         f"their generated space group (ASE `FixSymmetry`), then ≤ {RELEASE_STEPS} steps without it; GA "
         f"children ≤ {RELAX_STEPS + RELEASE_STEPS} steps in P1. GA population {POPULATION} (the first "
-        f"{POPULATION} individuals are random, the same ones as the random run with the same seed); budget "
-        f"{rows[0]['budget'] if rows else BUDGET} relaxations per run. *Reached* = pymatgen StructureMatcher "
-        f"match ({MATCH_TOLERANCES}, pymatgen's defaults) with the CHGNet-relaxed experimental structure "
-        f"(Soulié et al. 2002), or energy per atom at or below it (+{ENERGY_TOLERANCE_EV * 1000:g} "
-        "meV/atom); the run stops there."
+        f"{POPULATION} individuals are random, the same ones as the random run with the same seed). Budget "
+        f"(relaxations per run): GA {budgets['ga']}, random {budgets['random']}. *Reached* = pymatgen "
+        f"StructureMatcher match ({MATCH_TOLERANCES}, pymatgen's defaults) with the CHGNet-relaxed "
+        f"experimental structure (Soulié et al. 2002), or energy per atom at or below it "
+        f"(+{ENERGY_TOLERANCE_EV * 1000:g} meV/atom), directly or after a polish ({OPTIMIZER}, P1, "
+        f"{POLISH}: the reference's force criterion) of individuals within {POLISH_WINDOW_EV * 1000:g} "
+        "meV/atom of the reference; the run stops there. *Cost* = relaxations + polishes up to that point."
     )
     lines.append(
         f"Reference energy (relaxed experimental, {ref['relax']}): {ref['energy_ev_per_atom']:.4f} eV/atom."
     )
     lines += [
         "",
-        "| method | seed | relaxations to reach | reached by (operator, ΔE, match) | individuals run "
-        "| best E (eV/atom) | s per relaxation (mean) | machine | date |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| method | seed | relaxations to reach | polishes | cost to reach | reached by (operator, "
+        "space group before polish, ΔE, match) | individuals run | best E (eV/atom) "
+        "| s per relaxation (mean) | machine | date |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     medians = {}
     for method in ("ga", "random"):
-        values = []
+        costs, relaxations = [], []
         for seed in range(1, 11):
             name = f"libh4-{VERSION}-{method}-seed{seed}"
             frame = _individuals(method, name)
@@ -227,53 +279,55 @@ def report() -> None:
             if finished is None and frame is None:
                 continue
             seconds = f"{frame['extra'].map(lambda e: e['seconds']).mean():.0f}" if frame is not None else "?"
-            details = ""
-            if finished is not None:
-                hit = finished["relaxations_to_reach"]
-                values.append(hit if hit is not None else float("inf"))
-                shown = str(hit) if hit is not None else f"> {finished['individuals']}"
-                details = _reach_details(frame, hit, ref)
-                n_run, best, machine, date = (
-                    finished["individuals"],
-                    finished["best_energy_ev_per_atom"],
-                    finished["machine"],
-                    finished["date"],
-                )
-            else:
+            if finished is None:
                 assert frame is not None
-                shown = f"unfinished: not reached in {len(frame)}"
-                n_run, best = len(frame), float(frame["energy_ev_per_atom"].min())
-                machine = f"{platform.node()} {platform.machine()} ({os.cpu_count()} cores shared)"
-                date = str(frame["created_at"].max())[:16] + " UTC"
+                lines.append(
+                    f"| {method} | {seed} | unfinished: not reached in {len(frame)} | | | | {len(frame)} "
+                    f"| {float(frame['energy_ev_per_atom'].min()):.4f} | {seconds} | | |"
+                )
+                continue
+            hit, polishes = finished["relaxations_to_reach"], finished.get("polishes", 0)
+            cost = finished.get("cost_to_reach")
+            relaxations.append(hit if hit is not None else float("inf"))
+            costs.append(cost if cost is not None else float("inf"))
+            shown = str(hit) if hit is not None else f"> {finished['individuals']}"
+            shown_cost = str(cost) if cost is not None else f"> {finished['individuals'] + polishes}"
             lines.append(
-                f"| {method} | {seed} | {shown} | {details} | {n_run} | {best:.4f} | {seconds} "
-                f"| {machine} | {date} |"
+                f"| {method} | {seed} | {shown} | {polishes} | {shown_cost} "
+                f"| {_reach_details(name, frame, hit, ref)} | {finished['individuals']} "
+                f"| {finished['best_energy_ev_per_atom']:.4f} | {seconds} | {finished['machine']} "
+                f"| {finished['date']} |"
             )
-        if values:
-            med = statistics.median(values)
-            medians[method] = (med, len(values), sum(v != float("inf") for v in values))
+        if costs:
+            medians[method] = (
+                statistics.median(costs),
+                statistics.median(relaxations),
+                len(costs),
+                sum(v != float("inf") for v in costs),
+            )
     lines.append("")
-    for method, (med, n, ok) in medians.items():
-        shown = f"{med:g}" if med != float("inf") else "not reached (> budget)"
+    for method, (cost, relax, n, ok) in medians.items():
+        over = f"> budget {max(budgets[method])}"
         lines.append(
-            f"- {method}: median relaxations to reach = {shown} over {n} finished seeds ({ok} reached)."
+            f"- {method}: {ok} of {n} seeds reached; median cost to reach = "
+            f"{f'{cost:g}' if cost != float('inf') else over} "
+            f"(median relaxations {f'{relax:g}' if relax != float('inf') else over})."
         )
     if "ga" in medians and "random" in medians:
         ga, rnd = medians["ga"][0], medians["random"][0]
-        if rnd == float("inf") and ga != float("inf"):
-            lines.append(
-                f"- ratio GA / random < {ga / (rows[0]['budget'] if rows else BUDGET):.2f} "
-                "(random's median is above the budget; goal ≤ 0.5)."
-            )
+        if ga != float("inf") and rnd == float("inf"):
+            bound = ga / min(budgets["random"])
+            lines.append(f"- ratio GA / random (median cost) < {bound:.2f} (goal ≤ 0.5).")
         elif ga != float("inf"):
-            lines.append(f"- ratio GA / random = {ga / rnd:.2f} (goal ≤ 0.5).")
+            lines.append(f"- ratio GA / random (median cost) = {ga / rnd:.2f} (goal ≤ 0.5).")
     lines.append(
-        "- Previous attempt (v2: FIRE in P1 for every individual, ≤ 30 steps, fmax 0.1 eV/Å, population 8, "
-        "budget 40, looser matcher and a polish relaxation of near candidates): no run reached the target "
-        "(0 of 5 random, 0 of 4 finished GA seeds); short FIRE relaxations left candidates 8–28 meV/atom "
-        "above their minima, so the GA ranked parents on noise. What changed: BFGS (fewer force calls to "
-        "converge on "
-        "these cells), symmetric relaxation of random individuals, larger population and relaxation budget."
+        "- Previous attempt (v2: FIRE in P1 for every individual, ≤ 30 steps, fmax 0.1 eV/Å, population "
+        "8, budget 40, looser matcher (0.3, 0.5, 10°) and a polish of candidates within 15 meV/atom): no "
+        "run reached the target (0 of 5 random, 0 of 4 finished GA seeds); short FIRE relaxations left "
+        "candidates 8–28 meV/atom above their minima, so the GA ranked parents on noise. What changed: BFGS "
+        "(fewer force "
+        "calls to converge on these cells), symmetric relaxation of random individuals, larger population "
+        "and relaxation budget, polish to the reference's own force criterion."
     )
     text = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
     start = text.find(SECTION)
