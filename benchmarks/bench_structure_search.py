@@ -334,15 +334,15 @@ def report() -> None:
             lines.append(f"- ratio GA / random (median cost) = {ga / rnd:.2f} (goal ≤ 0.5).")
     lines.append(
         "- Near-degenerate polymorphs: CHGNet puts several LiBH4 structures within ±1.5 meV/atom of the "
-        "relaxed LT structure (GA seed 1's hit polishes to a Pca2₁ structure 0.1 meV/atom above it). At 1 meV/atom "
-        "they are degenerate for a potential whose error is tens of meV/atom, hence the stated tolerance; "
+        "relaxed LT structure (GA seed 1's hit polishes to a Pca2₁ structure 0.1 meV/atom above it). At "
+        "1 meV/atom they are degenerate for a potential whose error is tens of meV/atom, hence the stated tolerance; "
         "counting structure matches only, the GA reached the LT structure in 2 of 5 seeds and random search "
         "in 0 of 5."
     )
     lines.append(
         "- Runs resume from their stores: seed 1 of both methods was stopped and resumed when the polish "
-        "rule was added (the individuals do not depend on it), and runs that had not reached the target in 60 "
-        "relaxations were continued to 120 (random seeds 1, 2, 3, 5; GA seed 2)."
+        "rule was added (the individuals do not depend on it), and runs that had not reached the target in "
+        "60 relaxations were continued to 120 (random seeds 1, 2, 3, 5; GA seed 2)."
     )
     lines.append(
         "- Previous attempt (v2: FIRE in P1 for every individual, ≤ 30 steps, fmax 0.1 eV/Å, population "
