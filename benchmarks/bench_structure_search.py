@@ -336,8 +336,8 @@ def report() -> None:
         "- Near-degenerate polymorphs: CHGNet puts several LiBH4 structures within ±1.5 meV/atom of the "
         "relaxed LT structure (GA seed 1's hit polishes to a Pca2₁ structure 0.1 meV/atom above it). At "
         "1 meV/atom they are degenerate for a potential whose error is tens of meV/atom, hence the stated "
-        "tolerance; counting structure matches only, the GA reached the LT structure in 2 of 5 seeds and random search "
-        "in 0 of 5."
+        "tolerance; counting structure matches only, the GA reached the LT structure in 2 of 5 seeds and "
+        "random search in 0 of 5."
     )
     lines.append(
         "- Runs resume from their stores: seed 1 of both methods was stopped and resumed when the polish "
