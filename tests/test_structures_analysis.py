@@ -79,7 +79,11 @@ def test_convergence_figure_and_best_cifs(tmp_path: Path) -> None:
     calc = LennardJones(sigma=1.0, epsilon=0.05, rc=4.0, smooth=True)
     cell = search_cell("LiBH4", 4, [("Li", 1), ("BH4", 1)])
     result = run_search(
-        cell, calc, MemoryCheckpoint(), "fig", SearchSettings(budget=4, population_size=2, relax_steps=1)
+        cell,
+        calc,
+        MemoryCheckpoint(),
+        "fig",
+        SearchSettings(budget=4, population_size=2, relax_steps=1, release_steps=1),
     )
     fig = convergence_figure({"ga": result}, title="LiBH4")
     fig.savefig(tmp_path / "c.png")
@@ -96,7 +100,11 @@ def test_search_show_prints_best_individuals_with_coordination(tmp_path: Path) -
     calc = LennardJones(sigma=1.0, epsilon=0.05, rc=4.0, smooth=True)
     cell = search_cell_from_formula("LiBH4", z=2)
     run_search(
-        cell, calc, open_store(url), "shown", SearchSettings(budget=3, population_size=2, relax_steps=1)
+        cell,
+        calc,
+        open_store(url),
+        "shown",
+        SearchSettings(budget=3, population_size=2, relax_steps=1, release_steps=1),
     )
     result = CliRunner().invoke(app, ["search", "show", "shown", "--db", url, "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output

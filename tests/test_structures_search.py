@@ -29,7 +29,9 @@ LIBH4 = search_cell("LiBH4", 4, [("Li", 1), ("BH4", 1)])
 # Run-level tests use the cheap unit operators; cut-and-splice and strain (up to 1000 ase-ga retries each) are
 # exercised one by one in test_operators_keep_units_intact.
 FAST_OPERATORS = OperatorWeights(cut_and_splice=0.0, strain=0.0)
-TINY = SearchSettings(budget=7, population_size=4, relax_steps=2, seed=3, operators=FAST_OPERATORS)
+TINY = SearchSettings(
+    budget=7, population_size=4, relax_steps=2, release_steps=1, seed=3, operators=FAST_OPERATORS
+)
 
 
 def _lj() -> LennardJones:
@@ -119,7 +121,7 @@ def test_random_baseline_uses_only_the_generator() -> None:
         _lj(),
         MemoryCheckpoint(),
         "rnd",
-        SearchSettings(budget=5, population_size=2, relax_steps=1, method="random"),
+        SearchSettings(budget=5, population_size=2, relax_steps=1, release_steps=1, method="random"),
     )
     assert {i.operator for i in result.individuals} == {"random"}
 
@@ -139,9 +141,21 @@ def test_resuming_gives_the_same_individuals_as_an_uninterrupted_run() -> None:
 
 def test_resuming_with_other_settings_is_refused() -> None:
     checkpoint = MemoryCheckpoint()
-    run_search(LIBH4, _lj(), checkpoint, "x", SearchSettings(budget=1, population_size=2, relax_steps=0))
+    run_search(
+        LIBH4,
+        _lj(),
+        checkpoint,
+        "x",
+        SearchSettings(budget=1, population_size=2, relax_steps=0, release_steps=1),
+    )
     with pytest.raises(SearchInputError, match="different settings"):
-        run_search(LIBH4, _lj(), checkpoint, "x", SearchSettings(budget=2, population_size=2, relax_steps=1))
+        run_search(
+            LIBH4,
+            _lj(),
+            checkpoint,
+            "x",
+            SearchSettings(budget=2, population_size=2, relax_steps=1, release_steps=1),
+        )
 
 
 def test_duplicates_are_detected_with_structure_matcher() -> None:
@@ -162,7 +176,9 @@ _SCRIPT = textwrap.dedent(
     from sselab.structures.operators import OperatorWeights
     cell = search_cell("LiBH4", 4, [("Li", 1), ("BH4", 1)])
     operators = OperatorWeights(cut_and_splice=0.0, strain=0.0)
-    settings = SearchSettings(budget=8, population_size=4, relax_steps=2, seed=3, operators=operators)
+    settings = SearchSettings(
+        budget=8, population_size=4, relax_steps=2, release_steps=1, seed=3, operators=operators
+    )
     calc = LennardJones(sigma=1.0, epsilon=0.05, rc=4.0, smooth=True)
     run_search(cell, calc, open_store(sys.argv[1]), "killed", settings)
     """
@@ -202,7 +218,9 @@ def test_search_killed_midway_loses_and_duplicates_nothing(tmp_path: Path) -> No
         _lj(),
         MemoryCheckpoint(),
         "u",
-        SearchSettings(budget=8, population_size=4, relax_steps=2, seed=3, operators=FAST_OPERATORS),
+        SearchSettings(
+            budget=8, population_size=4, relax_steps=2, release_steps=1, seed=3, operators=FAST_OPERATORS
+        ),
     )
     assert np.allclose(frame["energy_ev_per_atom"], [i.energy_ev_per_atom for i in uninterrupted.individuals])
 
@@ -219,7 +237,9 @@ def test_chgnet_search_relaxes_units_and_candidates() -> None:
     calc = CHGNetCalculator(use_device="cpu")
     cell = with_relaxed_units(search_cell("LiBH4", 2, [("Li", 1), ("BH4", 1)]), calc, "chgnet")
     assert cell.units[1][0].relaxed_with == "chgnet"
-    settings = SearchSettings(budget=3, population_size=2, relax_steps=5, operators=FAST_OPERATORS)
+    settings = SearchSettings(
+        budget=3, population_size=2, relax_steps=5, release_steps=1, operators=FAST_OPERATORS
+    )
     result = run_search(cell, calc, MemoryCheckpoint(), "chgnet", settings)
     energies = [i.energy_ev_per_atom for i in result.individuals]
     # LiBH4 with CHGNet: about -4.1 eV/atom
