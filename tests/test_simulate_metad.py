@@ -58,17 +58,22 @@ def test_wt_metad_recovers_1d_double_well_barrier(tmp_path: Path) -> None:
 def test_wt_metad_labels_two_step_landscape_with_ea1_and_ea2(tmp_path: Path) -> None:
     atoms, cvs = _walkers_1d()
     model = TwoStepLandscape()  # Ea1 = 0.40 eV, Ea2 = 0.50 eV
-    result = run_metadynamics(
-        atoms,
-        model,
-        cvs,
-        steps=4000,
-        widths=[0.1],
-        seed=1,
-        run_dir=tmp_path,
-        grid=BiasGrid((-1.0,), (3.0,), (400,)),
-        **SETTINGS,
-    )
+
+    def run(**extra):
+        return run_metadynamics(
+            atoms,
+            model,
+            cvs,
+            steps=4000,
+            widths=[0.1],
+            seed=1,
+            run_dir=tmp_path,
+            grid=BiasGrid((-1.0,), (3.0,), (400,)),
+            **SETTINGS,
+            **extra,
+        )
+
+    result = run()
     b = result.barriers
     assert b is not None and b.kind == "two-step"
     assert b.ea1_ev == pytest.approx(model.ea1_ev, abs=0.03)
@@ -77,18 +82,7 @@ def test_wt_metad_labels_two_step_landscape_with_ea1_and_ea2(tmp_path: Path) -> 
     assert b.rate_determining_ev == max(b.ea1_ev, b.ea2_ev)
     assert len(b.minima) == 3 and b.minima[1].position[0] == pytest.approx(1.0, abs=0.15)
     # the same run (resumed, no further steps) analysed up to the intermediate site only: ``end`` is used
-    to_intermediate = run_metadynamics(
-        atoms,
-        model,
-        cvs,
-        steps=4000,
-        widths=[0.1],
-        seed=1,
-        run_dir=tmp_path,
-        grid=BiasGrid((-1.0,), (3.0,), (400,)),
-        end=[1.0],
-        **SETTINGS,
-    )
+    to_intermediate = run(end=[1.0])
     assert to_intermediate.steps_done == 4000
     c = to_intermediate.barriers
     assert c is not None and c.kind == "one-step"

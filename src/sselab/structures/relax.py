@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 from ase import Atoms
@@ -52,12 +53,17 @@ class RelaxResult:
     space_group: int | None = None
 
 
+def check_optimizer(name: str) -> str:
+    """``name`` if it is one of :data:`OPTIMIZERS`; otherwise a :class:`SearchInputError`."""
+    if name not in OPTIMIZERS:
+        raise SearchInputError(f"optimizer must be one of {OPTIMIZERS}, got {name!r}")
+    return name
+
+
 def _optimizer(name: str):
     from ase import optimize
 
-    if name not in OPTIMIZERS:
-        raise SearchInputError(f"optimizer must be one of {OPTIMIZERS}, got {name!r}")
-    return getattr(optimize, name)
+    return getattr(optimize, check_optimizer(name))
 
 
 def _stage(
@@ -141,28 +147,31 @@ def relax_candidate(
     """
     from ase.constraints import FixSymmetry
 
+    check_optimizer(optimizer)
     work = atoms.copy()
     work.calc = calculator
     pressure_ev_a3 = pressure_gpa * GPa
-    group: int | None = space_group_number(work) if symmetric else None
-    common = {
-        "fmax_ev_per_a": fmax_ev_per_a,
-        "pressure_ev_a3": pressure_ev_a3,
-        "relax_cell": relax_cell,
-        "max_volume_per_atom_a3": max_volume_per_atom_a3,
-    }
+    run_stage = partial(
+        _stage,
+        work,
+        optimizer,
+        fmax_ev_per_a=fmax_ev_per_a,
+        pressure_ev_a3=pressure_ev_a3,
+        relax_cell=relax_cell,
+        max_volume_per_atom_a3=max_volume_per_atom_a3,
+    )
+    group = space_group_number(work) if symmetric else 1
     symmetric_steps = 0
-    if group is not None and group > 1:
+    if group > 1:
         work.set_constraint(FixSymmetry(work, symprec=SYMPREC_A))
-        symmetric_steps, converged, blew_up = _stage(work, optimizer, steps=max_steps, **common)  # type: ignore[arg-type]
+        symmetric_steps, converged, blew_up = run_stage(steps=max_steps)
         work.set_constraint()
         steps = symmetric_steps
         if release_steps > 0 and not blew_up:
-            more, converged, _ = _stage(work, optimizer, steps=release_steps, **common)  # type: ignore[arg-type]
+            more, converged, _ = run_stage(steps=release_steps)
             steps += more
     else:
-        group = None
-        steps, converged, _ = _stage(work, optimizer, steps=max_steps + release_steps, **common)  # type: ignore[arg-type]
+        steps, converged, _ = run_stage(steps=max_steps + release_steps)
     energy = float(work.get_potential_energy())
     n = len(work)
     enthalpy = (energy + pressure_ev_a3 * work.get_volume()) / n
@@ -179,5 +188,5 @@ def relax_candidate(
         steps=steps,
         converged=bool(converged),
         symmetric_steps=symmetric_steps,
-        space_group=group,
+        space_group=group if group > 1 else None,
     )

@@ -11,7 +11,7 @@ from sselab.errors import SearchInputError
 from sselab.structures.cell import SearchCell
 from sselab.structures.generate import GeneratorSettings
 from sselab.structures.operators import OperatorWeights
-from sselab.structures.relax import OPTIMIZERS
+from sselab.structures.relax import check_optimizer
 
 METHODS = ("ga", "random")
 #: Minimum distances between units accepted from the variation operators (looser than for random structures,
@@ -81,8 +81,7 @@ class SearchSettings:
                 f"budget ({self.budget}) must be ≥ 1, population_size ({self.population_size}) ≥ 2, "
                 f"relax_steps ({self.relax_steps}) and release_steps ({self.release_steps}) ≥ 0"
             )
-        if self.optimizer not in OPTIMIZERS:
-            raise SearchInputError(f"optimizer must be one of {OPTIMIZERS}, got {self.optimizer!r}")
+        check_optimizer(self.optimizer)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-able parameters."""
