@@ -153,13 +153,9 @@ def run(n_measurements: int = N_MEASUREMENTS, repeats: int = 1) -> dict[str, Any
 
 def append_result(line: str, path: Path = ROOT / "docs" / "benchmarks.md") -> None:
     """Append ``line`` to this benchmark's section, keeping every other section as it is."""
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    if SECTION not in text:
-        text = text.rstrip("\n") + f"\n\n{SECTION}\n\n"
-    head, _, rest = text.partition(SECTION)
-    body, sep, tail = rest.partition("\n## ")
-    body = "\n\n" + body.strip("\n") + ("\n" if body.strip() else "") + line + "\n"
-    path.write_text(head + SECTION + body + (("\n## " + tail) if sep else ""), encoding="utf-8")
+    from _docs import append_to_section
+
+    append_to_section(SECTION, line, path)
 
 
 def main() -> None:
