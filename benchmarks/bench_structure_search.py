@@ -167,7 +167,9 @@ def run(method: str, seeds: list[int], budget: int) -> None:
         name = f"libh4-{VERSION}-{method}-seed{seed}"
         started = time.perf_counter()
         result = run_search(cell, calc, store, name, settings, stop_when=lambda ind, n=name: reached(n, ind))
-        hit = next((i.index + 1 for i in result.individuals if reached(name, i)), None)
+        # the search stops at the first individual that reaches the target: it is the last one or none is
+        last = result.individuals[-1]
+        hit = last.index + 1 if reached(name, last) else None
         cache_path = RUNS / f"polish-{name}.json"
         cache = json.loads(cache_path.read_text()) if cache_path.exists() else {}
         polishes = sum(1 for key in cache if hit is None or int(key) < hit)
