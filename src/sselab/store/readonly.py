@@ -27,7 +27,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -79,6 +79,8 @@ def readonly_query(
     max_rows: int = 1000,
     timeout_s: float = 10.0,
     max_sql_chars: int = 10_000,
+    *,
+    params: Sequence[Any] | Mapping[str, Any] | None = None,
 ) -> ReadOnlyResult:
     """Run one SELECT/WITH statement on a connection that cannot write.
 
@@ -94,6 +96,9 @@ def readonly_query(
         Wall-clock limit of the query in seconds.
     max_sql_chars
         Longest statement accepted, in characters.
+    params
+        Values of the statement's bound parameters (``?`` placeholders with a sequence on SQLite, the
+        driver's placeholders on PostgreSQL); never part of the SQL text, so never checked as SQL.
 
     Raises
     ------
@@ -115,12 +120,12 @@ def readonly_query(
             if path is None:
                 if engine is None:
                     raise UnsafeQueryError("an in-memory SQLite URL names no database to read")
-                columns, rows = _run_sqlite_shared(engine, clean, max_rows, timeout_s)
+                columns, rows = _run_sqlite_shared(engine, clean, max_rows, timeout_s, params)
             else:
-                columns, rows = _run_sqlite_file(path, clean, max_rows, timeout_s)
+                columns, rows = _run_sqlite_file(path, clean, max_rows, timeout_s, params)
         elif url.get_backend_name() == "postgresql":
             assert engine is not None
-            columns, rows = _run_postgresql(engine, clean, max_rows, timeout_s)
+            columns, rows = _run_postgresql(engine, clean, max_rows, timeout_s, params=params)
         else:
             raise UnsafeQueryError(
                 f"read-only queries are supported on SQLite and PostgreSQL, not {url.get_backend_name()}"
@@ -173,13 +178,13 @@ def _deadline_handler(timeout_s: float) -> tuple[Callable[[], int], Callable[[],
 
 
 def _fetch_sqlite(
-    conn: sqlite3.Connection, sql: str, max_rows: int, timeout_s: float
+    conn: sqlite3.Connection, sql: str, max_rows: int, timeout_s: float, params: Any = None
 ) -> tuple[list[str], list[tuple[Any, ...]]]:
     handler, timed_out = _deadline_handler(timeout_s)
     conn.set_progress_handler(handler, _PROGRESS_STEPS)
     conn.set_authorizer(_authorizer)
     try:
-        cursor = conn.execute(sql)
+        cursor = conn.execute(sql) if params is None else conn.execute(sql, params)
         columns = [d[0] for d in cursor.description or ()]
         rows = cursor.fetchmany(max_rows + 1)
         cursor.close()
@@ -206,7 +211,7 @@ def _fetch_sqlite(
 
 
 def _run_sqlite_file(
-    path: Path, sql: str, max_rows: int, timeout_s: float
+    path: Path, sql: str, max_rows: int, timeout_s: float, params: Any = None
 ) -> tuple[list[str], list[tuple[Any, ...]]]:
     path = path.expanduser().resolve()
     if not path.is_file():
@@ -216,13 +221,13 @@ def _run_sqlite_file(
     try:
         conn.execute("PRAGMA query_only=ON")
         conn.execute("PRAGMA trusted_schema=OFF")
-        return _fetch_sqlite(conn, sql, max_rows, timeout_s)
+        return _fetch_sqlite(conn, sql, max_rows, timeout_s, params)
     finally:
         conn.close()
 
 
 def _run_sqlite_shared(
-    engine: Engine, sql: str, max_rows: int, timeout_s: float
+    engine: Engine, sql: str, max_rows: int, timeout_s: float, params: Any = None
 ) -> tuple[list[str], list[tuple[Any, ...]]]:
     """An in-memory store has one connection: guard it for the query and restore it afterwards."""
     raw = engine.raw_connection()
@@ -233,7 +238,7 @@ def _run_sqlite_shared(
             raise UnsafeQueryError("the in-memory store is busy in a transaction")
         conn.execute("PRAGMA query_only=ON")
         try:
-            return _fetch_sqlite(conn, sql, max_rows, timeout_s)
+            return _fetch_sqlite(conn, sql, max_rows, timeout_s, params)
         finally:
             conn.execute("PRAGMA query_only=OFF")
     finally:
@@ -241,7 +246,7 @@ def _run_sqlite_shared(
 
 
 def _run_postgresql(
-    engine: Engine, sql: str, max_rows: int, timeout_s: float, wrap: bool = True
+    engine: Engine, sql: str, max_rows: int, timeout_s: float, wrap: bool = True, params: Any = None
 ) -> tuple[list[str], list[tuple[Any, ...]]]:
     from sqlalchemy.exc import DBAPIError
 
@@ -259,7 +264,7 @@ def _run_postgresql(
                 raise UnsafeQueryError(
                     "query refused: the PostgreSQL transaction could not be made read-only"
                 )
-            columns, rows = _fetch_postgresql(cursor, sql, max_rows, wrap)
+            columns, rows = _fetch_postgresql(cursor, sql, max_rows, wrap, params)
         except UnsafeQueryError:
             raise
         except Exception as exc:
@@ -287,7 +292,7 @@ def _run_postgresql(
 
 
 def _fetch_postgresql(
-    cursor: Any, sql: str, max_rows: int, wrap: bool = True
+    cursor: Any, sql: str, max_rows: int, wrap: bool = True, params: Any = None
 ) -> tuple[list[str], list[tuple[Any, ...]]]:
     """Fetch at most ``max_rows + 1`` rows.
 
@@ -298,7 +303,7 @@ def _fetch_postgresql(
     wrapped = f"SELECT * FROM (\n{sql}\n) AS sselab_readonly LIMIT {int(max_rows) + 1}" if wrap else sql
     module = type(cursor).__module__
     if module == "psycopg" or module.startswith("psycopg."):
-        cursor.execute(wrapped, binary=True)
+        cursor.execute(wrapped, params, binary=True)
     else:  # another driver (psycopg2): the read-only transaction still holds
-        cursor.execute(wrapped)
+        cursor.execute(wrapped, params)
     return [d[0] for d in cursor.description or ()], [tuple(r) for r in cursor.fetchmany(int(max_rows) + 1)]
