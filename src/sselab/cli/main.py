@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "search",
     "assistant",
     "pipeline",
+    "serve",
 )
 
 app = typer.Typer(

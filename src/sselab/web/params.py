@@ -31,7 +31,7 @@ MAX_TEXT_CHARS = 100
 MAX_COMPARE = 20
 """Most materials overlaid on one Arrhenius plot."""
 ID_MAX = 2**62
-HYDRIDE_GROUP = "hydride"
+HYDRIDE_GROUP = "all-hydrides"
 """The anion-family value that stands for every hydride family (:data:`HYDRIDE_FAMILIES`)."""
 FORMULA_PUNCTUATION = frozenset("()[]{}·•.,:+-–−@/*%_ ")
 """Characters other than letters and digits that formulas in the datasets use (text search alphabet)."""
