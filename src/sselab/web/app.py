@@ -216,5 +216,6 @@ def create_app(
             Exception: _server_error,
         },
     )
+    app.router.redirect_slashes = False  # one URL per page; "/materials/" is a 404, not a redirect
     app.state.web = web
     return app
