@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-EXTRAS := potentials,search,mcp,postgres,cluster,dev
+EXTRAS := potentials,search,mcp,postgres,cluster,web,dev
 export SSELAB_DATA_MIRROR ?= $(abspath ../shared/datasets)
 
 .PHONY: install demo test lint test-slow bench clean

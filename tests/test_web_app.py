@@ -15,12 +15,12 @@ import pytest
 
 pytest.importorskip("starlette")
 pytest.importorskip("httpx")
-from starlette.testclient import TestClient  # noqa: E402
+from starlette.testclient import TestClient
 
-from sselab.report.conductivity import HYDRIDE_FAMILIES  # noqa: E402
-from sselab.store import open_store  # noqa: E402
-from sselab.transport.frames import fit_material  # noqa: E402
-from web_support import public_store_file, web_app  # noqa: E402
+from sselab.report.conductivity import HYDRIDE_FAMILIES
+from sselab.store import open_store
+from sselab.transport.frames import fit_material
+from web_support import public_store_file, web_app
 
 
 @pytest.fixture(scope="module")
@@ -36,8 +36,12 @@ def client(store_path: Path) -> TestClient:
 @pytest.fixture(scope="module")
 def frames(store_path: Path) -> dict[str, pd.DataFrame]:
     store = open_store(f"sqlite:///{store_path}")
-    return {"materials": store.materials_frame(), "sigma": store.conductivity_frame(),
-            "ea": store.activation_energy_frame(), "structures": store.structures_frame()}  # fmt: skip
+    return {
+        "materials": store.materials_frame(),
+        "sigma": store.conductivity_frame(),
+        "ea": store.activation_energy_frame(),
+        "structures": store.structures_frame(),
+    }
 
 
 def _csv(response) -> pd.DataFrame:
@@ -48,8 +52,12 @@ def _csv(response) -> pd.DataFrame:
 
 def test_divalent_hydrides_with_neutral_molecules_match_a_direct_query(client, frames) -> None:
     m = frames["materials"]
-    expected = m[(m["valence"] == 2) & m["anion_family"].isin(HYDRIDE_FAMILIES) & m["neutral_molecule"].notna()]
-    table = _csv(client.get("/materials?valence=2&anion_family=all-hydrides&neutral=with&per_page=200&format=csv"))
+    expected = m[
+        (m["valence"] == 2) & m["anion_family"].isin(HYDRIDE_FAMILIES) & m["neutral_molecule"].notna()
+    ]
+    table = _csv(
+        client.get("/materials?valence=2&anion_family=all-hydrides&neutral=with&per_page=200&format=csv")
+    )
     assert len(expected) > 20
     assert sorted(table["material_id"]) == sorted(expected["material_id"])
     assert (table["valence"] == 2).all() and table["neutral_molecule"].notna().all()
@@ -64,7 +72,9 @@ def test_divalent_hydrides_with_neutral_molecules_match_a_direct_query(client, f
 def test_sorting_and_paging_cover_every_row_once(client, frames) -> None:
     counts = frames["sigma"].groupby("material_id").size()
     first = _csv(client.get("/materials?has_sigma=true&sort=n_sigma&order=desc&per_page=50&format=csv"))
-    second = _csv(client.get("/materials?has_sigma=true&sort=n_sigma&order=desc&per_page=50&page=2&format=csv"))
+    second = _csv(
+        client.get("/materials?has_sigma=true&sort=n_sigma&order=desc&per_page=50&page=2&format=csv")
+    )
     assert first["n_sigma"].iloc[0] == counts.max()
     assert list(first["n_sigma"]) == sorted(first["n_sigma"], reverse=True)
     assert first["n_sigma"].iloc[-1] >= second["n_sigma"].iloc[0]
@@ -80,7 +90,9 @@ def test_filters_on_formula_text_temperature_window_ea_range_and_structures(clie
     window = _csv(client.get("/materials?t_min=400&t_max=500&per_page=200&format=csv"))
     inside = sigma[(sigma["temperature_k"] >= 400) & (sigma["temperature_k"] <= 500)]["material_id"].unique()
     assert sorted(window["material_id"]) == sorted(inside)
-    ranged = json.loads(client.get("/materials?ea_min=0.2&ea_max=0.3&cation=Li&per_page=200&format=json").text)
+    ranged = json.loads(
+        client.get("/materials?ea_min=0.2&ea_max=0.3&cation=Li&per_page=200&format=json").text
+    )
     values = [r["ea_experiment_ev"] for r in ranged["tables"]["materials"]]
     assert values and all(0.2 <= v <= 0.3 for v in values)
     with_cif = _csv(client.get("/materials?has_structure=true&per_page=200&format=csv"))
@@ -115,8 +127,14 @@ def test_material_python_snippet_reproduces_the_fits(client, frames, store_path,
     sigma = frames["sigma"]
     material_id = int(sigma.groupby("material_id").size().idxmax())
     code = client.get(f"/material/{material_id}?format=py").text
-    run = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
-                         timeout=120, env={"MPLBACKEND": "Agg", "PATH": "/usr/bin:/bin"})  # fmt: skip
+    run = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"MPLBACKEND": "Agg", "PATH": "/usr/bin:/bin"},
+    )
     assert run.returncode == 0, run.stderr[-2000:]
     fits = pd.DataFrame(json.loads(client.get(f"/material/{material_id}?format=json").text)["tables"]["fits"])
     for row in fits.itertuples():

@@ -29,8 +29,11 @@ def store_path(tmp_path_factory: pytest.TempPathFactory, dataset_mirror: Path) -
 @pytest.fixture(scope="module")
 def frames(store_path: Path) -> dict[str, pd.DataFrame]:
     store = open_store(f"sqlite:///{store_path}")
-    return {"materials": store.materials_frame(), "sigma": store.conductivity_frame(),
-            "ea": store.activation_energy_frame()}  # fmt: skip
+    return {
+        "materials": store.materials_frame(),
+        "sigma": store.conductivity_frame(),
+        "ea": store.activation_energy_frame(),
+    }
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +46,9 @@ def base_url(store_path: Path) -> Iterator[str]:
 def browser() -> Iterator[Any]:
     sync_playwright = browser_or_skip()
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
         yield launched
         launched.close()
 

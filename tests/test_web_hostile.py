@@ -1,5 +1,6 @@
-"""Hostile input against a live ``sselab serve`` app on 127.0.0.1: every malformed or malicious query string or
-path gets a 4xx page with a reason (never a 500 or a traceback), and the store file's sha256 is unchanged."""
+"""Hostile input against a live ``sselab serve`` app on 127.0.0.1: every malformed or malicious query string
+or path gets a 4xx page with a reason (never a 500 or a traceback), and the store file's sha256 stays the
+same."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ import pytest
 pytest.importorskip("starlette")
 pytest.importorskip("uvicorn")
 
-from test_assistant_support import sha256_of  # noqa: E402
-from web_support import copy_of, live_server, public_store_file  # noqa: E402
+from test_assistant_support import sha256_of
+from web_support import copy_of, live_server, public_store_file
 
 LONG = "A" * 5000
 HOSTILE: list[tuple[str, str]] = [

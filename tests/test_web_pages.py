@@ -16,14 +16,14 @@ from typer.testing import CliRunner
 
 pytest.importorskip("starlette")
 pytest.importorskip("httpx")
-from starlette.testclient import TestClient  # noqa: E402
+from starlette.testclient import TestClient
 
-from sselab.assistant.agent import LLMSettings  # noqa: E402
-from sselab.models.linear import LinearEaModel  # noqa: E402
-from sselab.models.method_benchmark import benchmark_methods  # noqa: E402
-from sselab.store import ActivationEnergyRecord, MaterialRecord, open_store  # noqa: E402
-from test_assistant_support import answer_reply, scripted_llm_server, tool_call_reply  # noqa: E402
-from web_support import copy_of, public_store_file, web_app  # noqa: E402
+from sselab.assistant.agent import LLMSettings
+from sselab.models.linear import LinearEaModel
+from sselab.models.method_benchmark import benchmark_methods
+from sselab.store import ActivationEnergyRecord, MaterialRecord, open_store
+from test_assistant_support import answer_reply, scripted_llm_server, tool_call_reply
+from web_support import copy_of, public_store_file, web_app
 
 matplotlib.use("Agg")
 
@@ -41,12 +41,22 @@ def store_path(tmp_path_factory: pytest.TempPathFactory, dataset_mirror: Path, t
     ax.plot([0, 1], [1, 0])
     fig.savefig(run_dir / "figures" / "fes.png")
     plt.close(fig)
-    for formula, ea, method, folder in (("Mg(BH4)2-1.6NH3", 1.2, "MetaD", run_dir), ("Mg(BH4)2-2NH3", 2.0, "MetaD", None),
-                                        ("Mg(BH4)2-1.6NH3", 0.9, "CI-NEB", None)):  # fmt: skip
-        store.add_activation_energy(ActivationEnergyRecord(
-            MaterialRecord.from_formula(formula, dataset="wang2025-ea"), ea, method, phase="low-T", dataset="wang2025-ea",
-            run_folder=str(folder) if folder else None, parameters={"protocol": "frenkel"} if folder else None,
-        ))  # fmt: skip
+    for formula, ea, method, folder in (
+        ("Mg(BH4)2-1.6NH3", 1.2, "MetaD", run_dir),
+        ("Mg(BH4)2-2NH3", 2.0, "MetaD", None),
+        ("Mg(BH4)2-1.6NH3", 0.9, "CI-NEB", None),
+    ):
+        store.add_activation_energy(
+            ActivationEnergyRecord(
+                MaterialRecord.from_formula(formula, dataset="wang2025-ea"),
+                ea,
+                method,
+                phase="low-T",
+                dataset="wang2025-ea",
+                run_folder=str(folder) if folder else None,
+                parameters={"protocol": "frenkel"} if folder else None,
+            )
+        )
     model = LinearEaModel.from_coefficients(["x_wang2025"], [1.5], 0.25, name="example-line")
     payload = {**model.to_dict(), "published": "published by Wang et al. 2025"}
     store.save_model_fit("wang2025-y1", payload)
@@ -70,7 +80,10 @@ def test_method_benchmark_page_is_benchmark_methods_of_the_store(store_path: Pat
     assert 'id="parity"' in html and "CI-NEB" in html
     code = client.get("/compare/benchmark?method=MetaD&format=py").text
     namespace: dict = {}
-    exec(compile(code.replace('fig.savefig("method_benchmark.png", dpi=150)', ""), "snippet", "exec"), namespace)
+    exec(
+        compile(code.replace('fig.savefig("method_benchmark.png", dpi=150)', ""), "snippet", "exec"),
+        namespace,
+    )
     assert len(namespace["result"].pairs) == 2
 
 
@@ -100,9 +113,15 @@ def test_models_page_labels_published_models(store_path: Path) -> None:
 def test_screening_page_shows_the_stores_screening_results(store_path: Path) -> None:
     app = web_app(store_path)
     store = app.state.web.store
-    rows = pd.DataFrame({"formula": ["Mg(BH4)2·2NH3", "Zn(BH4)2·6NH3"], "predicted_ea_ev": [0.51, -0.1],
-                         "pi95_low_ev": [0.3, -0.5], "pi95_high_ev": [0.7, 0.3],
-                         "flag": [None, "Ea <= 0: not ranked"]})  # fmt: skip
+    rows = pd.DataFrame(
+        {
+            "formula": ["Mg(BH4)2·2NH3", "Zn(BH4)2·6NH3"],
+            "predicted_ea_ev": [0.51, -0.1],
+            "pi95_low_ev": [0.3, -0.5],
+            "pi95_high_ev": [0.7, 0.3],
+            "flag": [None, "Ea <= 0: not ranked"],
+        }
+    )
     store.screening_frame = lambda: rows  # the reader the screening table brings (another branch)
     client = TestClient(app, raise_server_exceptions=False)
     html = client.get("/screening").text
@@ -112,9 +131,14 @@ def test_screening_page_shows_the_stores_screening_results(store_path: Path) -> 
 
 
 def test_ask_runs_the_assistant_and_shows_its_sql_and_dois(store_path: Path) -> None:
-    sql = ("SELECT m.formula, a.activation_energy_ev, s.doi FROM activation_energies a JOIN materials m "
-           "ON m.id = a.material_id JOIN sources s ON s.id = a.source_id WHERE m.valence = 2 LIMIT 3")  # fmt: skip
-    script = [tool_call_reply([("run_sql", {"sql": sql})]), answer_reply("Three divalent rows, see the DOIs.")]
+    sql = (
+        "SELECT m.formula, a.activation_energy_ev, s.doi FROM activation_energies a JOIN materials m "
+        "ON m.id = a.material_id JOIN sources s ON s.id = a.source_id WHERE m.valence = 2 LIMIT 3"
+    )
+    script = [
+        tool_call_reply([("run_sql", {"sql": sql})]),
+        answer_reply("Three divalent rows, see the DOIs."),
+    ]
     with scripted_llm_server(script) as llm:
         settings = LLMSettings(model="scripted", base_url=llm.base_url, api_key="x")
         client = TestClient(web_app(store_path, llm=settings), raise_server_exceptions=False)

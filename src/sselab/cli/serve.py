@@ -49,11 +49,13 @@ def _port_free(host: str, port: int) -> str | None:
 
 def serve(
     db: DbOption = None,
-    host: Annotated[str, typer.Option("--host", help="Interface to listen on (127.0.0.1: this machine only).")]
-    = "127.0.0.1",
+    host: Annotated[
+        str, typer.Option("--host", help="Interface to listen on (127.0.0.1: this machine only).")
+    ] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="TCP port.")] = 8000,
-    log_level: Annotated[str, typer.Option("--log-level", help="uvicorn log level (warning, info, debug).")]
-    = "warning",
+    log_level: Annotated[
+        str, typer.Option("--log-level", help="uvicorn log level (warning, info, debug).")
+    ] = "warning",
 ) -> None:
     """Serve the store as a read-only web database: materials, σ(T) fits, comparisons, exports."""
     from rich.console import Console
@@ -98,8 +100,12 @@ def serve(
             highlight=False,
             soft_wrap=True,
         )
-    app = create_app(store, display_url=display, source_url=url,
-                     allowed_hosts=list(LOOPBACK_NAMES) if loopback and host != "::1" else None)  # fmt: skip
+    app = create_app(
+        store,
+        display_url=display,
+        source_url=url,
+        allowed_hosts=list(LOOPBACK_NAMES) if loopback and host != "::1" else None,
+    )
     uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=log_level in ("info", "debug"))
 
 

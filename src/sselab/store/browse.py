@@ -1,9 +1,10 @@
 """Filtered, sorted, paged queries for browsing the store (the data layer of ``sselab serve``).
 
 Every query here is a SQLAlchemy Core statement whose values are bound parameters (never pasted into the
-SQL text); it is compiled for the store's dialect and run through :func:`sselab.store.readonly.readonly_query`,
-so it inherits the read-only guard: a connection that cannot write, a time limit and a row limit. Page sizes
-are capped (:data:`MAX_PAGE_SIZE`), and so are the rows of any other answer (:data:`MAX_ROWS`).
+SQL text); it is compiled for the store's dialect and run through
+:func:`sselab.store.readonly.readonly_query`, so it inherits the read-only guard: a connection that cannot
+write, a time limit and a row limit. Page sizes are capped (:data:`MAX_PAGE_SIZE`), and so are the rows of
+any other answer (:data:`MAX_ROWS`). The rows of a material page are in :mod:`sselab.store.browse_rows`.
 
 Example::
 
@@ -32,37 +33,41 @@ from sselab.store.models import (
     ActivationEnergy,
     ConductivityMeasurement,
     Material,
-    ModelFit,
-    Run,
     Source,
     Structure,
 )
 from sselab.store.readonly import readonly_query
-from sselab.store.store import CONDUCTIVITY_COLUMNS
 
 MAX_PAGE_SIZE = 200
 """Most rows on one page of the materials table."""
 MAX_ROWS = 20_000
-"""Most rows of any other browse answer (points of a plot, activation energies ...); more sets ``truncated``."""
+"""Most rows of any other browse answer (points of a plot, Ea ...); more rows set ``truncated``."""
 QUERY_TIMEOUT_S = 5.0
 """Wall-clock limit of one browse query, s."""
 EXPERIMENT = "experiment"
 
 MATERIAL_PAGE_COLUMNS: tuple[str, ...] = (
-    "material_id", "formula", "dataset", "cation", "valence", "anion_family", "neutral_molecule",
-    "neutral_count", "n_sigma", "temperature_min_k", "temperature_max_k", "sigma_max_s_per_cm",
-    "ea_experiment_ev", "n_ea_experiment", "n_ea_computed", "n_structures",
-)  # fmt: skip
+    "material_id",
+    "formula",
+    "dataset",
+    "cation",
+    "valence",
+    "anion_family",
+    "neutral_molecule",
+    "neutral_count",
+    "n_sigma",
+    "temperature_min_k",
+    "temperature_max_k",
+    "sigma_max_s_per_cm",
+    "ea_experiment_ev",
+    "n_ea_experiment",
+    "n_ea_computed",
+    "n_structures",
+)
 """Columns of :attr:`MaterialPage.rows` (plus ``dois``, the sources of the material's rows, ``; ``-joined)."""
 SORT_KEYS: tuple[str, ...] = MATERIAL_PAGE_COLUMNS
-ACTIVATION_COLUMNS: tuple[str, ...] = (
-    "ea_id", "material_id", "formula", "cation", "valence", "anion_family", "neutral_molecule", "method",
-    "protocol", "activation_energy_ev", "uncertainty_ev",
-    "potential", "phase", "temperature_min_k", "temperature_max_k", "doi", "dataset", "run_folder", "note",
-    "flag", "parameters",
-)  # fmt: skip
-STRUCTURE_LIST_COLUMNS: tuple[str, ...] = ("structure_id", "material_id", "provenance", "doi", "dataset",
-                                           "row_number", "cif_chars")  # fmt: skip
+
+
 NeutralChoice = Literal["any", "with", "without"]
 
 
@@ -124,8 +129,14 @@ class MaterialQuery:
             raise StoreError(f"page: {self.page} is below 1")
         if self.neutral not in ("any", "with", "without"):
             raise StoreError(f"neutral: {self.neutral!r} is not one of any, with, without")
-        for name in ("neutral_count_min", "neutral_count_max", "ea_min_ev", "ea_max_ev",
-                     "temperature_min_k", "temperature_max_k"):  # fmt: skip
+        for name in (
+            "neutral_count_min",
+            "neutral_count_max",
+            "ea_min_ev",
+            "ea_max_ev",
+            "temperature_min_k",
+            "temperature_max_k",
+        ):
             value = getattr(self, name)
             if value is not None and not math.isfinite(float(value)):
                 raise StoreError(f"{name}: {value} is not a finite number")
@@ -153,8 +164,15 @@ class Rows:
     truncated: bool
 
 
-def _run(store: Any, stmt: Select[Any], max_rows: int = MAX_ROWS) -> tuple[list[str], pd.DataFrame, bool]:
-    """Compile ``stmt`` for the store's dialect with bound parameters and run it read-only."""
+def run_select(
+    store: Any, stmt: Select, max_rows: int = MAX_ROWS
+) -> tuple[list[str], pd.DataFrame, bool]:
+    """Compile ``stmt`` for the store's dialect with bound parameters and run it read-only.
+
+    Returns the column names, at most ``max_rows`` rows and whether more matched. The values of the
+    statement travel as bound parameters, never as SQL text; the guard of
+    :func:`sselab.store.readonly.readonly_query` (read-only connection, :data:`QUERY_TIMEOUT_S`) applies.
+    """
     dialect = store.engine.dialect
     compiled = stmt.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
     params: Sequence[Any] | dict[str, Any]
@@ -163,14 +181,19 @@ def _run(store: Any, stmt: Select[Any], max_rows: int = MAX_ROWS) -> tuple[list[
     else:
         params = dict(compiled.params)
     result = readonly_query(
-        store, compiled.string, max_rows=max_rows, timeout_s=QUERY_TIMEOUT_S, max_sql_chars=50_000,
+        store,
+        compiled.string,
+        max_rows=max_rows,
+        timeout_s=QUERY_TIMEOUT_S,
+        max_sql_chars=50_000,
         params=params,
-    )  # fmt: skip
+    )
     return list(result.columns), result.rows, result.truncated
 
 
-def _frame(store: Any, stmt: Select[Any], columns: Sequence[str], max_rows: int = MAX_ROWS) -> Rows:
-    _, rows, truncated = _run(store, stmt, max_rows)
+def select_frame(store: Any, stmt: Select, columns: Sequence[str], max_rows: int = MAX_ROWS) -> Rows:
+    """:func:`run_select` as a frame with the given column names (unit columns as float)."""
+    _, rows, truncated = run_select(store, stmt, max_rows)
     return Rows(frame(list(rows.itertuples(index=False, name=None)), list(columns)), truncated)
 
 
@@ -229,7 +252,9 @@ def _like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
-def _material_filters(q: MaterialQuery, sigma: Any, experiment: Any, computed: Any, structures: Any) -> list[Any]:
+def _material_filters(
+    q: MaterialQuery, sigma: Any, experiment: Any, computed: Any, structures: Any
+) -> list[Any]:
     m, c = Material, ConductivityMeasurement
     where: list[ColumnElement[bool]] = []
     if q.cation is not None:
@@ -261,27 +286,42 @@ def _material_filters(q: MaterialQuery, sigma: Any, experiment: Any, computed: A
         if q.temperature_max_k is not None:
             window.append(c.temperature_k <= float(q.temperature_max_k))
         where.append(exists(select(c.id).where(*window)))
-    for wanted, column in ((q.has_sigma, sigma.c.n_sigma), (q.has_structure, structures.c.n_struct),
-                           (q.has_computed, computed.c.n_comp)):  # fmt: skip
+    for wanted, column in (
+        (q.has_sigma, sigma.c.n_sigma),
+        (q.has_structure, structures.c.n_struct),
+        (q.has_computed, computed.c.n_comp),
+    ):
         if wanted is not None:
             where.append(column.is_not(None) if wanted else column.is_(None))
     if q.text:
         pattern = _like_pattern(q.text)
-        where.append(or_(m.formula.ilike(pattern, escape="\\"), m.reduced_formula.ilike(pattern, escape="\\")))
+        where.append(
+            or_(m.formula.ilike(pattern, escape="\\"), m.reduced_formula.ilike(pattern, escape="\\"))
+        )
     return where
 
 
-def _materials_select(q: MaterialQuery) -> tuple[Select[Any], dict[str, Any]]:
+def _materials_select(q: MaterialQuery) -> tuple[Select, dict[str, Any]]:
     m = Material
     sigma, experiment, computed, structures = _aggregates()
     columns = {
-        "material_id": m.id, "formula": m.formula, "dataset": m.dataset, "cation": m.cation,
-        "valence": m.valence, "anion_family": m.anion_family, "neutral_molecule": m.neutral_molecule,
-        "neutral_count": m.neutral_count, "n_sigma": sigma.c.n_sigma, "temperature_min_k": sigma.c.t_min,
-        "temperature_max_k": sigma.c.t_max, "sigma_max_s_per_cm": sigma.c.sigma_max,
-        "ea_experiment_ev": experiment.c.ea_mean, "n_ea_experiment": experiment.c.n_exp,
-        "n_ea_computed": computed.c.n_comp, "n_structures": structures.c.n_struct,
-    }  # fmt: skip
+        "material_id": m.id,
+        "formula": m.formula,
+        "dataset": m.dataset,
+        "cation": m.cation,
+        "valence": m.valence,
+        "anion_family": m.anion_family,
+        "neutral_molecule": m.neutral_molecule,
+        "neutral_count": m.neutral_count,
+        "n_sigma": sigma.c.n_sigma,
+        "temperature_min_k": sigma.c.t_min,
+        "temperature_max_k": sigma.c.t_max,
+        "sigma_max_s_per_cm": sigma.c.sigma_max,
+        "ea_experiment_ev": experiment.c.ea_mean,
+        "n_ea_experiment": experiment.c.n_exp,
+        "n_ea_computed": computed.c.n_comp,
+        "n_structures": structures.c.n_struct,
+    }
     stmt = (
         select(*[col.label(name) for name, col in columns.items()])
         .outerjoin(sigma, sigma.c.mid == m.id)
@@ -305,8 +345,8 @@ def materials_page(store: Any, query: MaterialQuery) -> MaterialPage:
     """
     stmt, columns = _materials_select(query)
     total_stmt = select(func.count()).select_from(stmt.subquery("matching"))
-    _, total_rows, _ = _run(store, total_stmt, max_rows=1)
-    total = int(total_rows.iloc[0, 0]) if len(total_rows) else 0
+    _, total_rows, _ = run_select(store, total_stmt, max_rows=1)
+    total = int(total_rows.to_numpy()[0, 0]) if len(total_rows) else 0
     key = columns[query.sort]
     order = key.desc() if query.descending else key.asc()
     page_stmt = (
@@ -314,7 +354,7 @@ def materials_page(store: Any, query: MaterialQuery) -> MaterialPage:
         .limit(int(query.per_page))
         .offset((int(query.page) - 1) * int(query.per_page))
     )
-    rows = _frame(store, page_stmt, MATERIAL_PAGE_COLUMNS, max_rows=MAX_PAGE_SIZE).frame
+    rows = select_frame(store, page_stmt, MATERIAL_PAGE_COLUMNS, max_rows=MAX_PAGE_SIZE).frame
     for name in ("n_sigma", "n_ea_experiment", "n_ea_computed", "n_structures"):
         rows[name] = pd.to_numeric(rows[name], errors="coerce").fillna(0).astype(int)
     for name in ("temperature_min_k", "temperature_max_k", "sigma_max_s_per_cm", "ea_experiment_ev"):
@@ -335,105 +375,11 @@ def material_dois(store: Any, material_ids: Sequence[int]) -> dict[int, list[str
         .where(table.material_id.in_(ids), Source.doi.is_not(None))
         for table in (ConductivityMeasurement, ActivationEnergy, Structure)
     ]
-    _, rows, _ = _run(store, select(union(*parts).subquery("dois")))
+    _, rows, _ = run_select(store, select(union(*parts).subquery("dois")))
     out: dict[int, list[str]] = {}
     for mid, doi in rows.itertuples(index=False, name=None):
         out.setdefault(int(mid), []).append(str(doi))
     return {mid: sorted(set(values)) for mid, values in out.items()}
-
-
-def material(store: Any, material_id: int) -> dict[str, Any] | None:
-    """One material with its parsed chemistry (``composition``, ``parsed``, ``metadata`` as dicts), or None."""
-    m = Material
-    names = ["material_id", "formula", "dataset", "reduced_formula", "cation", "valence", "anion",
-             "anion_family", "neutral_molecule", "neutral_count", "contains_carbon", "additive", "phase_label",
-             "family_label", "composition", "parsed", "metadata"]  # fmt: skip
-    stmt = select(m.id, m.formula, m.dataset, m.reduced_formula, m.cation, m.valence, m.anion, m.anion_family,
-                  m.neutral_molecule, m.neutral_count, m.contains_carbon, m.additive, m.phase_label,
-                  m.family_label, m.composition, m.parsed, m.metadata_).where(m.id == int(material_id))  # fmt: skip
-    _, rows, _ = _run(store, stmt, max_rows=1)
-    if rows.empty:
-        return None
-    record = {k: v.item() if hasattr(v, "item") else v for k, v in zip(names, rows.iloc[0].tolist(), strict=True)}
-    for name in ("composition", "parsed", "metadata"):
-        record[name] = json_value(record[name])
-    return record
-
-
-def conductivity_points(store: Any, material_ids: Sequence[int]) -> Rows:
-    """σ(T) points of the given materials (columns of ``Store.conductivity_frame``), by material and T."""
-    c, m = ConductivityMeasurement, Material
-    stmt = (
-        select(c.id, c.material_id, m.formula, m.cation, m.valence, m.anion_family, m.neutral_molecule,
-               m.neutral_count, c.temperature_k, c.conductivity_s_per_cm, c.phase, Source.doi, c.dataset)
-        .join(m, c.material_id == m.id)
-        .outerjoin(Source, c.source_id == Source.id)
-        .where(c.material_id.in_([int(i) for i in material_ids]))
-        .order_by(c.material_id, c.temperature_k, c.id)
-    )  # fmt: skip
-    return _frame(store, stmt, CONDUCTIVITY_COLUMNS)
-
-
-def _activation_select() -> Select[Any]:
-    a, m = ActivationEnergy, Material
-    return (
-        select(a.id, a.material_id, m.formula, m.cation, m.valence, m.anion_family, m.neutral_molecule,
-               a.method, a.activation_energy_ev, a.uncertainty_ev,
-               a.potential, a.phase, a.temperature_min_k, a.temperature_max_k, Source.doi, a.dataset,
-               a.run_folder, a.note, a.flag, a.parameters)
-        .join(m, a.material_id == m.id)
-        .outerjoin(Source, a.source_id == Source.id)
-    )  # fmt: skip
-
-
-def _with_protocol(rows: Rows) -> Rows:
-    df = rows.frame
-    params = [json_value(p) for p in df["parameters"]]
-    df["parameters"] = params
-    df["protocol"] = [p.get("protocol") if isinstance(p, dict) else None for p in params]
-    return Rows(df[list(ACTIVATION_COLUMNS)], rows.truncated)
-
-
-def activation_energies(store: Any, material_id: int | None = None, methods: Sequence[str] = ()) -> Rows:
-    """Activation energies (eV) with method, protocol (from the run parameters), source and run folder.
-
-    ``material_id`` limits them to one material and ``methods`` to those methods; flagged rows are included
-    (their ``flag`` says why). Columns :data:`ACTIVATION_COLUMNS`.
-    """
-    a = ActivationEnergy
-    stmt = _activation_select()
-    if material_id is not None:
-        stmt = stmt.where(a.material_id == int(material_id))
-    if methods:
-        stmt = stmt.where(a.method.in_(list(methods)))
-    names = [n for n in ACTIVATION_COLUMNS if n != "protocol"]
-    return _with_protocol(_frame(store, stmt.order_by(a.method, a.id), names))
-
-
-def activation_energy(store: Any, ea_id: int) -> dict[str, Any] | None:
-    """One activation-energy row (see :func:`activation_energies`), or None."""
-    stmt = _activation_select().where(ActivationEnergy.id == int(ea_id))
-    rows = _with_protocol(_frame(store, stmt, [n for n in ACTIVATION_COLUMNS if n != "protocol"], 1))
-    return None if rows.frame.empty else rows.frame.iloc[0].to_dict()
-
-
-def structures(store: Any, material_id: int) -> Rows:
-    """The structures of a material without their CIF text (``cif_chars`` gives its length)."""
-    s = Structure
-    stmt = (
-        select(s.id, s.material_id, s.provenance, Source.doi, s.dataset, s.row_number, func.length(s.cif))
-        .outerjoin(Source, s.source_id == Source.id)
-        .where(s.material_id == int(material_id))
-        .order_by(s.id)
-    )
-    return _frame(store, stmt, STRUCTURE_LIST_COLUMNS)
-
-
-def structure_cif(store: Any, structure_id: int) -> tuple[int, str] | None:
-    """(material id, CIF text) of a structure, or None."""
-    stmt = select(Structure.material_id, Structure.cif).where(Structure.id == int(structure_id))
-    _, rows, _ = _run(store, stmt, max_rows=1)
-    return None if rows.empty else (int(rows.iloc[0, 0]), str(rows.iloc[0, 1]))
 
 
 def facets(store: Any) -> dict[str, list[Any]]:
@@ -441,28 +387,19 @@ def facets(store: Any) -> dict[str, list[Any]]:
     datasets (of materials) and methods (of activation energies), sorted."""
     m, a = Material, ActivationEnergy
     out: dict[str, list[Any]] = {}
-    for name, column in (("cation", m.cation), ("valence", m.valence), ("anion_family", m.anion_family),
-                         ("neutral_molecule", m.neutral_molecule), ("dataset", m.dataset),
-                         ("method", a.method)):  # fmt: skip
-        _, rows, _ = _run(store, select(column).distinct().where(column.is_not(None)).order_by(column), 1000)
+    for name, column in (
+        ("cation", m.cation),
+        ("valence", m.valence),
+        ("anion_family", m.anion_family),
+        ("neutral_molecule", m.neutral_molecule),
+        ("dataset", m.dataset),
+        ("method", a.method),
+    ):
+        _, rows, _ = run_select(
+            store, select(column).distinct().where(column.is_not(None)).order_by(column), 1000
+        )
         out[name] = [v.item() if hasattr(v, "item") else v for v in rows.iloc[:, 0].tolist()]
     return out
-
-
-def model_fits(store: Any) -> Rows:
-    """Saved models: ``name``, ``payload`` (dict) and ``created_at``, by name."""
-    stmt = select(ModelFit.name, ModelFit.payload, ModelFit.created_at).order_by(ModelFit.name)
-    rows = _frame(store, stmt, ["name", "payload", "created_at"], max_rows=1000)
-    rows.frame["payload"] = [json_value(p) for p in rows.frame["payload"]]
-    return rows
-
-
-def runs_in_folders(store: Any, folders: Sequence[str]) -> Rows:
-    """Recorded runs whose folder is one of ``folders`` (``run_id, kind, folder, summary``)."""
-    stmt = select(Run.id, Run.kind, Run.folder, Run.summary).where(Run.folder.in_(list(folders)))
-    rows = _frame(store, stmt.order_by(Run.id), ["run_id", "kind", "folder", "summary"], max_rows=1000)
-    rows.frame["summary"] = [json_value(p) for p in rows.frame["summary"]]
-    return rows
 
 
 def with_page(query: MaterialQuery, page: int) -> MaterialQuery:

@@ -6,14 +6,16 @@ library computes (the Python snippet of each page calls the same functions).
 
 Example::
 
+    >>> import numpy as np
     >>> import pandas as pd
     >>> from sselab.web.analysis import source_fits
-    >>> t = [300.0, 350.0, 400.0, 450.0]
-    >>> points = pd.DataFrame({"formula": ["X"] * 4, "doi": ["10.1/x"] * 4, "dataset": ["d"] * 4,
-    ...                        "temperature_k": t, "conductivity_s_per_cm": [1e-6, 1e-5, 6e-5, 2e-4]})
+    >>> t = np.linspace(300.0, 450.0, 4)
+    >>> sigma = 1e5 / t * np.exp(-0.5 / (8.617333262e-5 * t))  # Ea = 0.5 eV
+    >>> points = pd.DataFrame({"formula": "X", "doi": "10.1/x", "dataset": "d", "temperature_k": t,
+    ...                        "conductivity_s_per_cm": sigma})
     >>> fits = source_fits(points, "X")
-    >>> len(fits.fits), round(float(fits.table["ea_ev"].iloc[0]), 2)
-    (1, 0.49)
+    >>> len(fits.fits), round(float(fits.table["ea_ev"].iloc[0]), 4)
+    (1, 0.5)
 """
 
 from __future__ import annotations
@@ -29,10 +31,24 @@ from sselab.transport.frames import MaterialFit, fit_material
 from sselab.transport.segments import TwoSegmentFit
 
 FIT_COLUMNS: tuple[str, ...] = (
-    "formula", "doi", "dataset", "n_points", "temperature_min_k", "temperature_max_k", "ea_ev", "stderr_ev",
-    "ci95_low_ev", "ci95_high_ev", "r_squared", "form", "breakpoint_k", "break_supported", "delta_bic",
-    "ea_low_t_ev", "ea_high_t_ev",
-)  # fmt: skip
+    "formula",
+    "doi",
+    "dataset",
+    "n_points",
+    "temperature_min_k",
+    "temperature_max_k",
+    "ea_ev",
+    "stderr_ev",
+    "ci95_low_ev",
+    "ci95_high_ev",
+    "r_squared",
+    "form",
+    "breakpoint_k",
+    "break_supported",
+    "delta_bic",
+    "ea_low_t_ev",
+    "ea_high_t_ev",
+)
 """Columns of :attr:`SourceFits.table`: one row per fitted (formula, source) group; the breakpoint columns
 come from a two-segment fit (NaN when the group has fewer than 6 points)."""
 TWO_SEGMENT_MIN_POINTS = 6
@@ -74,17 +90,27 @@ def source_fits(points: pd.DataFrame, formula: str, pool: bool = False) -> Sourc
         fit = item.fit
         assert isinstance(fit, ArrheniusFit)
         seg = two.get(item.doi)
-        rows.append({
-            "formula": item.formula, "doi": item.doi, "dataset": item.dataset, "n_points": fit.n_points,
-            "temperature_min_k": fit.temperature_min_k, "temperature_max_k": fit.temperature_max_k,
-            "ea_ev": fit.activation_energy_ev, "stderr_ev": fit.stderr_ev, "ci95_low_ev": fit.ci95_ev[0],
-            "ci95_high_ev": fit.ci95_ev[1], "r_squared": fit.r_squared, "form": fit.form,
-            "breakpoint_k": seg.breakpoint_k if seg else np.nan,
-            "break_supported": bool(seg.break_supported) if seg else None,
-            "delta_bic": seg.delta_bic if seg else np.nan,
-            "ea_low_t_ev": seg.low.activation_energy_ev if seg else np.nan,
-            "ea_high_t_ev": seg.high.activation_energy_ev if seg else np.nan,
-        })  # fmt: skip
+        rows.append(
+            {
+                "formula": item.formula,
+                "doi": item.doi,
+                "dataset": item.dataset,
+                "n_points": fit.n_points,
+                "temperature_min_k": fit.temperature_min_k,
+                "temperature_max_k": fit.temperature_max_k,
+                "ea_ev": fit.activation_energy_ev,
+                "stderr_ev": fit.stderr_ev,
+                "ci95_low_ev": fit.ci95_ev[0],
+                "ci95_high_ev": fit.ci95_ev[1],
+                "r_squared": fit.r_squared,
+                "form": fit.form,
+                "breakpoint_k": seg.breakpoint_k if seg else np.nan,
+                "break_supported": bool(seg.break_supported) if seg else None,
+                "delta_bic": seg.delta_bic if seg else np.nan,
+                "ea_low_t_ev": seg.low.activation_energy_ev if seg else np.nan,
+                "ea_high_t_ev": seg.high.activation_energy_ev if seg else np.nan,
+            }
+        )
     return SourceFits(fits, two, skipped, pd.DataFrame(rows, columns=list(FIT_COLUMNS)))
 
 

@@ -103,8 +103,11 @@ def _static(request: Request) -> Response:
     name = request.path_params["name"]
     if name not in STATIC_FILES:  # a fixed list: no path from the request ever reaches the file system
         raise HTTPException(404, f"no static file {name[:60]!r}")
-    return Response((STATIC_DIR / name).read_bytes(), media_type=STATIC_FILES[name],
-                    headers={"Cache-Control": "public, max-age=3600"})  # fmt: skip
+    return Response(
+        (STATIC_DIR / name).read_bytes(),
+        media_type=STATIC_FILES[name],
+        headers={"Cache-Control": "public, max-age=3600"},
+    )
 
 
 class WebContext:

@@ -123,8 +123,10 @@ fig.savefig("arrhenius_overlay.png", dpi=150)
 
 def benchmark_snippet(store_url: str, methods: Sequence[str], material_ids: Sequence[int] | None) -> str:
     """Python that recomputes the method benchmark and draws the parity plot."""
-    keep = "" if material_ids is None else (
-        f"\nframe = frame[frame[\"material_id\"].isin({sorted(int(i) for i in material_ids)!r})]"
+    keep = (
+        ""
+        if material_ids is None
+        else (f'\nframe = frame[frame["material_id"].isin({sorted(int(i) for i in material_ids)!r})]')
     )
     methods_arg = tuple(methods) or None
     return f'''"""The method benchmark of the sselab compare page (Figures 1c/2b of Wang et al. 2025)."""

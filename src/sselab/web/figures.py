@@ -25,10 +25,26 @@ import plotly.io as pio
 from sselab.transport.arrhenius import ArrheniusFit
 from sselab.web.analysis import SourceFits, fit_line
 
-PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#7f7f7f",
-           "#bcbd22", "#17becf")  # fmt: skip
-METHOD_SYMBOLS = {"MetaD": "circle", "CI-NEB": "square", "AIMD": "diamond", "MLMD": "triangle-up",
-                  "BVSE": "cross", "regression": "x"}  # fmt: skip
+PALETTE = (
+    "#1f77b4",
+    "#d62728",
+    "#2ca02c",
+    "#9467bd",
+    "#ff7f0e",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+)
+METHOD_SYMBOLS = {
+    "MetaD": "circle",
+    "CI-NEB": "square",
+    "AIMD": "diamond",
+    "MLMD": "triangle-up",
+    "BVSE": "cross",
+    "regression": "x",
+}
 
 
 def _layout(**extra: Any) -> dict[str, Any]:
@@ -66,34 +82,56 @@ def arrhenius_figure(groups: list[tuple[str, pd.DataFrame, SourceFits]], title: 
         t = points["temperature_k"].to_numpy(dtype=float)
         sigma = points["conductivity_s_per_cm"].to_numpy(dtype=float)
         dois = points["doi"].fillna("no DOI").astype(str).tolist() if "doi" in points else [""] * len(t)
-        fig.add_trace(go.Scatter(
-            x=(1000.0 / t).tolist(), y=np.log10(sigma).tolist(), mode="markers", name=label,
-            meta={"kind": "points"}, marker={"color": colour, "size": 8},
-            customdata=[[float(a), float(b), c] for a, b, c in zip(t, sigma, dois, strict=True)],
-            hovertemplate="T = %{customdata[0]:.1f} K<br>σ = %{customdata[1]:.3g} S/cm<br>%{customdata[2]}"
-            "<extra>" + label + "</extra>",
-        ))  # fmt: skip
+        fig.add_trace(
+            go.Scatter(
+                x=(1000.0 / t).tolist(),
+                y=np.log10(sigma).tolist(),
+                mode="markers",
+                name=label,
+                meta={"kind": "points"},
+                marker={"color": colour, "size": 8},
+                customdata=[[float(a), float(b), c] for a, b, c in zip(t, sigma, dois, strict=True)],
+                hovertemplate="T = %{customdata[0]:.1f} K<br>σ = %{customdata[1]:.3g} S/cm"
+                "<br>%{customdata[2]}<extra>" + label + "</extra>",
+            )
+        )
         for item in fits.fits:
             fit = item.fit
             assert isinstance(fit, ArrheniusFit)
             x, y = fit_line(fit)
-            fig.add_trace(go.Scatter(
-                x=x.tolist(), y=y.tolist(), mode="lines", meta={"kind": "fit"}, line={"color": colour},
-                name=f"fit {item.doi or 'pooled'}: Ea = {fit.activation_energy_ev:.3f} ± {fit.stderr_ev:.3f} eV",
-            ))  # fmt: skip
+            fig.add_trace(
+                go.Scatter(
+                    x=x.tolist(),
+                    y=y.tolist(),
+                    mode="lines",
+                    meta={"kind": "fit"},
+                    line={"color": colour},
+                    name=f"fit {item.doi or 'pooled'}: "
+                    f"Ea = {fit.activation_energy_ev:.3f} ± {fit.stderr_ev:.3f} eV",
+                )
+            )
             segmented = fits.two_segment.get(item.doi)
             if segmented is not None and segmented.break_supported:
                 for part, segment in (("low T", segmented.low), ("high T", segmented.high)):
                     x, y = fit_line(segment)
-                    fig.add_trace(go.Scatter(
-                        x=x.tolist(), y=y.tolist(), mode="lines", meta={"kind": "fit"}, line={"color": colour, "dash": "dash"},
-                        name=f"{part} (break {segmented.breakpoint_k:.0f} K): "
-                        f"Ea = {segment.activation_energy_ev:.3f} eV",
-                    ))  # fmt: skip
-    fig.update_layout(**_layout(
-        title={"text": title, "font": {"size": 14}},
-        xaxis={"title": {"text": "1000/T (1/K)"}}, yaxis={"title": {"text": "log10 σ (S/cm)"}},
-    ))  # fmt: skip
+                    fig.add_trace(
+                        go.Scatter(
+                            x=x.tolist(),
+                            y=y.tolist(),
+                            mode="lines",
+                            meta={"kind": "fit"},
+                            line={"color": colour, "dash": "dash"},
+                            name=f"{part} (break {segmented.breakpoint_k:.0f} K): "
+                            f"Ea = {segment.activation_energy_ev:.3f} eV",
+                        )
+                    )
+    fig.update_layout(
+        **_layout(
+            title={"text": title, "font": {"size": 14}},
+            xaxis={"title": {"text": "1000/T (1/K)"}},
+            yaxis={"title": {"text": "log10 σ (S/cm)"}},
+        )
+    )
     return figure_json(fig)
 
 
@@ -105,19 +143,39 @@ def parity_figure(pairs: pd.DataFrame) -> str:
     low = float(min(0.0, values.min())) if len(values) else 0.0
     high = float(values.max()) * 1.1 if len(values) else 1.5
     for index, (method, group) in enumerate(pairs.groupby("method", sort=True)):
-        fig.add_trace(go.Scatter(
-            x=group["experiment_ev"].astype(float).tolist(), y=group["computed_ev"].astype(float).tolist(),
-            mode="markers", name=str(method), meta={"kind": "points"}, text=group["formula"].astype(str).tolist(),
-            marker={"color": PALETTE[index % len(PALETTE)], "size": 10,
-                    "symbol": METHOD_SYMBOLS.get(str(method), "circle")},
-            hovertemplate="%{text}<br>experiment %{x:.3f} eV<br>computed %{y:.3f} eV<extra>" + str(method)
-            + "</extra>",
-        ))  # fmt: skip
-    fig.add_trace(go.Scatter(x=[low, high], y=[low, high], mode="lines", name="y = x", meta={"kind": "fit"},
-                             line={"color": "#999", "dash": "dot"}))  # fmt: skip
-    fig.update_layout(**_layout(
-        title={"text": "Computed vs experimental Ea", "font": {"size": 14}},
-        xaxis={"title": {"text": "experimental Ea (eV)"}, "range": [low, high]},
-        yaxis={"title": {"text": "computed Ea (eV)"}, "range": [low, high]},
-    ))  # fmt: skip
+        fig.add_trace(
+            go.Scatter(
+                x=group["experiment_ev"].astype(float).tolist(),
+                y=group["computed_ev"].astype(float).tolist(),
+                mode="markers",
+                name=str(method),
+                meta={"kind": "points"},
+                text=group["formula"].astype(str).tolist(),
+                marker={
+                    "color": PALETTE[index % len(PALETTE)],
+                    "size": 10,
+                    "symbol": METHOD_SYMBOLS.get(str(method), "circle"),
+                },
+                hovertemplate="%{text}<br>experiment %{x:.3f} eV<br>computed %{y:.3f} eV<extra>"
+                + str(method)
+                + "</extra>",
+            )
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=[low, high],
+            y=[low, high],
+            mode="lines",
+            name="y = x",
+            meta={"kind": "fit"},
+            line={"color": "#999", "dash": "dot"},
+        )
+    )
+    fig.update_layout(
+        **_layout(
+            title={"text": "Computed vs experimental Ea", "font": {"size": 14}},
+            xaxis={"title": {"text": "experimental Ea (eV)"}, "range": [low, high]},
+            yaxis={"title": {"text": "computed Ea (eV)"}, "range": [low, high]},
+        )
+    )
     return figure_json(fig)

@@ -112,7 +112,11 @@ class MaterialsParams(_Params):
 
     def ranges_ok(self) -> None:
         """Raise :class:`BadRequest` when a range is reversed."""
-        for low, high in (("ea_min", "ea_max"), ("t_min", "t_max"), ("neutral_count_min", "neutral_count_max")):
+        for low, high in (
+            ("ea_min", "ea_max"),
+            ("t_min", "t_max"),
+            ("neutral_count_min", "neutral_count_max"),
+        ):
             a, b = getattr(self, low), getattr(self, high)
             if a is not None and b is not None and a > b:
                 raise BadRequest(f"{low}={a:g} is above {high}={b:g}")
@@ -124,14 +128,27 @@ class MaterialsParams(_Params):
         for value in self.anion_family:
             families.extend(HYDRIDE_FAMILIES if value == HYDRIDE_GROUP else (value,))
         return MaterialQuery(
-            cation=self.cation, valence=self.valence, anion_families=tuple(dict.fromkeys(families)),
-            neutral=self.neutral, neutral_molecule=self.neutral_molecule,
-            neutral_count_min=self.neutral_count_min, neutral_count_max=self.neutral_count_max,
-            dataset=self.dataset, ea_min_ev=self.ea_min, ea_max_ev=self.ea_max, temperature_min_k=self.t_min,
-            temperature_max_k=self.t_max, has_sigma=self.has_sigma, has_structure=self.has_structure,
-            has_computed=self.has_computed, text=self.q, sort=self.sort, descending=self.order == "desc",
-            page=self.page, per_page=self.per_page,
-        )  # fmt: skip
+            cation=self.cation,
+            valence=self.valence,
+            anion_families=tuple(dict.fromkeys(families)),
+            neutral=self.neutral,
+            neutral_molecule=self.neutral_molecule,
+            neutral_count_min=self.neutral_count_min,
+            neutral_count_max=self.neutral_count_max,
+            dataset=self.dataset,
+            ea_min_ev=self.ea_min,
+            ea_max_ev=self.ea_max,
+            temperature_min_k=self.t_min,
+            temperature_max_k=self.t_max,
+            has_sigma=self.has_sigma,
+            has_structure=self.has_structure,
+            has_computed=self.has_computed,
+            text=self.q,
+            sort=self.sort,
+            descending=self.order == "desc",
+            page=self.page,
+            per_page=self.per_page,
+        )
 
 
 class MaterialParams(_Params):

@@ -69,8 +69,16 @@ def ask(request: Request) -> Response:
             except ConfigError as exc:
                 error = str(exc).splitlines()[0]
     ranked = rank_recipes(params.q) if params.q else [(r, None) for r in RECIPES]
-    return web.render(request, "ask.html", q=params.q or "", configured=settings.configured, answer=answer,
-                      figures=figures, error=error, ranked=ranked)  # fmt: skip
+    return web.render(
+        request,
+        "ask.html",
+        q=params.q or "",
+        configured=settings.configured,
+        answer=answer,
+        figures=figures,
+        error=error,
+        ranked=ranked,
+    )
 
 
 def recipe_arguments(recipe: Recipe, items: Iterable[tuple[str, str]]) -> dict[str, Any]:
@@ -105,11 +113,14 @@ def recipe(request: Request) -> Response:
     try:
         args = chosen.args_model.model_validate(arguments)
     except ValidationError as exc:
-        reasons = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors(include_url=False))
+        reasons = "; ".join(
+            f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors(include_url=False)
+        )
         raise BadRequest(reasons) from None
     with RUN_LOCK, tempfile.TemporaryDirectory(prefix="sselab-web-recipe-") as out:
         context = ToolContext(url=web.source_url, out_dir=Path(out))
         result = build_registry().call(context, chosen.tool_name, args.model_dump())
         figures = _embedded(result.figures)
-    return web.render(request, "recipe.html", recipe=chosen, result=result, figures=figures,
-                      arguments=args.model_dump())  # fmt: skip
+    return web.render(
+        request, "recipe.html", recipe=chosen, result=result, figures=figures, arguments=args.model_dump()
+    )

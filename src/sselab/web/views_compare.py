@@ -18,7 +18,7 @@ from starlette.responses import Response
 
 from sselab.models.method_benchmark import benchmark_methods
 from sselab.report.conductivity import HYDRIDE_FAMILIES
-from sselab.store import METHODS, browse
+from sselab.store import METHODS, browse_rows
 from sselab.web.analysis import FIT_COLUMNS, source_fits
 from sselab.web.common import params_of, web_of
 from sselab.web.export import (
@@ -37,8 +37,11 @@ def arrhenius(request: Request) -> Response:
     web = web_of(request)
     params: CompareParams = params_of(request, CompareParams)
     ids = list(dict.fromkeys(params.id))
-    points = browse.conductivity_points(web.store, ids).frame if ids else pd.DataFrame(
-        columns=["material_id", "formula", "temperature_k", "conductivity_s_per_cm", "doi"])  # fmt: skip
+    points = (
+        browse_rows.conductivity_points(web.store, ids).frame
+        if ids
+        else pd.DataFrame(columns=["material_id", "formula", "temperature_k", "conductivity_s_per_cm", "doi"])
+    )
     groups, fit_rows, missing = [], [], []
     for material_id in ids:
         mine = points[points["material_id"] == material_id]
@@ -49,19 +52,35 @@ def arrhenius(request: Request) -> Response:
         fits = source_fits(mine, formula, pool=True)
         groups.append((f"{formula} (#{material_id})", mine, fits))
         fit_rows.append(fits.table.assign(material_id=material_id))
-    fit_table = pd.concat(fit_rows, ignore_index=True) if fit_rows else pd.DataFrame(
-        columns=[*FIT_COLUMNS, "material_id"])  # fmt: skip
+    fit_table = (
+        pd.concat(fit_rows, ignore_index=True)
+        if fit_rows
+        else pd.DataFrame(columns=[*FIT_COLUMNS, "material_id"])
+    )
     tables = {"points": points, "fits": fit_table}
     if params.format == "csv":
         return csv_response(tables[params.table], f"arrhenius_overlay_{params.table}.csv")
     if params.format == "json":
-        return json_response(tables, {"store": web.display_url, "material_ids": ids,
-                                      "without_points": missing}, "arrhenius_overlay.json")  # fmt: skip
+        return json_response(
+            tables,
+            {"store": web.display_url, "material_ids": ids, "without_points": missing},
+            "arrhenius_overlay.json",
+        )
     if params.format == "py":
         return snippet_response(compare_snippet(web.display_url, ids), "arrhenius_overlay.py")
-    figure = arrhenius_figure(groups, "Arrhenius overlay (style of Wang et al. 2025, Fig. 1b)") if groups else None
-    return web.render(request, "compare.html", ids=ids, figure=figure, fits=fit_table, missing=missing,
-                      groups=groups, max_compare=MAX_COMPARE)  # fmt: skip
+    figure = (
+        arrhenius_figure(groups, "Arrhenius overlay (style of Wang et al. 2025, Fig. 1b)") if groups else None
+    )
+    return web.render(
+        request,
+        "compare.html",
+        ids=ids,
+        figure=figure,
+        fits=fit_table,
+        missing=missing,
+        groups=groups,
+        max_compare=MAX_COMPARE,
+    )
 
 
 def benchmark_rows(
@@ -86,7 +105,7 @@ def benchmark(request: Request) -> Response:
     """Computed against experimental Ea per method, with metrics (R², MAE, RMSE, N) and the parity plot."""
     web = web_of(request)
     params: BenchmarkParams = params_of(request, BenchmarkParams)
-    rows = browse.activation_energies(web.store)
+    rows = browse_rows.activation_energies(web.store)
     frame = benchmark_rows(rows.frame, params.cation, params.valence, params.neutral, params.hydrides_only)
     methods = tuple(m for m in params.method if m != "experiment")
     result = benchmark_methods(frame, methods=methods or None)
@@ -97,15 +116,27 @@ def benchmark(request: Request) -> Response:
     if params.format == "csv":
         return csv_response(tables[params.table], f"method_benchmark_{params.table}.csv")
     if params.format == "json":
-        extra = {"store": web.display_url, "filters": params.model_dump(exclude={"format", "table"}),
-                 "truncated": rows.truncated}  # fmt: skip
+        extra = {
+            "store": web.display_url,
+            "filters": params.model_dump(exclude={"format", "table"}),
+            "truncated": rows.truncated,
+        }
         return json_response(tables, extra, "method_benchmark.json")
     if params.format == "py":
-        return snippet_response(benchmark_snippet(web.display_url, methods, material_ids), "method_benchmark.py")
+        return snippet_response(
+            benchmark_snippet(web.display_url, methods, material_ids), "method_benchmark.py"
+        )
     n_computed = int((frame["method"] != "experiment").sum())
     return web.render(
-        request, "benchmark.html", params=params, pairs=result.pairs, metrics=metrics,
-        unmatched=result.unmatched, figure=parity_figure(result.pairs), methods=METHODS[1:],
-        n_computed=n_computed, n_experiment=int((frame["method"] == "experiment").sum()),
+        request,
+        "benchmark.html",
+        params=params,
+        pairs=result.pairs,
+        metrics=metrics,
+        unmatched=result.unmatched,
+        figure=parity_figure(result.pairs),
+        methods=METHODS[1:],
+        n_computed=n_computed,
+        n_experiment=int((frame["method"] == "experiment").sum()),
         truncated=rows.truncated,
-    )  # fmt: skip
+    )

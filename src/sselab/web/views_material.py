@@ -1,4 +1,4 @@
-"""``/material/{id}``: one material; ``/structure/{id}.cif``: a CIF download; ``/run/{ea_id}``: a run's figures.
+"""``/material/{id}``: a material; ``/structure/{id}.cif``: a CIF download; ``/run/{ea_id}``: a run's figures.
 
 A run page lists the PNG files in the ``figures`` folder of the run folder recorded with a computed Ea
 (``fes.png``, ``track.png``, ``barrier_convergence.png``, ``neb_profile.png`` ...). A figure is served only
@@ -23,7 +23,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from sselab.store import browse
+from sselab.store import browse_rows
 from sselab.web.analysis import source_fits
 from sselab.web.common import params_of, path_id, web_of
 from sselab.web.export import csv_response, json_response, material_snippet, snippet_response
@@ -35,7 +35,7 @@ MAX_FIGURE_BYTES = 20_000_000
 
 
 def _material_or_404(web: Any, material_id: int) -> dict[str, Any]:
-    record = browse.material(web.store, material_id)
+    record = browse_rows.material(web.store, material_id)
     if record is None:
         raise HTTPException(404, f"no material with id {material_id}")
     return record
@@ -47,12 +47,16 @@ def material(request: Request) -> Response:
     material_id = path_id(request, "material_id")
     params: MaterialParams = params_of(request, MaterialParams)
     record = _material_or_404(web, material_id)
-    points = browse.conductivity_points(web.store, [material_id])
+    points = browse_rows.conductivity_points(web.store, [material_id])
     fits = source_fits(points.frame, str(record["formula"]))
-    ea = browse.activation_energies(web.store, material_id)
-    structures = browse.structures(web.store, material_id)
-    tables = {"sigma": points.frame, "fits": fits.table, "ea": ea.frame.drop(columns=["parameters"]),
-              "structures": structures.frame}  # fmt: skip
+    ea = browse_rows.activation_energies(web.store, material_id)
+    structures = browse_rows.structures(web.store, material_id)
+    tables = {
+        "sigma": points.frame,
+        "fits": fits.table,
+        "ea": ea.frame.drop(columns=["parameters"]),
+        "structures": structures.frame,
+    }
     stem = f"material_{material_id}"
     if params.format == "csv":
         return csv_response(tables[params.table], f"{stem}_{params.table}.csv")
@@ -60,8 +64,9 @@ def material(request: Request) -> Response:
         extra = {"store": web.display_url, "material": record, "skipped_fits": fits.skipped}
         return json_response(tables, extra, f"{stem}.json")
     if params.format == "py":
-        return snippet_response(material_snippet(web.display_url, material_id, str(record["formula"])),
-                                f"{stem}.py")  # fmt: skip
+        return snippet_response(
+            material_snippet(web.display_url, material_id, str(record["formula"])), f"{stem}.py"
+        )
     groups = []
     for doi, group in points.frame.groupby(points.frame["doi"].fillna(""), sort=True):
         label = str(doi) or "no DOI"
@@ -69,9 +74,17 @@ def material(request: Request) -> Response:
         groups.append((label, group, sub))
     figure = arrhenius_figure(groups, f"{record['formula']}: σ(T) by source") if groups else None
     return web.render(
-        request, "material.html", material=record, points=points, fits=fits, ea=ea,
-        ea_rows=ea_table(ea.frame), structures=structures, figure=figure, n_points=len(points.frame),
-    )  # fmt: skip
+        request,
+        "material.html",
+        material=record,
+        points=points,
+        fits=fits,
+        ea=ea,
+        ea_rows=ea_table(ea.frame),
+        structures=structures,
+        figure=figure,
+        n_points=len(points.frame),
+    )
 
 
 def structure_cif(request: Request) -> Response:
@@ -79,17 +92,22 @@ def structure_cif(request: Request) -> Response:
     web = web_of(request)
     structure_id = path_id(request, "structure_id")
     params_of(request, TableParams)  # refuse unknown parameters
-    found = browse.structure_cif(web.store, structure_id)
+    found = browse_rows.structure_cif(web.store, structure_id)
     if found is None:
         raise HTTPException(404, f"no structure with id {structure_id}")
     material_id, cif = found
-    return Response(cif, media_type="chemical/x-cif",
-                    headers={"Content-Disposition": f'attachment; filename="material_{material_id}_'
-                             f'structure_{structure_id}.cif"'})  # fmt: skip
+    return Response(
+        cif,
+        media_type="chemical/x-cif",
+        headers={
+            "Content-Disposition": f'attachment; filename="material_{material_id}_'
+            f'structure_{structure_id}.cif"'
+        },
+    )
 
 
 def _run_row(web: Any, ea_id: int) -> dict[str, Any]:
-    row = browse.activation_energy(web.store, ea_id)
+    row = browse_rows.activation_energy(web.store, ea_id)
     if row is None:
         raise HTTPException(404, f"no activation energy with id {ea_id}")
     if not isinstance(row.get("run_folder"), str) or not row["run_folder"]:
@@ -113,11 +131,19 @@ def run(request: Request) -> Response:
     params_of(request, TableParams)
     row = _run_row(web, ea_id)
     folder = str(row["run_folder"])
-    runs = browse.runs_in_folders(web.store, [folder])
+    runs = browse_rows.runs_in_folders(web.store, [folder])
     summary = runs.frame["summary"].iloc[-1] if len(runs.frame) else None
-    return web.render(request, "run.html", row=row, folder=folder, figures=figure_files(folder),
-                      folder_exists=Path(folder).is_dir(), summary=summary,
-                      parameters=row.get("parameters"), runs=runs.frame)  # fmt: skip
+    return web.render(
+        request,
+        "run.html",
+        row=row,
+        folder=folder,
+        figures=figure_files(folder),
+        folder_exists=Path(folder).is_dir(),
+        summary=summary,
+        parameters=row.get("parameters"),
+        runs=runs.frame,
+    )
 
 
 def run_figure(request: Request) -> Response:

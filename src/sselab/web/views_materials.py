@@ -18,12 +18,21 @@ from sselab.web.export import csv_response, json_response, materials_snippet, sn
 from sselab.web.params import HYDRIDE_GROUP, MaterialsParams
 
 COLUMN_LABELS = {
-    "formula": "formula", "dataset": "dataset", "cation": "cation", "valence": "valence",
-    "anion_family": "anion family", "neutral_molecule": "neutral molecule", "neutral_count": "n neutral",
-    "n_sigma": "σ points", "temperature_min_k": "T min (K)", "temperature_max_k": "T max (K)",
-    "sigma_max_s_per_cm": "σ max (S/cm)", "ea_experiment_ev": "Ea exp. (eV)", "n_ea_computed": "Ea computed",
+    "formula": "formula",
+    "dataset": "dataset",
+    "cation": "cation",
+    "valence": "valence",
+    "anion_family": "anion family",
+    "neutral_molecule": "neutral molecule",
+    "neutral_count": "n neutral",
+    "n_sigma": "σ points",
+    "temperature_min_k": "T min (K)",
+    "temperature_max_k": "T max (K)",
+    "sigma_max_s_per_cm": "σ max (S/cm)",
+    "ea_experiment_ev": "Ea exp. (eV)",
+    "n_ea_computed": "Ea computed",
     "n_structures": "structures",
-}  # fmt: skip
+}
 """Columns shown in the HTML table (units in the headers), in order."""
 
 
@@ -38,13 +47,24 @@ def materials(request: Request) -> Response:
     if params.format == "json":
         return json_response(
             {"materials": page.rows},
-            {"store": web.display_url, "total": page.total, "page": page.query.page, "pages": page.pages,
-             "query": {k: v for k, v in params.model_dump().items() if k != "format"}},
+            {
+                "store": web.display_url,
+                "total": page.total,
+                "page": page.query.page,
+                "pages": page.pages,
+                "query": {k: v for k, v in params.model_dump().items() if k != "format"},
+            },
             "materials.json",
-        )  # fmt: skip
+        )
     if params.format == "py":
         return snippet_response(materials_snippet(web.display_url, repr(query)), "materials.py")
     return web.render(
-        request, "materials.html", page=page, params=params, facets=web.facets(), labels=COLUMN_LABELS,
-        hydride_group=HYDRIDE_GROUP, with_query=lambda **kw: with_query(request, **kw),
-    )  # fmt: skip
+        request,
+        "materials.html",
+        page=page,
+        params=params,
+        facets=web.facets(),
+        labels=COLUMN_LABELS,
+        hydride_group=HYDRIDE_GROUP,
+        with_query=lambda **kw: with_query(request, **kw),
+    )

@@ -20,13 +20,26 @@ import pandas as pd
 from starlette.requests import Request
 from starlette.responses import Response
 
-from sselab.store import browse
+from sselab.store import browse_rows
 from sselab.web.common import params_of, web_of
 from sselab.web.export import csv_response, json_response
 from sselab.web.params import BadRequest, TableParams
 
-MODEL_COLUMNS = ("name", "kind", "label", "citation", "descriptors", "coefficients", "intercept", "r2",
-                 "adj_r2", "rmse_ev", "loo_rmse_ev", "n_train", "created_at")  # fmt: skip
+MODEL_COLUMNS = (
+    "name",
+    "kind",
+    "label",
+    "citation",
+    "descriptors",
+    "coefficients",
+    "intercept",
+    "r2",
+    "adj_r2",
+    "rmse_ev",
+    "loo_rmse_ev",
+    "n_train",
+    "created_at",
+)
 SCREENING_PAGE_SIZE = 200
 
 
@@ -57,23 +70,31 @@ def model_summary(name: str, payload: dict[str, Any], created_at: Any = None) ->
     """One row of the models table: what the model is, where it comes from and how good it is."""
     metrics = payload.get("metrics") or {}
     return {
-        "name": name, "kind": payload.get("kind"), "label": _label(payload),
+        "name": name,
+        "kind": payload.get("kind"),
+        "label": _label(payload),
         "citation": payload.get("citation") or payload.get("source"),
         "descriptors": ", ".join(map(str, payload.get("descriptors") or [])),
-        "coefficients": _coefficients(payload), "intercept": payload.get("intercept"),
-        "r2": metrics.get("r2"), "adj_r2": metrics.get("adj_r2"), "rmse_ev": metrics.get("rmse"),
-        "loo_rmse_ev": metrics.get("loo_rmse"), "n_train": metrics.get("n_train", payload.get("n_rows")),
+        "coefficients": _coefficients(payload),
+        "intercept": payload.get("intercept"),
+        "r2": metrics.get("r2"),
+        "adj_r2": metrics.get("adj_r2"),
+        "rmse_ev": metrics.get("rmse"),
+        "loo_rmse_ev": metrics.get("loo_rmse"),
+        "n_train": metrics.get("n_train", payload.get("n_rows")),
         "created_at": None if created_at is None else str(created_at),
-    }  # fmt: skip
+    }
 
 
 def models(request: Request) -> Response:
     """The saved models of the store (``Store.save_model_fit``), published ones labelled as such."""
     web = web_of(request)
     params: TableParams = params_of(request, TableParams)
-    fits = browse.model_fits(web.store).frame
-    rows = [model_summary(str(r.name), r.payload if isinstance(r.payload, dict) else {}, r.created_at)
-            for r in fits.itertuples(index=False)]  # fmt: skip
+    fits = browse_rows.model_fits(web.store).frame
+    rows = [
+        model_summary(str(r.name), r.payload if isinstance(r.payload, dict) else {}, r.created_at)
+        for r in fits.itertuples(index=False)
+    ]
     table = pd.DataFrame(rows, columns=list(MODEL_COLUMNS))
     if params.format == "csv":
         return csv_response(table, "models.csv")
@@ -106,7 +127,10 @@ def screening(request: Request) -> Response:
     if params.format == "py":
         raise BadRequest("format: this page has no plot to reproduce; use csv or json")
     if params.format == "json":
-        return json_response({"screening": page}, {"store": web.display_url, "total": total,
-                                                   "page": params.page}, "screening.json")  # fmt: skip
+        return json_response(
+            {"screening": page},
+            {"store": web.display_url, "total": total, "page": params.page},
+            "screening.json",
+        )
     pages = max(1, -(-total // SCREENING_PAGE_SIZE))
     return web.render(request, "screening.html", page=page, total=total, page_number=params.page, pages=pages)
