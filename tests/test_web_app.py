@@ -194,3 +194,24 @@ def test_plotly_is_served_locally(client) -> None:
     assert response.status_code == 200 and response.text == get_plotlyjs()
     assert "cdn" not in client.get("/material/1").text.lower()
     assert "script-src 'self'" in response.headers["content-security-policy"]
+
+
+def test_filter_values_reach_the_database_only_as_bound_parameters(store_path, monkeypatch) -> None:
+    from sselab.assistant.access import open_readonly_store
+    from sselab.store import browse
+
+    seen: list[tuple[str, object]] = []
+    real = browse.readonly_query
+
+    def spy(store, sql, *args, params=None, **kwargs):
+        seen.append((sql, params))
+        return real(store, sql, *args, params=params, **kwargs)
+
+    monkeypatch.setattr(browse, "readonly_query", spy)
+    store = open_readonly_store(f"sqlite:///{store_path}")
+    hostile = browse.MaterialQuery(text="O'Brien%_", dataset="x' OR '1'='1", cation="Mg")
+    assert browse.materials_page(store, hostile).total == 0
+    assert seen and all("Brien" not in sql and "'1'" not in sql for sql, _ in seen)
+    assert any("%O'Brien\\%\\_%" in list(params or []) for _, params in seen)
+    literal = browse.materials_page(store, browse.MaterialQuery(text="La0_5"))
+    assert literal.total == 0 < browse.materials_page(store, browse.MaterialQuery(text="La0.5")).total
