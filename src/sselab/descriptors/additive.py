@@ -85,6 +85,10 @@ class AdditiveDescriptor:
         """Elements with a coefficient, sorted."""
         return tuple(sorted(self.coefficients))
 
+    def covers(self, elements: Sequence[str]) -> bool:
+        """True when every element of ``elements`` has a coefficient."""
+        return all(str(el) in self.coefficients for el in elements)
+
     def vector(self, elements: Sequence[str]) -> np.ndarray:
         """Coefficients aligned with ``elements`` (raises naming the elements without one)."""
         missing = [el for el in elements if el not in self.coefficients]

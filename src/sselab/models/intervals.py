@@ -18,8 +18,8 @@ Flags (``;``-joined in a ``flags`` column):
 ``range-unknown``
     the training range of the model is not known (a published line whose training rows are not published).
 
-A prediction flagged ``ea<=0`` or ``interval<0`` is never ranked as a best candidate (see
-:mod:`sselab.screening.screen`).
+A prediction flagged ``ea<=0`` is not an activation energy and is never ranked; one flagged ``interval<0``
+is ranked but always shown with its flag (see :mod:`sselab.screening.screen`).
 
 Example
 -------
@@ -39,8 +39,8 @@ FLAG_EXTRAPOLATED = "extrapolated"
 FLAG_NO_INTERVAL = "no-interval"
 FLAG_RANGE_UNKNOWN = "range-unknown"
 
-#: Flags that keep a prediction out of the ranking of best candidates.
-UNRANKABLE_FLAGS: frozenset[str] = frozenset({FLAG_NON_POSITIVE, FLAG_INTERVAL_BELOW_ZERO})
+#: Flags that keep a prediction out of the ranking (a barrier of zero or less is no barrier).
+UNRANKABLE_FLAGS: frozenset[str] = frozenset({FLAG_NON_POSITIVE})
 
 
 def prediction_interval(
@@ -124,8 +124,7 @@ def prediction_flags(
     return np.asarray(table[code])
 
 
-def rankable(ea_ev: np.ndarray, lower_ev: np.ndarray) -> np.ndarray:
-    """True for predictions that may be ranked: Ea > 0 and no interval reaching below 0 (NaN lower: none)."""
+def rankable(ea_ev: np.ndarray) -> np.ndarray:
+    """True for predictions that may be ranked: a positive (and finite) predicted Ea."""
     ea = np.asarray(ea_ev, dtype=float)
-    lower = np.nan_to_num(np.asarray(lower_ev, dtype=float), nan=np.inf)
-    return np.asarray((ea > 0.0) & ~(lower < 0.0))
+    return np.asarray(np.isfinite(ea) & (ea > 0.0))

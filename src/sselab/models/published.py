@@ -121,3 +121,18 @@ def published_models(store: Store, names: Mapping[str, str] = WANG2025_MODELS) -
     """The published models in ``store`` by route (routes whose model is absent are left out)."""
     fits = set(store.list_model_fits())
     return {route: LinearEaModel.load_from_store(store, name) for route, name in names.items() if name in fits}
+
+
+#: Model fit holding the derivation of Dataset 2's x (written by the wang2025-candidates importer).
+WANG2025_X_FIT = "wang2025-x"
+
+
+def stored_definitions(store: Store) -> dict[str, AdditiveDescriptor]:
+    """Additive descriptors derived from published data and kept in ``store`` (``{"x_wang2025_ds2": ...}``).
+
+    Empty when ``wang2025-candidates`` has not been imported.
+    """
+    if WANG2025_X_FIT not in set(store.list_model_fits()):
+        return {}
+    descriptor = AdditiveDescriptor.from_dict(store.load_model_fit(WANG2025_X_FIT)["descriptor"])
+    return {descriptor.name: descriptor}

@@ -43,6 +43,7 @@ from sselab.models.published import (
     WANG2025_DATASET,
     WANG2025_LABEL,
     WANG2025_MODELS,
+    WANG2025_X_FIT,
     published_models,
     recover_published_line,
 )
@@ -54,7 +55,7 @@ DATASET = WANG2025_DATASET
 #: Screening run the candidates are stored as.
 RUN_NAME = "wang2025-candidates"
 #: Model fit holding the derivation of x.
-X_FIT_NAME = "wang2025-x"
+X_FIT_NAME = WANG2025_X_FIT
 HEADER_ROWS = 3
 #: Route column (0-based sheet column) -> (route, what the paper says it holds).
 ROUTE_COLUMNS: dict[int, tuple[str, str]] = {
