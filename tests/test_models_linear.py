@@ -60,7 +60,10 @@ def test_model_recovers_a_known_line_from_formulas() -> None:
     expected = 0.01 * d["X"].iloc[0] - 0.002 * d["r_atom"].iloc[0] + 2.0
     assert model.predict(new)[0] == pytest.approx(expected, abs=1e-6)
     assert model.get_params() == {
-        "descriptors": ("X", "r_atom"), "aggregation": "sum", "name": "toy", "definitions": ()
+        "descriptors": ("X", "r_atom"),
+        "aggregation": "sum",
+        "name": "toy",
+        "definitions": (),
     }
 
 

@@ -1,4 +1,4 @@
-"""``sselab descriptors | fit | benchmark``: descriptors and Ea fits (``screen``, ``models``: cli.screening)."""
+"""``sselab descriptors | fit | benchmark``: descriptors and Ea fits (screen, models: cli.screening)."""
 
 from __future__ import annotations
 
@@ -240,7 +240,9 @@ def fit_command(
         f"LOO R² = {model.loo_r2_:.3f}, LOO RMSE = {model.loo_rmse_:.3f} eV"
     )
     sources = selection.rows["method"].value_counts().to_dict() if "method" in selection.rows else {}
-    console.print(f"training rows by source ({training}): " + ", ".join(f"{k} {v}" for k, v in sources.items()))
+    console.print(
+        f"training rows by source ({training}): " + ", ".join(f"{k} {v}" for k, v in sources.items())
+    )
     if name:
         model.save_to_store(store, name)
         console.print(f"saved to the store as model fit {name!r}")

@@ -40,6 +40,13 @@ def _number(value: Any, digits: int = 3) -> str:
     return "" if number != number else f"{number:.{digits}f}"
 
 
+def _rank(value: Any) -> str:
+    try:
+        return str(int(value))
+    except (TypeError, ValueError):  # None, NaN or pandas.NA: not ranked
+        return "-"
+
+
 def _interval(lower: Any, upper: Any) -> str:
     low, high = _number(lower), _number(upper)
     return f"[{low}, {high}]" if low and high else "n/a"
@@ -77,8 +84,6 @@ def _ranked_table(result: ScreeningResult, route: str, top: int) -> object:
 
 def print_screening(console: Console, result: ScreeningResult, top: int, highlights: tuple[str, ...]) -> None:
     """Per route: the best ``top`` with intervals and flags, what was not ranked, and the model's quality."""
-    import pandas as pd
-
     criterion = {"point": "the predicted Ea", "upper": "the upper end of the prediction interval"}
     console.print(
         f"ranking criterion: {result.criterion} ({criterion[result.criterion]}); a predicted Ea <= 0 is "
@@ -87,7 +92,8 @@ def print_screening(console: Console, result: ScreeningResult, top: int, highlig
     for route, info in result.summary().items():
         console.print(_ranked_table(result, route, top))
         quality = (
-            f"R² {_number(info['r2'], 2)}, N {info['n_train']}, mean interval ±{_number(info['mean_half_width_ev'], 2)} eV"
+            f"R² {_number(info['r2'], 2)}, N {info['n_train']}, "
+            f"mean interval ±{_number(info['mean_half_width_ev'], 2)} eV"
             if info["r2"] is not None
             else "no fit statistics (published line: no interval, training range not published)"
         )
@@ -95,12 +101,17 @@ def print_screening(console: Console, result: ScreeningResult, top: int, highlig
             f"  {route}: model {info['model_name']} ({info['kind']}; {quality}); {info['ranked']} ranked, "
             f"{info['not_ranked']} not ranked (Ea <= 0); {info['interval_below_zero']} with an interval "
             "below 0, "
-            + ("training range unknown" if info["extrapolated"] is None else f"{info['extrapolated']} extrapolated")
+            + (
+                "training range unknown"
+                if info["extrapolated"] is None
+                else f"{info['extrapolated']} extrapolated"
+            )
         )
         unranked = result.not_ranked(route)
         if len(unranked):
             shown = ", ".join(
-                f"{r.formula} {_number(r.predicted_ea_ev)} eV [{r.flags}]" for r in unranked.head(3).itertuples()
+                f"{r.formula} {_number(r.predicted_ea_ev)} eV [{r.flags}]"
+                for r in unranked.head(3).itertuples()
             )
             console.print(f"  lowest not ranked: {shown}")
         marked = result.predictions[
@@ -110,15 +121,15 @@ def print_screening(console: Console, result: ScreeningResult, top: int, highlig
             console.print(
                 "  MBCCN: "
                 + "; ".join(
-                    f"{r.formula} {_number(r.predicted_ea_ev)} eV {_interval(r.ea_lower_ev, r.ea_upper_ev)}"
-                    f" rank {'-' if pd.isna(r.rank) else r.rank}"
-                    for r in marked.sort_values("formula").itertuples()
+                    f"{row['formula']} {_number(row['predicted_ea_ev'])} eV "
+                    f"{_interval(row['ea_lower_ev'], row['ea_upper_ev'])} rank {_rank(row['rank'])}"
+                    for row in marked.sort_values("formula").to_dict(orient="records")
                 )
             )
 
 
 def compare_with_published(result: ScreeningResult, published: pd.DataFrame) -> list[str]:
-    """Lines comparing each route's predictions with the published candidates of the same formula and route."""
+    """Lines comparing each route's predictions with the published ones of the same formula and route."""
     lines = []
     for route, group in result.predictions.groupby("model"):
         pub = published[published["route"] == route]
@@ -144,16 +155,21 @@ def screen_command(
     ] = False,
     model: Annotated[
         list[str] | None,
-        typer.Option("--model", help="ROUTE=FIT: a stored model fit (or a model JSON file) per route; repeat."),
+        typer.Option(
+            "--model", help="ROUTE=FIT: a stored model fit (or a model JSON file) per route; repeat."
+        ),
     ] = None,
     model_y1: Annotated[str | None, typer.Option("--model-y1", help="Same as --model y1=FIT.")] = None,
     model_y2: Annotated[str | None, typer.Option("--model-y2", help="Same as --model y2=FIT.")] = None,
     published: Annotated[
         bool,
-        typer.Option("--published", help="Routes y1/y2 on wang2025-y1/-y2 (sselab data import wang2025-candidates)."),
+        typer.Option(
+            "--published", help="Routes y1/y2 on wang2025-y1/-y2 (sselab data import wang2025-candidates)."
+        ),
     ] = False,
     rank_by: Annotated[
-        str, typer.Option("--rank-by", help="Ranking: 'point' (predicted Ea) or 'upper' (upper interval end).")
+        str,
+        typer.Option("--rank-by", help="Ranking: 'point' (predicted Ea) or 'upper' (upper interval end)."),
     ] = "point",
     confidence: Annotated[
         float, typer.Option("--confidence", help="Coverage of the prediction intervals (0-1).")
@@ -163,9 +179,12 @@ def screen_command(
     parquet: Annotated[Path | None, typer.Option("--parquet", help="Write them as Parquet.")] = None,
     figure: Annotated[Path | None, typer.Option("--figure", help="Figure 4a PNG.")] = None,
     figure_3b: Annotated[
-        Path | None, typer.Option("--figure-3b", help="Figure 3b PNG: training rows and lines, published beside.")
+        Path | None,
+        typer.Option("--figure-3b", help="Figure 3b PNG: training rows and lines, published beside."),
     ] = None,
-    name: Annotated[str | None, typer.Option("--name", help="Run name in the store (default screening:<space>).")] = None,
+    name: Annotated[
+        str | None, typer.Option("--name", help="Run name in the store (default screening:<space>).")
+    ] = None,
     store_results: Annotated[bool, typer.Option("--store/--no-store", help="Store the run.")] = True,
 ) -> None:
     """Predict Ea with a model per route, with prediction intervals and flags; rank, export, store."""
@@ -190,7 +209,9 @@ def screen_command(
         store = open_store_from_option(db)
         missing = sorted(set(WANG2025_MODELS.values()) & set(wanted.values()) - set(store.list_model_fits()))
         if missing:
-            raise _fail(f"model(s) {missing} are not in the store; run: sselab data import wang2025-candidates")
+            raise _fail(
+                f"model(s) {missing} are not in the store; run: sselab data import wang2025-candidates"
+            )
         models = _models(store, wanted, {r.model for r in space.routes})
         result = screen(space, models, criterion=rank_by, confidence=confidence, model_names=wanted)
     except SselabError as exc:

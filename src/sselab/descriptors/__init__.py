@@ -69,7 +69,6 @@ DESCRIPTOR_UNITS: dict[str, str] = {
 
 __all__ = [
     "AGGREGATIONS",
-    "AdditiveDescriptor",
     "ALL_DESCRIPTORS",
     "COMPOSITION_DESCRIPTORS",
     "DERIVED_DESCRIPTORS",
@@ -79,6 +78,7 @@ __all__ = [
     "X_WANG2025",
     "X_WANG2025_UNIT",
     "X_WANG2025_WEIGHTS",
+    "AdditiveDescriptor",
     "DescriptorError",
     "ElementCounts",
     "anion_centre_distance",

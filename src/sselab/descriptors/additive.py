@@ -132,7 +132,9 @@ class AdditiveDescriptor:
         if self.normalisation == "sum":
             return np.asarray(total, dtype=float)
         if cation_index is None:
-            raise DescriptorError(f"descriptor {self.name!r} ({self.normalisation}) needs the cation of each row")
+            raise DescriptorError(
+                f"descriptor {self.name!r} ({self.normalisation}) needs the cation of each row"
+            )
         rows = np.arange(matrix.shape[0])
         index = np.asarray(cation_index, dtype=int)
         k = matrix[rows, index] if cation_count is None else np.asarray(cation_count, dtype=float)

@@ -11,7 +11,7 @@ kept under its own name). :func:`derive_wang2025_x` recovers, from the rows alon
    :data:`sselab.descriptors.additive.NORMALISATIONS` is tried and the one with the smallest residual kept;
 3. how close **element data** come: x against pymatgen's Pauling X and atomic radius (pm) aggregated with the
    same normalisation, with the two weights refitted, and with the printed weights;
-4. a **hold-out check**: the table fitted on half of the k = 1 rows predicts the other half and the k > 1 rows.
+4. a **hold-out check**: the table fitted on half the k = 1 rows predicts the other half and the k > 1 rows.
 
 The result is an :class:`~sselab.descriptors.additive.AdditiveDescriptor` labelled as derived from Dataset 2;
 the importer of ``wang2025-candidates`` stores it with the published models. Nothing here is typed in from the
@@ -206,18 +206,24 @@ def derive_wang2025_x(
     half = rng.permutation(single_rows)[: max(len(single_rows) // 2, len(elements))]
     half_coef = _lstsq(counts.counts[half], target[half], "hold-out half")
     held = np.setdiff1d(np.arange(len(target)), half)
-    half_descriptor = AdditiveDescriptor(X_DS2, dict(zip(elements, half_coef, strict=True)), chosen.normalisation)
+    half_descriptor = AdditiveDescriptor(
+        X_DS2, dict(zip(elements, half_coef, strict=True)), chosen.normalisation
+    )
     holdout = float(np.max(np.abs(evaluate(half_descriptor)[held] - target[held]))) if len(held) else 0.0
 
     props = element_properties(elements)
     aggregated = [
-        evaluate(AdditiveDescriptor(name, dict(zip(elements, props[name], strict=True)), chosen.normalisation))
+        evaluate(
+            AdditiveDescriptor(name, dict(zip(elements, props[name], strict=True)), chosen.normalisation)
+        )
         for name in ("X", "r_atom")
     ]
     weights = np.linalg.lstsq(np.column_stack(aggregated), target, rcond=None)[0]
     element_fit = weights[0] * aggregated[0] + weights[1] * aggregated[1]
     printed = X_WANG2025_WEIGHTS["X"] * aggregated[0] + X_WANG2025_WEIGHTS["r_atom"] * aggregated[1]
-    plain = counts.counts @ (X_WANG2025_WEIGHTS["X"] * props["X"] + X_WANG2025_WEIGHTS["r_atom"] * props["r_atom"])
+    plain = counts.counts @ (
+        X_WANG2025_WEIGHTS["X"] * props["X"] + X_WANG2025_WEIGHTS["r_atom"] * props["r_atom"]
+    )
     per_element = coef - (weights[0] * props["X"] + weights[1] * props["r_atom"])
     return XDerivation(
         descriptor=chosen,

@@ -2,7 +2,7 @@
 
 The interval of a new prediction x₀ (with its leading 1 for the intercept) is statsmodels' observation
 interval of an OLS fit, ŷ ± t_{(1+c)/2, n−k−1} · √(σ² + x₀ᵀ C x₀), with C the fit's ``cov_params()`` and σ²
-its ``scale``; it is evaluated here in closed form so that 10⁶ candidates need one ``einsum`` (a test checks it
+its ``scale``; it is evaluated here in closed form, so 10⁶ candidates need one ``einsum`` (a test checks it
 against ``OLSResults.get_prediction().summary_frame()``).
 
 Flags (``;``-joined in a ``flags`` column):
@@ -25,7 +25,8 @@ Example
 -------
 >>> import numpy as np
 >>> from sselab.models.intervals import prediction_flags
->>> prediction_flags(np.array([0.5, -0.1]), np.array([0.2, -0.4]), np.array([False, True]), True, True).tolist()
+>>> ea, lower, outside = np.array([0.5, -0.1]), np.array([0.2, -0.4]), np.array([False, True])
+>>> prediction_flags(ea, lower, outside, True, True).tolist()
 ['', 'ea<=0;interval<0;extrapolated']
 """
 

@@ -25,7 +25,6 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin
 
-from sselab import __version__
 from sselab.descriptors import ALL_DESCRIPTORS, COMPOSITION_DESCRIPTORS, composition_descriptor_frame
 from sselab.descriptors.additive import AdditiveDescriptor
 from sselab.descriptors.composition import check_aggregation
@@ -33,15 +32,10 @@ from sselab.descriptors.elements import DescriptorError
 from sselab.errors import FitError
 from sselab.models.intervals import outside_range, prediction_flags, prediction_interval
 from sselab.models.ols import fit_ols
-
-#: Target column of the activation-energy frames (eV).
-TARGET = "activation_energy_ev"
+from sselab.models.payload import ORIGINS, TARGET, model_payload, restore_state
 
 #: Columns of a training row kept with a fitted model.
 TRAINING_COLUMNS: tuple[str, ...] = ("ea_id", "material_id", "formula", "phase", "method", "doi")
-
-#: Where a model comes from: fitted here, published (recovered from a publication's data), typed in.
-ORIGINS: tuple[str, ...] = ("fitted", "published", "given")
 
 #: Columns of :meth:`LinearEaModel.predict_interval`.
 INTERVAL_COLUMNS: tuple[str, ...] = (
@@ -49,13 +43,7 @@ INTERVAL_COLUMNS: tuple[str, ...] = (
 )  # fmt: skip
 
 
-def _clean(value: Any) -> Any:
-    """JSON-safe scalar (NaN -> None, numpy -> python)."""
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not np.isfinite(value):
-        return None
-    return value
+__all__ = ["INTERVAL_COLUMNS", "ORIGINS", "TARGET", "TRAINING_COLUMNS", "LinearEaModel"]
 
 
 class LinearEaModel(RegressorMixin, BaseEstimator):  # type: ignore[misc]
@@ -320,44 +308,7 @@ class LinearEaModel(RegressorMixin, BaseEstimator):  # type: ignore[misc]
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready payload: origin, parameters, coefficients with intervals, metrics, training rows."""
         self._check_fitted()
-        training = getattr(self, "training_rows_", None)
-        payload: dict[str, Any] = {
-            "kind": "LinearEaModel",
-            "sselab_version": __version__,
-            "name": self.name,
-            "origin": self.origin,
-            "label": self.label,
-            "descriptors": list(self.descriptors),
-            "aggregation": self.aggregation,
-            "definitions": [d.as_dict() for d in self.definitions],
-            "target": TARGET,
-            "coef": [float(c) for c in self.coef_],
-            "intercept": float(self.intercept_),
-            "coef_ci95": [[float(a), float(b)] for a, b in getattr(self, "coef_ci95_", [])],
-            "intercept_ci95": [float(v) for v in getattr(self, "intercept_ci95_", [])],
-            "metrics": {
-                key: _clean(getattr(self, f"{key}_", None))
-                for key in ("r2", "adj_r2", "rmse", "loo_rmse", "loo_r2", "n_train")
-            },
-            "training_rows": []
-            if training is None
-            else [{k: _clean(v) for k, v in row.items()} for row in training.to_dict(orient="records")],
-        }
-        if self.has_interval:
-            payload["interval"] = {
-                "cov_params": [[float(v) for v in row] for row in self.cov_params_],
-                "scale": float(self.scale_),
-                "df_resid": int(self.df_resid_),
-            }
-        if self.has_range:
-            payload["descriptor_range"] = {
-                d: [float(lo), float(hi)]
-                for d, lo, hi in zip(self.descriptors, self.descriptor_min_, self.descriptor_max_, strict=True)
-            }
-        for key in ("citation", "recovery"):
-            if hasattr(self, f"{key}_"):
-                payload[key] = getattr(self, f"{key}_")
-        return payload
+        return model_payload(self)
 
     @classmethod
     def from_dict(cls, payload: dict[str, Any]) -> LinearEaModel:
@@ -372,32 +323,7 @@ class LinearEaModel(RegressorMixin, BaseEstimator):  # type: ignore[misc]
             payload.get("name"),
             tuple(AdditiveDescriptor.from_dict(d) for d in payload.get("definitions") or ()),
         )
-        origin = payload.get("origin") or ("fitted" if payload.get("training_rows") else "given")
-        if origin not in ORIGINS:
-            raise FitError(f"model {payload.get('name')!r}: unknown origin {origin!r}; known: {ORIGINS}")
-        model.origin_ = origin
-        if payload.get("label"):
-            model.label_ = str(payload["label"])
-        if payload.get("coef_ci95"):
-            model.coef_ci95_ = np.array(payload["coef_ci95"], dtype=float)
-            model.intercept_ci95_ = np.array(payload["intercept_ci95"], dtype=float)
-        for key, value in payload.get("metrics", {}).items():
-            if value is not None:
-                setattr(model, f"{key}_", value)
-        if payload.get("interval"):
-            model.cov_params_ = np.array(payload["interval"]["cov_params"], dtype=float)
-            model.scale_ = float(payload["interval"]["scale"])
-            model.df_resid_ = int(payload["interval"]["df_resid"])
-        if payload.get("descriptor_range"):
-            ranges = payload["descriptor_range"]
-            model.descriptor_min_ = np.array([ranges[d][0] for d in model.descriptors], dtype=float)
-            model.descriptor_max_ = np.array([ranges[d][1] for d in model.descriptors], dtype=float)
-        for key in ("citation", "recovery"):
-            if key in payload:
-                setattr(model, f"{key}_", payload[key])
-        if payload.get("training_rows"):
-            model.training_rows_ = pd.DataFrame(payload["training_rows"])
-        return model
+        return restore_state(model, payload)
 
     def save(self, path: str | Path) -> Path:
         """Write :meth:`to_dict` as JSON to ``path``."""

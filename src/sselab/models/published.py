@@ -4,7 +4,7 @@ Wang et al. 2025 publish their two lines y1 and y2 only through their prediction
 gives, for each of 558 candidates, the combined descriptor x and the predicted Ea on one line.
 :func:`recover_published_line` recovers a line Ea = slope·x + intercept from such (x, Ea) pairs by least
 squares and keeps the residual, so the stored model reproduces the publication's numbers and says how well.
-The models are :class:`~sselab.models.linear.LinearEaModel` with ``origin_ = "published"``, a label ("published
+They are :class:`~sselab.models.linear.LinearEaModel` with ``origin_ = "published"``, a label ("published
 by Wang et al. 2025"), the citation and the recovery statistics; they carry no prediction interval and no
 training range, because the rows they were fitted on are not published (predictions get the flags
 ``no-interval`` and ``range-unknown``).
@@ -46,8 +46,8 @@ WANG2025_LABEL = "published by Wang et al. 2025"
 
 #: Citation stored with them.
 WANG2025_CITATION = (
-    "Q. Wang, F. Yang, Y. Wang, D. Zhang, R. Sato, L. Zhang, E. J. Cheng, Y. Yan, Y. Chen, K. Kisu, S. Orimo, "
-    "H. Li, Angew. Chem. Int. Ed. 2025 (Figures 3b and 4a), Supplementary Dataset 2"
+    "Q. Wang, F. Yang, Y. Wang, D. Zhang, R. Sato, L. Zhang, E. J. Cheng, Y. Yan, Y. Chen, K. Kisu, "
+    "S. Orimo, H. Li, Angew. Chem. Int. Ed. 2025 (Figures 3b and 4a), Supplementary Dataset 2"
 )
 
 #: Route label -> store name of the published Wang et al. 2025 line.
@@ -106,7 +106,7 @@ def recover_published_line(
     model.citation_ = citation
     model.recovery_ = {
         "method": "least squares of the published Ea on the published x",
-        "n": int(len(xs)),
+        "n": len(xs),
         "max_abs_residual_ev": float(np.max(np.abs(residual))),
         "rmse_ev": float(np.sqrt(np.mean(residual**2))),
         "x_min": float(xs.min()),
@@ -120,7 +120,9 @@ def recover_published_line(
 def published_models(store: Store, names: Mapping[str, str] = WANG2025_MODELS) -> dict[str, LinearEaModel]:
     """The published models in ``store`` by route (routes whose model is absent are left out)."""
     fits = set(store.list_model_fits())
-    return {route: LinearEaModel.load_from_store(store, name) for route, name in names.items() if name in fits}
+    return {
+        route: LinearEaModel.load_from_store(store, name) for route, name in names.items() if name in fits
+    }
 
 
 #: Model fit holding the derivation of Dataset 2's x (written by the wang2025-candidates importer).

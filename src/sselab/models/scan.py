@@ -26,8 +26,8 @@ import pandas as pd
 from sselab import __version__
 from sselab.descriptors import ALL_DESCRIPTORS, DESCRIPTORS
 from sselab.errors import ConfigError, FitError
-from sselab.models.linear import TARGET, _clean
 from sselab.models.ols import fit_ols
+from sselab.models.payload import TARGET, clean
 from sselab.models.subsets import Selection, Subset, select_rows
 
 
@@ -63,7 +63,7 @@ class ScanResult:
         """JSON-ready payload (saved with ``store.save_model_fit``)."""
 
         def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-            return [{str(k): _clean(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
+            return [{str(k): clean(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
 
         return {
             "kind": "DescriptorScan",
@@ -89,9 +89,7 @@ def _fit_row(rows: pd.DataFrame, names: Sequence[str]) -> dict[str, Any]:
     try:
         fit = fit_ols(values.to_numpy()[complete], rows[TARGET].to_numpy(dtype=float)[complete])
     except FitError as exc:
-        out.update(
-            note=str(exc), r2=np.nan, adj_r2=np.nan, loo_r2=np.nan, rmse_ev=np.nan, loo_rmse_ev=np.nan
-        )
+        out.update(note=str(exc), r2=np.nan, adj_r2=np.nan, loo_r2=np.nan, rmse_ev=np.nan, loo_rmse_ev=np.nan)
         return out
     out.update(
         r2=fit.r2, adj_r2=fit.adj_r2, loo_r2=fit.loo_r2, rmse_ev=fit.rmse, loo_rmse_ev=fit.loo_rmse, note=""

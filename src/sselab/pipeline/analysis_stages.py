@@ -21,7 +21,14 @@ from typing import TYPE_CHECKING, Any
 from sselab.datasets.importers.wang2025_candidates import ensure_published_models
 from sselab.descriptors import DESCRIPTORS
 from sselab.descriptors.bm_cache import binding_energy_cache
-from sselab.models import LinearEaModel, descriptor_scan, descriptor_table, named_subset, save_scan, select_rows
+from sselab.models import (
+    LinearEaModel,
+    descriptor_scan,
+    descriptor_table,
+    named_subset,
+    save_scan,
+    select_rows,
+)
 from sselab.models.published import stored_definitions
 from sselab.models.subsets import COMPUTED_METHODS, with_training
 from sselab.pipeline.params import checked_params, records
@@ -93,7 +100,9 @@ def fit_stage(ctx: StageContext) -> dict[str, Any]:
         )  # fmt: skip
     figures["figure3b"] = str(ea_vs_combination(models, ctx.out_dir / "figure3b_lines.png", published))
     best = scan.best_pairs(5, by="r2")
-    covered = [d for d in scan.singles["descriptor"] if scan.singles.set_index("descriptor").at[d, "n"] > 0]
+    covered = [
+        str(d) for d, n in zip(scan.singles["descriptor"], scan.singles["n"], strict=True) if int(n) > 0
+    ]
     return {
         "summary": f"scan of {len(scan.selection.rows)} rows ({p['scan_family']}, training {p['training']}; "
         f"descriptors with data: {', '.join(covered)}); "
@@ -103,7 +112,9 @@ def fit_stage(ctx: StageContext) -> dict[str, Any]:
             for m in fitted
         ),
         "scan_name": scan_name,
-        "singles": records(scan.singles[["descriptor", "n", "r2", "adj_r2", "loo_r2", "loo_rmse_ev", "note"]]),
+        "singles": records(
+            scan.singles[["descriptor", "n", "r2", "adj_r2", "loo_r2", "loo_rmse_ev", "note"]]
+        ),
         "best_pairs": records(best[["p1", "p2", "n", "r2", "adj_r2", "loo_r2", "loo_rmse_ev"]]),
         "models": fitted,
         "published": {route: m.name for route, m in published.items()},
@@ -123,7 +134,9 @@ def _route_line(result: ScreeningResult, route: str, info: dict[str, Any]) -> st
         row = best.iloc[0]
         flags = f" flagged {row['flags']}" if row["flags"] else ""
         interval = (
-            f" [{row['ea_lower_ev']:.2f}, {row['ea_upper_ev']:.2f}]" if row["ea_upper_ev"] == row["ea_upper_ev"] else ""
+            f" [{row['ea_lower_ev']:.2f}, {row['ea_upper_ev']:.2f}]"
+            if row["ea_upper_ev"] == row["ea_upper_ev"]
+            else ""
         )
         tail = f", {info['non_positive']} with Ea <= 0 not ranked" if info["non_positive"] else ""
         return f"{head} best {row['formula']} {row['predicted_ea_ev']:.2f} eV{interval}{flags}{tail}"
@@ -160,7 +173,9 @@ def screening_stage(ctx: StageContext) -> dict[str, Any]:
     names = {m["family"]: m["store_name"] for m in ctx.upstream["fit"]["models"]}
     fitted = {route: LinearEaModel.load_from_store(store, name) for route, name in names.items()}
     space = paper_space()
-    result = screen(space, fitted, criterion=p["criterion"], confidence=float(p["confidence"]), model_names=names)
+    result = screen(
+        space, fitted, criterion=p["criterion"], confidence=float(p["confidence"]), model_names=names
+    )
     result.save_to_store(store, p["name"])
     csv = result.to_csv(ctx.out_dir / "predictions.csv")
     figures = {"figure4a": str(candidate_predictions(result, ctx.out_dir / "figure4a_candidates.png"))}
@@ -169,7 +184,9 @@ def screening_stage(ctx: StageContext) -> dict[str, Any]:
     published_result = None
     if p["published_dataset"]:
         published = ensure_published_models(store)
-        published_result = screen(space, published, model_names={r: m.name or r for r, m in published.items()})
+        published_result = screen(
+            space, published, model_names={r: m.name or r for r, m in published.items()}
+        )
         published_result.save_to_store(store, f"{p['name']}:published")
         figures["figure4a_published"] = str(
             candidate_predictions(published_result, ctx.out_dir / "figure4a_published.png")
@@ -179,7 +196,11 @@ def screening_stage(ctx: StageContext) -> dict[str, Any]:
         lines.append(
             "published (Wang et al. 2025): "
             + "; ".join(
-                f"{route} " + ", ".join(f"{r.formula.split('(')[0]} {r.predicted_ea_ev:.2f}" for r in g.itertuples())
+                f"{route} "
+                + ", ".join(
+                    f"{str(f).split('(')[0]} {float(e):.2f}"
+                    for f, e in zip(g["formula"], g["predicted_ea_ev"], strict=True)
+                )
                 + " eV"
                 for route, g in marked.sort_values("formula").groupby("model")
             )
@@ -187,7 +208,9 @@ def screening_stage(ctx: StageContext) -> dict[str, Any]:
         )
     n = max(int(p["top"]), int(p["shortlist"]))
     source = p["shortlist_from"]
-    use_fitted = source == "fitted" or (source == "auto" and (_credible_best(result) or published_result is None))
+    use_fitted = source == "fitted" or (
+        source == "auto" and (_credible_best(result) or published_result is None)
+    )
     if use_fitted:
         shortlist, source = _shortlist(result, n), "fitted"
     elif published_result is not None:
@@ -199,7 +222,9 @@ def screening_stage(ctx: StageContext) -> dict[str, Any]:
         if source == "published" and p["shortlist_from"] == "auto"
         else ""
     )
-    lines.append(f"structure-search shortlist from the {source} lines{why}: {', '.join(shortlist[:3]) or 'none'}")
+    lines.append(
+        f"structure-search shortlist from the {source} lines{why}: {', '.join(shortlist[:3]) or 'none'}"
+    )
     return {
         "summary": f"{len(result.predictions)} predictions {result.counts()}, ranked by {p['criterion']}; "
         + "; ".join(lines),

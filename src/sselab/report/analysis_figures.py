@@ -96,7 +96,9 @@ _SOURCE_STYLE = {
 
 def _training_points(ax: Any, label: str, model: Any, x: np.ndarray, colour: str) -> None:
     rows = model.training_rows_
-    methods = rows["method"].fillna("experiment") if "method" in rows else pd.Series(["experiment"] * len(rows))
+    methods = (
+        rows["method"].fillna("experiment") if "method" in rows else pd.Series(["experiment"] * len(rows))
+    )
     for method in sorted(set(methods)):
         mask = (methods == method).to_numpy()
         style = _SOURCE_STYLE.get(str(method), {"marker": "^", "filled": True})
@@ -161,7 +163,7 @@ def ea_vs_combination(
 
 
 def candidate_predictions(result: Any, path: str | Path, label_top: int = 3) -> Path:
-    """Figure 4a: predicted Ea of every candidate per route, with intervals and flags; best ``label_top`` named.
+    """Figure 4a: predicted Ea of every candidate per route, intervals and flags; best ``label_top`` named.
 
     When every route's model is a line on one descriptor (the paper's y1/y2 on x), Ea is drawn against that x
     (the candidates then lie on the lines, as in the paper's figure); otherwise against the candidate's
@@ -188,10 +190,21 @@ def candidate_predictions(result: Any, path: str | Path, label_top: int = 3) -> 
             ax.scatter(x[~ranked], ea[~ranked], s=10, marker="x", color="grey",
                        label=f"{label}: not ranked ({int((~ranked).sum())})")  # fmt: skip
         for i, row in enumerate(group[ranked].head(label_top).itertuples()):
-            xv = getattr(row, axis) if axis else float(np.flatnonzero(group["formula"].to_numpy() == row.formula)[0])
+            xv = (
+                getattr(row, axis)
+                if axis
+                else float(np.flatnonzero(group["formula"].to_numpy() == row.formula)[0])
+            )
             offset = (30, 14 + 11 * i) if k % 2 == 0 else (30, -16 - 11 * i)
-            ax.annotate(str(row.formula), (xv, row.predicted_ea_ev), fontsize=6, color=colour, xytext=offset,
-                        textcoords="offset points", arrowprops={"arrowstyle": "-", "color": colour, "lw": 0.4})  # fmt: skip
+            ax.annotate(
+                str(row.formula),
+                (xv, row.predicted_ea_ev),
+                fontsize=6,
+                color=colour,
+                xytext=offset,
+                textcoords="offset points",
+                arrowprops={"arrowstyle": "-", "color": colour, "lw": 0.4},
+            )
     ax.axhline(0.0, color="black", lw=0.5)
     ax.set_xlabel(_AXIS_LABELS.get(axis or "", axis or "candidate within its route (lowest Ea first)"))
     ax.set_ylabel("predicted Ea (eV)")

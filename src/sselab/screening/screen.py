@@ -155,24 +155,33 @@ class ScreeningResult:
         frame = self.ranked()
         if len(frame) > MAX_STORED:
             frame = frame[frame["rank"].notna() & (frame["rank"] <= TOP_STORED)]
-        single = {route: p["descriptors"][0] for route, p in self.models.items() if len(p["descriptors"]) == 1}
+        single = {
+            route: p["descriptors"][0] for route, p in self.models.items() if len(p["descriptors"]) == 1
+        }
         x = np.full(len(frame), np.nan)
         for route, name in single.items():
             mask = (frame["model"] == route).to_numpy()
             x[mask] = frame.loc[mask, name].to_numpy(dtype=float)
         return pd.DataFrame(
             {
-                "candidate_formula": frame["formula"], "route": frame["model"],
-                "model_name": frame["model_name"], "model_kind": frame["model_kind"],
-                "descriptor": frame["model"].map(single), "x": x,
-                "activation_energy_ev": frame["predicted_ea_ev"], "ea_lower_ev": frame["ea_lower_ev"],
-                "ea_upper_ev": frame["ea_upper_ev"], "extrapolated": frame["extrapolated"],
-                "flags": frame["flags"], "rank": frame["rank"], "criterion": self.criterion,
-            }  # fmt: skip
+                "candidate_formula": frame["formula"],
+                "route": frame["model"],
+                "model_name": frame["model_name"],
+                "model_kind": frame["model_kind"],
+                "descriptor": frame["model"].map(single),
+                "x": x,
+                "activation_energy_ev": frame["predicted_ea_ev"],
+                "ea_lower_ev": frame["ea_lower_ev"],
+                "ea_upper_ev": frame["ea_upper_ev"],
+                "extrapolated": frame["extrapolated"],
+                "flags": frame["flags"],
+                "rank": frame["rank"],
+                "criterion": self.criterion,
+            }
         )
 
     def save_to_store(self, store: Any, name: str | None = None) -> int:
-        """Store the run (default name ``screening:<space>``) with ``Store.save_screening``; returns its id."""
+        """Store the run (default name ``screening:<space>``) through ``Store.save_screening``; its id."""
         stored = self.store_frame()
         return int(
             store.save_screening(
@@ -225,7 +234,7 @@ def _descriptors(candidates: Candidates, model: LinearEaModel) -> dict[str, np.n
     return arrays
 
 
-def rank_within(values: np.ndarray, eligible: np.ndarray) -> pd.array:
+def rank_within(values: np.ndarray, eligible: np.ndarray) -> Any:
     """Ranks 1..m of ``values`` among the ``eligible`` entries (stable), ``<NA>`` elsewhere (Int64)."""
     ranks = np.zeros(len(values), dtype=np.int64)
     index = np.flatnonzero(eligible)
@@ -245,7 +254,9 @@ def _check(models: Mapping[str, LinearEaModel], routes: set[str], criterion: str
     if missing:
         raise ConfigError(f"no model given for route(s) {missing}; given: {sorted(models)}")
     if criterion == "upper":
-        blind = [f"{r} ({models[r].name}: {models[r].label})" for r in sorted(routes) if not models[r].has_interval]
+        blind = [
+            f"{r} ({models[r].name}: {models[r].label})" for r in sorted(routes) if not models[r].has_interval
+        ]
         if blind:
             raise ConfigError(
                 f"criterion 'upper' needs prediction intervals, which {', '.join(blind)} cannot give; "

@@ -137,7 +137,9 @@ class CandidateSpace:
         per_unit = data.get("anions_per_formula_unit")
         if per_unit is not None:
             if not isinstance(per_unit, int) or isinstance(per_unit, bool) or per_unit < 1:
-                raise ConfigError(f"{source}: anions_per_formula_unit must be a positive integer, not {per_unit!r}")
+                raise ConfigError(
+                    f"{source}: anions_per_formula_unit must be a positive integer, not {per_unit!r}"
+                )
             for c in cations:
                 for a in anions:
                     if (per_unit * -a.charge) % c.charge:

@@ -1,4 +1,4 @@
-"""Store methods for screening results (tables ``screening_runs``, ``screening_predictions``) and the model list.
+"""Store methods for screening results (``screening_runs``, ``screening_predictions``) and the model list.
 
 A screening run is written in one transaction (replacing a run of the same name), so a reader never sees half
 a run. A published candidate list (``wang2025-candidates``) is imported the same way, together with its
@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from sselab import __version__
@@ -71,7 +71,7 @@ def _prediction_rows(rows: pd.DataFrame, criterion: str) -> list[dict[str, Any]]
     present = [c for c in _PREDICTION_FIELDS if c in rows.columns]
     out = []
     for record in rows[present].to_dict(orient="records"):
-        row = {k: _value(v) for k, v in record.items()}
+        row: dict[str, Any] = {str(k): _value(v) for k, v in record.items()}
         if row["activation_energy_ev"] is None:
             raise StoreError(f"prediction of {row['candidate_formula']!r} has no finite Ea")
         row.setdefault("criterion", criterion)
@@ -183,7 +183,7 @@ class ScreeningStoreMixin:
                     conn.execute(delete(ModelFit).where(ModelFit.name == fit_name))
                     conn.execute(insert(ModelFit).values(name=fit_name, payload=payload))
                 inserted = {"screening_predictions": len(rows), "model_fits": len(model_fits)}
-                conn.execute(Import.__table__.update().where(Import.id == import_id).values(counts=inserted))
+                conn.execute(update(Import).where(Import.id == import_id).values(counts=inserted))
         except SQLAlchemyError as exc:
             raise StoreError(f"cannot import {dataset} ({file_name}): {exc}") from exc
         return ImportResult(inserted=inserted, already_present=False, import_id=import_id)
@@ -205,7 +205,7 @@ class ScreeningStoreMixin:
             out = frame(conn.execute(stmt).all(), SCREENING_COLUMNS)
         for column in ("x", "activation_energy_ev", "ea_lower_ev", "ea_upper_ev", "confidence"):
             out[column] = pd.to_numeric(out[column], errors="coerce").astype(float)
-        out["rank"] = pd.array(out["rank"], dtype="Int64")
+        out["rank"] = pd.to_numeric(out["rank"], errors="coerce").astype("Int64")
         return out
 
     def screening_runs_frame(self) -> pd.DataFrame:

@@ -1,4 +1,4 @@
-"""Importer of ``wang2025-candidates``: the 558 screened candidates of Wang et al. 2025 (Supplementary Dataset 2).
+"""Importer of ``wang2025-candidates``: Wang et al. 2025's 558 screened candidates (Supplementary Dataset 2).
 
 The sheet has three header rows, then one row per candidate: ``Index``, ``Structure`` (formula written per
 one or two cations, e.g. ``Zn1(BH4)2·6(CH3)2CHNH2``, ``Mg2(B12H12)2·4NH3``), the combined descriptor x
@@ -75,7 +75,7 @@ class CandidateRows:
 
 
 def canonical_formula(formula: str) -> str:
-    """The formula as sselab writes it: an explicit count of 1 dropped (``Zn1(BH4)2·1NH3`` -> ``Zn(BH4)2·NH3``).
+    """The formula as sselab writes it, an explicit count of 1 dropped (``Zn1(BH4)2·1NH3``: ``Zn(BH4)2·NH3``).
 
     >>> canonical_formula("Zn1(BH4)2·1(CH3)2CHNH2")
     'Zn(BH4)2·(CH3)2CHNH2'
@@ -86,7 +86,9 @@ def canonical_formula(formula: str) -> str:
 
 def _check_header(frame: pd.DataFrame, path: Path) -> None:
     if frame.shape[1] < 6 or len(frame) <= HEADER_ROWS:
-        raise DataImportError(f"expected 6 columns and {HEADER_ROWS} header rows, found {frame.shape}", file=str(path))
+        raise DataImportError(
+            f"expected 6 columns and {HEADER_ROWS} header rows, found {frame.shape}", file=str(path)
+        )
     for (row, col), expected in _EXPECTED_HEADER.items():
         cell = str(frame.iat[row, col]).strip().lower()
         if cell != expected:
@@ -111,7 +113,7 @@ def _number(value: Any) -> float | None:
 
 
 def read_wang2025_candidates(path: Path, *, progress: bool = False) -> CandidateRows:
-    """Read the sheet at ``path``: importable rows (``row_number, formula, written, x, ea_ev, route, column``).
+    """Read the sheet at ``path``: rows ``row_number, formula, written, x, ea_ev, route, column``.
 
     Raises
     ------
@@ -147,7 +149,9 @@ def _read_row(out: ParsedFile, row_number: int, cells: tuple[Any, ...]) -> dict[
         return None
     parsed, error = parse_formula_or_error(written)
     if parsed is None or not parsed.cation or not parsed.anions:
-        out.skip(row_number, "Structure", f"formula not read as cation + anion: {error or 'no anion'}", written)
+        out.skip(
+            row_number, "Structure", f"formula not read as cation + anion: {error or 'no anion'}", written
+        )
         return None
     x = _number(cells[2])
     if x is None:
@@ -155,7 +159,9 @@ def _read_row(out: ParsedFile, row_number: int, cells: tuple[Any, ...]) -> dict[
         return None
     filled = {col: _number(cells[col]) for col in ROUTE_COLUMNS if not is_blank(cells[col])}
     if len(filled) != 1 or None in filled.values():
-        reason = "no Ea in any route column" if not filled else "Ea in more than one route column or not a number"
+        reason = (
+            "no Ea in any route column" if not filled else "Ea in more than one route column or not a number"
+        )
         out.skip(row_number, "Ea (eV)", reason, ", ".join(str(cells[c]) for c in ROUTE_COLUMNS))
         return None
     ((column, ea_ev),) = filled.items()
@@ -176,11 +182,17 @@ def _predictions(rows: pd.DataFrame) -> pd.DataFrame:
     flags = prediction_flags(ea, np.full(len(rows), np.nan), None, has_interval=False, has_range=False)
     out = pd.DataFrame(
         {
-            "candidate_formula": rows["formula"], "route": rows["route"],
-            "model_name": rows["route"].map(WANG2025_MODELS), "model_kind": "published",
-            "descriptor": X_DS2, "x": rows["x"], "activation_energy_ev": ea, "flags": flags,
-            "criterion": "published", "row_number": rows["row_number"],
-        }  # fmt: skip
+            "candidate_formula": rows["formula"],
+            "route": rows["route"],
+            "model_name": rows["route"].map(WANG2025_MODELS),
+            "model_kind": "published",
+            "descriptor": X_DS2,
+            "x": rows["x"],
+            "activation_energy_ev": ea,
+            "flags": flags,
+            "criterion": "published",
+            "row_number": rows["row_number"],
+        }
     )
     rankable = ea > 0
     out["rank"] = pd.array([pd.NA] * len(out), dtype="Int64")
@@ -195,7 +207,7 @@ def recover_models(candidates: CandidateRows) -> tuple[dict[str, LinearEaModel],
     rows = candidates.rows
     sha = candidates.parsed.file_sha256
     source = f"derived from Wang et al. 2025 Supplementary Dataset 2 (sha256 {sha}) by sselab"
-    derivation = derive_wang2025_x(list(rows["written"]), rows["x"].to_numpy(dtype=float), source=source)
+    derivation = derive_wang2025_x(list(rows["written"]), list(rows["x"].astype(float)), source=source)
     models = {}
     for route, name in WANG2025_MODELS.items():
         part = rows[rows["route"] == route]
@@ -225,13 +237,15 @@ def import_wang2025_candidates(path: Path, store: Store, *, progress: bool = Fal
         rec = model.recovery_
         out.assumptions.append(
             f"{model.name} ({WANG2025_LABEL}): Ea = {model.coef_[0]:.6f}·x {model.intercept_:+.6f} eV, "
-            f"recovered from the {rec['n']} rows of route {route}, max |residual| {rec['max_abs_residual_ev']:.1e} eV"
+            f"recovered from the {rec['n']} rows of route {route}, "
+            f"max |residual| {rec['max_abs_residual_ev']:.1e} eV"
         )
     residual = derivation["residual"]
     out.assumptions.append(
         f"x = {X_DS2}: a coefficient per element derived from the rows (normalisation "
         f"{derivation['descriptor']['normalisation']}), max |residual| {residual['max_abs']:.1e} over "
-        f"{residual['n']} rows; pymatgen's X and atomic radius reproduce x to {derivation['element_rule']['max_abs']:.3f}"
+        f"{residual['n']} rows; pymatgen's X and atomic radius reproduce x to "
+        f"{derivation['element_rule']['max_abs']:.3f}"
     )
     fits = {m.name: m.to_dict() for m in models.values() if m.name}
     fits[X_FIT_NAME] = derivation

@@ -59,12 +59,8 @@ def upgrade() -> None:
         sa.Column("ea_lower_ev", sa.Float(), nullable=True),
         sa.Column("ea_upper_ev", sa.Float(), nullable=True),
         sa.Column("extrapolated", sa.Boolean(), nullable=True),
-        sa.Column(
-            "flags", sa.String(length=200), nullable=True, comment="';'-joined: ea<=0, interval<0 ..."
-        ),
-        sa.Column(
-            "rank", sa.Integer(), nullable=True, comment="1 = best; null = not ranked (flagged)"
-        ),
+        sa.Column("flags", sa.String(length=200), nullable=True, comment="';'-joined: ea<=0, interval<0 ..."),
+        sa.Column("rank", sa.Integer(), nullable=True, comment="1 = best; null = not ranked (flagged)"),
         sa.Column("criterion", sa.String(length=32), nullable=False),
         sa.Column("row_number", sa.Integer(), nullable=True, comment="row of the source file, if imported"),
         sa.ForeignKeyConstraint(
