@@ -91,26 +91,22 @@ def print_screening(console: Console, result: ScreeningResult, top: int, highlig
     )
     for route, info in result.summary().items():
         console.print(_ranked_table(result, route, top))
-        quality = (
-            f"R² {_number(info['r2'], 2)}, N {info['n_train']}, "
-            f"mean interval ±{_number(info['mean_half_width_ev'], 2)} eV"
-            if info["r2"] is not None
-            else "no fit statistics (published line: no interval, training range not published)"
-        )
-        console.print(
-            f"  {route}: model {info['model_name']} ({info['kind']}; {quality}); {info['ranked']} ranked, "
-            f"{info['not_ranked']} not ranked (Ea <= 0); {info['interval_below_zero']} with an interval "
-            "below 0, "
-            + (
-                "training range unknown"
-                if info["extrapolated"] is None
-                else f"{info['extrapolated']} extrapolated"
+        counts = f"{info['ranked']} ranked, {info['not_ranked']} not ranked (Ea <= 0)"
+        if info["r2"] is not None:
+            quality = (
+                f"{info['kind']}; R² {_number(info['r2'], 2)}, N {info['n_train']}, mean "
+                f"{result.confidence:.0%} interval ±{_number(info['mean_half_width_ev'], 2)} eV"
             )
-        )
+            counts += f", {info['interval_below_zero']} with an interval below 0"
+        else:
+            quality = f"{info['label'] or info['kind']}; no interval, training rows not published"
+        if info["extrapolated"] is not None:
+            counts += f", {info['extrapolated']} extrapolated"
+        console.print(f"  {route}: {info['model_name']} ({quality}): {counts}")
         unranked = result.not_ranked(route)
         if len(unranked):
             shown = ", ".join(
-                f"{r.formula} {_number(r.predicted_ea_ev)} eV [{r.flags}]"
+                f"{r.formula} {_number(r.predicted_ea_ev)} eV ({r.flags})"
                 for r in unranked.head(3).itertuples()
             )
             console.print(f"  lowest not ranked: {shown}")

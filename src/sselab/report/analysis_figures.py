@@ -204,6 +204,7 @@ def candidate_predictions(result: Any, path: str | Path, label_top: int = 3) -> 
                 xytext=offset,
                 textcoords="offset points",
                 arrowprops={"arrowstyle": "-", "color": colour, "lw": 0.4},
+                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85},
             )
     ax.axhline(0.0, color="black", lw=0.5)
     ax.set_xlabel(_AXIS_LABELS.get(axis or "", axis or "candidate within its route (lowest Ea first)"))

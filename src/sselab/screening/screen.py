@@ -128,7 +128,7 @@ class ScreeningResult:
                 "not_ranked": int(group["rank"].isna().sum()),
                 "non_positive": int(flags.str.contains("ea<=0", regex=False).sum()),
                 "interval_below_zero": int(flags.str.contains("interval<0", regex=False).sum()),
-                "extrapolated": int(group["extrapolated"].astype(bool).sum())
+                "extrapolated": int(group["extrapolated"].fillna(False).astype(bool).sum())
                 if "descriptor_range" in payload
                 else None,
             }
@@ -321,6 +321,8 @@ def screen(
         part.insert(3, "rank", rank_within(np.asarray(key, dtype=float), eligible))
         for column in ("predicted_ea_ev", "ea_lower_ev", "ea_upper_ev", "extrapolated", "flags"):
             part[column] = out[column]
+        if not model.has_range:  # unknown, not "inside": the flag range-unknown says so
+            part["extrapolated"] = pd.array([pd.NA] * len(part), dtype="boolean")
         for d in model.descriptors:
             part[d] = selected[d]
         parts.append(part)
