@@ -168,7 +168,7 @@ def fit_command(
     from sselab.descriptors.bm_cache import binding_energy_cache
     from sselab.errors import SselabError
     from sselab.models import LinearEaModel, descriptor_scan, descriptor_table, save_scan, select_rows
-    from sselab.models.published import stored_definitions
+    from sselab.models.published import published_models, stored_definitions
     from sselab.models.subsets import with_training
 
     console = _console()
@@ -252,7 +252,9 @@ def fit_command(
         selection.excluded.to_csv(out / f"{model.name}_excluded.csv", index=False)
         from sselab.report.analysis_figures import ea_vs_combination
 
-        ea_vs_combination({str(model.name): model}, out / f"{model.name}_fig3b.png")
+        ea_vs_combination(
+            {str(model.name): model}, out / f"{model.name}_fig3b.png", published=published_models(store)
+        )
         console.print(f"model {path}, exclusions and figure 3b in {out}")
 
 

@@ -40,7 +40,8 @@ def _save(fig: Any, path: str | Path) -> Path:
 
 
 def r2_bars(scan: Any, path: str | Path, n_pairs: int = 6) -> Path:
-    """Figure 3a: R² of each single-descriptor fit and of the best ``n_pairs`` pairs (rows used per bar)."""
+    """Figure 3a: R² of each single-descriptor fit and of the best ``n_pairs`` pairs (rows used per bar), with
+    the leave-one-out R² of each fit as a black marker."""
     singles = scan.singles
     pairs = scan.best_pairs(n_pairs, by="r2")
     labels = [*singles["descriptor"], *(f"{a}+{b}" for a, b in zip(pairs["p1"], pairs["p2"], strict=True))]
@@ -58,6 +59,12 @@ def r2_bars(scan: Any, path: str | Path, n_pairs: int = 6) -> Path:
             ha="center",
             fontsize=7,
         )
+    if "loo_r2" in singles.columns:  # leave-one-out R² of each fit (LOOCV); ≤ 0 drawn on the axis
+        loo = np.r_[singles["loo_r2"].to_numpy(dtype=float), pairs["loo_r2"].to_numpy(dtype=float)]
+        shown = np.isfinite(loo)
+        ax.scatter(x[shown], np.clip(loo[shown], 0.0, None), marker="D", s=14, color="black", zorder=3,
+                   label="leave-one-out R² (≤ 0 drawn at 0)")  # fmt: skip
+        ax.legend(fontsize=7, loc="upper right")
     ax.set_xticks(x, labels, rotation=45, ha="right")
     ax.set_ylabel("R²")
     ax.set_ylim(0, 1.05)
