@@ -15,10 +15,8 @@ from sselab.models.published import recover_published_line
 from sselab.report import analysis_figures
 from sselab.screening import paper_space, screen
 
-X_TOY = AdditiveDescriptor(
-    "x_toy", {"Mg": 0.38, "Ca": 0.48, "Zn": 0.31, "B": 0.135, "C": 0.061, "H": -0.05, "N": 0.016, "O": -0.028},
-    normalisation="dataset2",
-)  # fmt: skip
+TOY_TABLE = {"Mg": 0.38, "Ca": 0.48, "Zn": 0.31, "B": 0.135, "C": 0.061, "H": -0.05, "N": 0.016, "O": -0.028}
+X_TOY = AdditiveDescriptor("x_toy", TOY_TABLE, normalisation="dataset2")
 
 
 def _capture(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
