@@ -23,7 +23,7 @@ def test_migrated_schema_equals_models_metadata(tmp_path: Path) -> None:
 def test_open_store_stamps_head_and_is_idempotent(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'm.sqlite'}"
     store = open_store(url)
-    assert head_revision() == "0002_material_metadata"
+    assert head_revision() == "0003_screen"
     assert current_revision(store.engine) == head_revision()
     store.close()
     again = open_store(url)  # already at head: nothing to do
@@ -60,7 +60,7 @@ def test_metadata_revision_upgrades_and_downgrades_keeping_rows(tmp_path: Path) 
     assert "metadata" not in {c["name"] for c in inspect(engine).get_columns("materials")}
 
     store = open_store(str(engine.url))  # opening migrates to head
-    assert current_revision(store.engine) == "0002_material_metadata"
+    assert current_revision(store.engine) == head_revision()
     frame = store.materials_frame()
     assert frame.formula.tolist() == ["LiBH4"] and frame.metadata[0] is None
 

@@ -24,6 +24,13 @@ from sselab.datasets.importers import (
     read_obelix,
     read_wang2025,
 )
+from sselab.datasets.importers.wang2025_candidates import (
+    DATASET as CANDIDATES_DATASET,
+)
+from sselab.datasets.importers.wang2025_candidates import (
+    import_wang2025_candidates,
+    read_wang2025_candidates,
+)
 from sselab.datasets.registry import get_dataset
 from sselab.datasets.report import ImportReport
 
@@ -60,6 +67,8 @@ def read_dataset_file(
         ``liverpool-ionics`` only: ``"C"``, ``"K"`` or ``"auto"``.
     """
     get_dataset(name)
+    if name == CANDIDATES_DATASET:  # candidates and published models, no material records
+        return read_wang2025_candidates(path, progress=progress).parsed
     if name == "wang2025-ea":
         return read_wang2025(path, progress=progress)
     if name == "liverpool-ionics":
@@ -90,11 +99,13 @@ def import_file(
     sselab.errors.DataImportError
         When the file cannot be read (names the file, row and field).
     """
-    parsed = read_dataset_file(
-        name, path, extra_path=extra_path, temperature_unit=temperature_unit, progress=progress
-    )
-    result = store.import_batch(parsed.to_batch())
-    report = parsed.to_report(result)
+    if name == CANDIDATES_DATASET:  # stored as a screening run with the models recovered from it
+        report = import_wang2025_candidates(path, store, progress=progress)
+    else:
+        parsed = read_dataset_file(
+            name, path, extra_path=extra_path, temperature_unit=temperature_unit, progress=progress
+        )
+        report = parsed.to_report(store.import_batch(parsed.to_batch()))
     logger.info(
         "%s: %d rows read, %d imported, %d skipped entries, already present: %s",
         name,

@@ -13,7 +13,9 @@ insights          the paper's two LLM insights as recipes (no LLM needed)
 method_benchmark  computed vs experimental Ea per method, parity plot (Figures 1c/2b)
 metad             well-tempered metadynamics of given structures (FES and track, Figure 2), Ea stored
 fit               descriptor scan (Figure 3a) and the y1/y2 lines (Figure 3b), saved in the store
-screening         the paper's candidate space predicted on y1/y2, ranked (Figure 4a)
+                  (in :mod:`sselab.pipeline.analysis_stages`)
+screening         the paper's candidate space on the fitted and published y1/y2, intervals, flags, ranks
+                  (Figure 4a; in :mod:`sselab.pipeline.analysis_stages`)
 search            structure search of the top candidates (Figure 4b), individuals stored
 validation        metadynamics of the best searched structures, Ea stored
 report            self-contained HTML report with every figure, table and the provenance
@@ -171,104 +173,6 @@ def method_benchmark_stage(ctx: StageContext) -> dict[str, Any]:
     }
 
 
-def fit_stage(ctx: StageContext) -> dict[str, Any]:
-    """Descriptor scan (Figure 3a) and the y1/y2 model lines (Figure 3b), saved in the store."""
-    try:
-        from sselab.models import (
-            LinearEaModel,
-            descriptor_scan,
-            descriptor_table,
-            named_subset,
-            save_scan,
-            select_rows,
-        )
-        from sselab.report.analysis_figures import ea_vs_combination, r2_bars
-    except ImportError as exc:
-        raise require_api("sselab.models (descriptor_scan, LinearEaModel)", exc) from exc
-    p = checked_params(
-        ctx,
-        {"scan_family": "divalent-neutral", "families": ["y1", "y2"], "descriptors": ["X", "r_atom"],
-         "aggregation": "sum", "prefix": "pipeline"},
-    )  # fmt: skip
-    store = ctx.store
-    table = descriptor_table(
-        store.activation_energy_frame(), aggregation=p["aggregation"], structures=store.structures_frame()
-    )
-    scan = descriptor_scan(table, named_subset(p["scan_family"]))
-    scan_name = f"{p['prefix']}:scan:{p['scan_family']}"
-    save_scan(store, scan_name, scan)
-    scan.singles.to_csv(ctx.out_dir / "singles.csv", index=False)
-    scan.pairs.to_csv(ctx.out_dir / "pairs.csv", index=False)
-    figures = {"figure3a": str(r2_bars(scan, ctx.out_dir / "figure3a_r2.png"))}
-    models, fitted = {}, []
-    for route, family in _route_families(p["families"]).items():
-        selection = select_rows(table, named_subset(family), tuple(p["descriptors"]))
-        model = LinearEaModel(tuple(p["descriptors"]), p["aggregation"], route).fit(selection.rows)
-        name = f"{p['prefix']}:{route}"
-        model.save_to_store(store, name)
-        model.save(ctx.out_dir / f"{route}.json")
-        models[route] = model
-        fitted.append(
-            {"family": route, "subset": family, "store_name": name, "n": int(model.n_train_),
-             "r2": float(model.r2_),
-             "loo_rmse_ev": float(model.loo_rmse_), "intercept_ev": float(model.intercept_),
-             **{f"a_{d}": float(c) for d, c in zip(p["descriptors"], model.coef_, strict=True)},
-             "excluded": len(selection.excluded)}
-        )  # fmt: skip
-    figures["figure3b"] = str(ea_vs_combination(models, ctx.out_dir / "figure3b_lines.png"))
-    best = scan.best_pairs(5, by="r2")
-    return {
-        "summary": f"scan of {len(scan.selection.rows)} rows ({p['scan_family']}); "
-        + "; ".join(f"{m['family']}: n={m['n']} R²={m['r2']:.2f}" for m in fitted),
-        "scan_name": scan_name,
-        "singles": records(scan.singles[["descriptor", "n", "r2", "adj_r2", "loo_rmse_ev", "note"]]),
-        "best_pairs": records(best[["p1", "p2", "n", "r2", "adj_r2", "loo_rmse_ev"]]),
-        "models": fitted,
-        "figures": figures,
-    }
-
-
-def _route_families(families: list[str] | dict[str, str]) -> dict[str, str]:
-    """Screening route -> named subset the route's line is fitted on.
-
-    ``families`` is a list of named subsets used as routes of the same name (``["y1", "y2"]``) or a table
-    mapping each route to the subset the user chose (``{y1 = "y1-bh4", y2 = "y2"}``).
-    """
-    if isinstance(families, dict):
-        return {str(route): str(family) for route, family in families.items()}
-    return {str(family): str(family) for family in families}
-
-
-def screening_stage(ctx: StageContext) -> dict[str, Any]:
-    """Predict Ea for the paper's candidate space with the fitted models, rank, export (Figure 4a)."""
-    try:
-        from sselab.models import LinearEaModel
-        from sselab.report.analysis_figures import candidate_predictions
-        from sselab.screening import paper_space, screen
-    except ImportError as exc:
-        raise require_api("sselab.screening.screen", exc) from exc
-    p = checked_params(ctx, {"top": 3, "shortlist": 20, "name": "pipeline:screening"})
-    fitted = {m["family"]: m["store_name"] for m in ctx.upstream["fit"]["models"]}
-    models = {family: LinearEaModel.load_from_store(ctx.store, name) for family, name in fitted.items()}
-    result = screen(paper_space(), models)
-    result.save_to_store(ctx.store, p["name"])
-    csv = result.to_csv(ctx.out_dir / "predictions.csv")
-    figure = candidate_predictions(result, ctx.out_dir / "figure4a_candidates.png")
-    top = result.ranked(top=int(p["top"]))[["model", "rank", "formula", "predicted_ea_ev"]]
-    overall = result.predictions.sort_values("predicted_ea_ev").drop_duplicates("formula")
-    return {
-        "summary": f"{len(result.predictions)} predictions {result.counts()}; lowest: "
-        + ", ".join(
-            f"{r.formula} {r.predicted_ea_ev:.3f} eV ({r.model})" for r in overall.head(3).itertuples()
-        ),
-        "counts": result.counts(),
-        "top": records(top),
-        "candidates": [str(f) for f in overall["formula"].head(max(int(p["top"]), int(p["shortlist"])))],
-        "predictions_csv": str(csv),
-        "figures": {"figure4a": str(figure)},
-    }
-
-
 def report_stage(ctx: StageContext) -> dict[str, Any]:
     """Write the self-contained HTML report of all upstream stages (:mod:`sselab.report.pipeline_report`)."""
     from sselab.report.pipeline_report import write_pipeline_report
@@ -288,6 +192,7 @@ def report_stage(ctx: StageContext) -> dict[str, Any]:
 
 
 def _registry() -> dict[str, Stage]:
+    from sselab.pipeline.analysis_stages import fit_stage, screening_stage
     from sselab.pipeline.sim_stages import metad_stage, search_stage, validation_stage
 
     stages = (

@@ -205,5 +205,44 @@ class StageResult(Base):
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
 
 
+class ScreeningRun(Base):
+    """A screening of a candidate space (or a published candidate list): its models, criterion and counts."""
+
+    __tablename__ = "screening_runs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    source: Mapped[str | None] = mapped_column(String(200), comment="'sselab screen' or 'dataset <name>'")
+    criterion: Mapped[str] = mapped_column(String(32), comment="ranking: point, upper or published")
+    confidence: Mapped[float | None] = mapped_column(Float, comment="coverage of the prediction intervals")
+    space: Mapped[dict[str, Any] | None]
+    models: Mapped[dict[str, Any] | None] = mapped_column(comment="model payloads by route, no training rows")
+    counts: Mapped[dict[str, Any] | None]
+    sselab_version: Mapped[str | None] = mapped_column(String(32))
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class ScreeningPrediction(Base):
+    """One predicted Ea (eV) of a candidate on one route, with its interval, flags and rank."""
+
+    __tablename__ = "screening_predictions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("screening_runs.id", ondelete="CASCADE"), index=True)
+    candidate_formula: Mapped[str] = mapped_column(String(255), index=True)
+    route: Mapped[str] = mapped_column(String(64))
+    model_name: Mapped[str | None] = mapped_column(String(200))
+    model_kind: Mapped[str] = mapped_column(String(16), comment="fitted, published or given")
+    descriptor: Mapped[str | None] = mapped_column(String(64), comment="name of x (one-descriptor models)")
+    x: Mapped[float | None] = mapped_column(Float, comment="descriptor value (one-descriptor models)")
+    activation_energy_ev: Mapped[float] = mapped_column(Float)
+    ea_lower_ev: Mapped[float | None] = mapped_column(Float)
+    ea_upper_ev: Mapped[float | None] = mapped_column(Float)
+    extrapolated: Mapped[bool | None]
+    flags: Mapped[str | None] = mapped_column(String(200), comment="';'-joined: ea<=0, interval<0 ...")
+    rank: Mapped[int | None] = mapped_column(Integer, comment="1 = best; null = not ranked (flagged)")
+    criterion: Mapped[str] = mapped_column(String(32))
+    row_number: Mapped[int | None] = mapped_column(Integer, comment="row of the source file, if imported")
+
+
 TABLES: tuple[str, ...] = tuple(Base.metadata.tables)
 """Names of all store tables (``Store.stats`` counts rows in each)."""

@@ -32,6 +32,7 @@ from sselab.store.models import (
 )
 from sselab.store.models import Structure as StructureRow
 from sselab.store.records import ActivationEnergyRecord, ImportBatch, ImportResult, StructureRecord
+from sselab.store.screening import ScreeningStoreMixin
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +55,7 @@ STRUCTURE_COLUMNS = [
 ]  # fmt: skip
 
 
-class Store(StoreExtrasMixin):
+class Store(StoreExtrasMixin, ScreeningStoreMixin):
     """The sselab database (SQLite file or any SQLAlchemy URL); open it with :func:`sselab.store.open_store`.
 
     Parameters
