@@ -1,6 +1,7 @@
 """``sselab serve`` in a real headless browser (Debian chromium driven by Playwright) over a store with the
-four public datasets: filter the materials table, open material pages, see the Arrhenius plot drawn, export
-CSV and compare it with direct store queries. Skipped, with the reason, when chromium or playwright is
+four public datasets and the paper's screening candidates: filter the materials table, open material pages,
+see the Arrhenius plot drawn, filter the screening predictions, export CSV and compare it with direct store
+queries. Skipped, with the reason, when chromium or playwright is
 missing (``.ci/run`` installs chromium; ``make test`` installs playwright)."""
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import pytest
 
 from sselab.report.conductivity import HYDRIDE_FAMILIES
 from sselab.store import open_store
-from web_support import CHROMIUM, CHROMIUM_ARGS, browser_or_skip, live_server, public_store_file
+from web_support import CHROMIUM, CHROMIUM_ARGS, browser_or_skip, live_server, screening_store_file
 
 POINTS_JS = """id => document.getElementById(id).data
     .filter(t => t.meta && t.meta.kind === 'points').reduce((n, t) => n + t.x.length, 0)"""
@@ -23,7 +24,7 @@ POINTS_JS = """id => document.getElementById(id).data
 
 @pytest.fixture(scope="module")
 def store_path(tmp_path_factory: pytest.TempPathFactory, dataset_mirror: Path) -> Path:
-    return public_store_file(tmp_path_factory)
+    return screening_store_file(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +34,7 @@ def frames(store_path: Path) -> dict[str, pd.DataFrame]:
         "materials": store.materials_frame(),
         "sigma": store.conductivity_frame(),
         "ea": store.activation_energy_frame(),
+        "screening": store.screening_frame(),
     }
 
 
@@ -170,3 +172,22 @@ def test_an_invalid_filter_shows_the_reason(page: Any, base_url: str) -> None:
     response = page.goto(f"{base_url}/materials?per_page=5000")
     assert response.status == 400
     assert "per_page" in page.inner_text("#reason")
+
+
+def test_screening_page_filters_a_run_and_route_and_exports_them(page: Any, base_url: str, frames) -> None:
+    page.goto(f"{base_url}/screening")
+    page.select_option("select[name=run]", "wang2025-candidates")
+    page.select_option("select[name=route]", "y2")
+    page.select_option("#filters select[name=per_page]", "50")
+    page.click("#apply")
+    page.wait_for_url("**/screening?*route=y2*")
+    stored = frames["screening"]
+    expected = stored[(stored["run"] == "wang2025-candidates") & (stored["route"] == "y2")]
+    assert int(page.get_attribute("#total", "data-total")) == len(expected) > 50
+    cells = page.locator("#predictions tbody tr td:nth-child(2)")
+    assert cells.all_inner_texts() == expected["candidate_formula"].head(50).tolist()
+    with page.expect_download() as download:
+        page.click("a.export-csv[data-table=predictions]")
+    exported = pd.read_csv(download.value.path())
+    assert exported["candidate_formula"].tolist() == expected["candidate_formula"].head(50).tolist()
+    assert np.allclose(exported["activation_energy_ev"], expected["activation_energy_ev"].head(50))

@@ -14,7 +14,7 @@ pytest.importorskip("starlette")
 pytest.importorskip("uvicorn")
 
 from test_assistant_support import sha256_of
-from web_support import copy_of, live_server, public_store_file
+from web_support import copy_of, live_server, public_store_file, screening_store_file
 
 LONG = "A" * 5000
 HOSTILE: list[tuple[str, str]] = [
@@ -32,6 +32,11 @@ HOSTILE: list[tuple[str, str]] = [
     ("GET", "/materials?dataset=" + quote("obelix' OR ''='")),
     ("GET", "/compare/arrhenius?id=" + quote("1;DROP TABLE sources")),
     ("GET", "/compare/benchmark?method=" + quote("MetaD' OR 1=1--")),
+    ("GET", "/screening?run=" + quote("wang2025-candidates' OR '1'='1")),
+    ("GET", "/screening?run=wang2025-candidates&route=" + quote("y1' OR 1=1--")),
+    ("GET", "/screening?run=wang2025-candidates&route=" + quote("y1\u202e")),
+    ("GET", "/screening?run=wang2025-candidates&table=" + quote("screening_runs; DROP TABLE imports")),
+    ("GET", "/screening?run=wang2025-candidates&per_page=" + "9" * 40),
     # huge, negative and non-finite numbers
     ("GET", "/materials?page=99999999999999999999999999"),
     ("GET", "/materials?page=-1"),
@@ -82,6 +87,7 @@ HOSTILE: list[tuple[str, str]] = [
     ("PUT", "/material/1"),
     ("DELETE", "/material/1"),
     ("PATCH", "/models"),
+    ("DELETE", "/screening?run=wang2025-candidates"),
 ]
 
 
@@ -103,7 +109,7 @@ def _send(base: str, method: str, path: str, host: str | None = None) -> tuple[i
 def test_hostile_requests_get_4xx_and_leave_the_store_unchanged(
     tmp_path_factory: pytest.TempPathFactory, dataset_mirror: Path, tmp_path: Path
 ) -> None:
-    path = copy_of(public_store_file(tmp_path_factory), tmp_path / "store")
+    path = copy_of(screening_store_file(tmp_path_factory), tmp_path / "store")
     before = sha256_of(path)
     assert len(HOSTILE) >= 30
     failures = []

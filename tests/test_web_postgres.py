@@ -28,7 +28,7 @@ pytestmark = pytest.mark.slow
 
 def test_pages_on_postgresql_match_the_store(pg_url: str, dataset_mirror: Path) -> None:  # noqa: F811
     store = open_store(pg_url)
-    for name in ("wang2025-ea", "liverpool-ionics"):
+    for name in ("wang2025-ea", "liverpool-ionics", "wang2025-candidates"):
         import_dataset(name, store, progress=False)
     before = store.stats()
     materials, sigma = store.materials_frame(), store.conductivity_frame()
@@ -54,4 +54,14 @@ def test_pages_on_postgresql_match_the_store(pg_url: str, dataset_mirror: Path) 
     assert page["tables"]["fits"] and page["material"]["composition"]
     assert client.get("/materials?q=" + "x;y").status_code == 400
     assert client.get("/compare/benchmark").status_code == 200
+    screening = json.loads(client.get("/screening?run=wang2025-candidates&route=y2&format=json").text)
+    direct = store.screening_frame(run="wang2025-candidates", route="y2")
+    assert screening["total"] == len(direct) == 288
+    shown = pd.DataFrame(screening["tables"]["predictions"])
+    assert shown["candidate_formula"].tolist() == direct["candidate_formula"].head(100).tolist()
+    assert shown["activation_energy_ev"].tolist() == direct["activation_energy_ev"].head(100).tolist()
+    assert screening["tables"]["runs"][0]["routes"] == "y1 (270), y2 (288)"
+    models = pd.read_csv(io.StringIO(client.get("/models?format=csv").text)).set_index("name")
+    assert models.loc["wang2025-y1", "origin"] == "published"
+    assert models.loc["wang2025-y1", "slope"] == store.load_model_fit("wang2025-y1")["coef"][0]
     assert store.stats() == before

@@ -1,5 +1,6 @@
-"""Shared set-up of the web tests: a store with the four public datasets (built once per session), a live
-``sselab serve`` app on 127.0.0.1, and the headless Debian chromium for Playwright."""
+"""Shared set-up of the web tests: a store with the four public datasets (built once per session), the same
+with the paper's screening candidates, a live ``sselab serve`` app on 127.0.0.1, the headless Debian chromium
+for Playwright, and a reader of the pages' HTML tables."""
 
 from __future__ import annotations
 
@@ -9,12 +10,15 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 PUBLIC_DATASETS = ("wang2025-ea", "obelix", "liverpool-ionics", "laskowski2023")
+SCREENING_DATASET = "wang2025-candidates"
+"""Wang et al. 2025 Supplementary Dataset 2: a screening run of 558 predictions and the published lines."""
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -42,6 +46,64 @@ def public_store_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
         store.close()
         _PUBLIC["path"] = path
     return _PUBLIC["path"]
+
+
+def screening_store_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The public store plus :data:`SCREENING_DATASET` imported from the mirror (built once per session)."""
+    if "screening" not in _PUBLIC:
+        from sselab.datasets import import_dataset
+        from sselab.store import open_store
+
+        path = copy_of(public_store_file(tmp_path_factory), tmp_path_factory.mktemp("web_screening_store"))
+        store = open_store(f"sqlite:///{path}")
+        import_dataset(SCREENING_DATASET, store, progress=False)
+        store.close()
+        _PUBLIC["screening"] = path
+    return _PUBLIC["screening"]
+
+
+class _TableReader(HTMLParser):
+    def __init__(self, table_id: str) -> None:
+        super().__init__()
+        self.table_id = table_id
+        self.depth = 0  # > 0 inside the wanted table
+        self.header: list[str] = []
+        self.rows: list[list[str]] = []
+        self.cell: list[str] | None = None
+        self.in_head = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table" and (self.depth or dict(attrs).get("id") == self.table_id):
+            self.depth += 1
+        elif self.depth == 1 and tag == "thead":
+            self.in_head = True
+        elif self.depth == 1 and tag == "tr" and not self.in_head:
+            self.rows.append([])
+        elif self.depth == 1 and tag in ("td", "th"):
+            self.cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "table" and self.depth:
+            self.depth -= 1
+        elif self.depth == 1 and tag == "thead":
+            self.in_head = False
+        elif self.depth == 1 and tag in ("td", "th") and self.cell is not None:
+            text = " ".join("".join(self.cell).split())
+            (self.header if self.in_head else self.rows[-1]).append(text)
+            self.cell = None
+
+    def handle_data(self, data: str) -> None:
+        if self.cell is not None:
+            self.cell.append(data)
+
+
+def html_table(html: str, table_id: str) -> tuple[list[str], list[list[str]]]:
+    """(header cells, body rows as lists of cell texts, whitespace collapsed) of ``<table id=table_id>``."""
+    reader = _TableReader(table_id)
+    reader.feed(html)
+    if not reader.header and not reader.rows:
+        raise AssertionError(f"no table with id {table_id!r} in the page")
+    return reader.header, reader.rows
 
 
 def copy_of(source: Path, folder: Path) -> Path:

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import Engine, Select, delete, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from sselab import __version__
@@ -188,53 +188,96 @@ class ScreeningStoreMixin:
             raise StoreError(f"cannot import {dataset} ({file_name}): {exc}") from exc
         return ImportResult(inserted=inserted, already_present=False, import_id=import_id)
 
-    def screening_frame(self, run: str | None = None, model_name: str | None = None) -> pd.DataFrame:
-        """Stored predictions (columns :data:`SCREENING_COLUMNS`), ranked ones first within each run/route."""
-        p, r = ScreeningPrediction, ScreeningRun
-        stmt = (
-            select(r.name, *(getattr(p, c) for c in SCREENING_COLUMNS[1:14]), r.confidence, p.row_number,
-                   r.source, r.created_at)
-            .join(r, p.run_id == r.id)
-            .order_by(r.id, p.route, p.rank.is_(None), p.rank, p.activation_energy_ev, p.id)
-        )  # fmt: skip
-        if run is not None:
-            stmt = stmt.where(r.name == run)
-        if model_name is not None:
-            stmt = stmt.where(p.model_name == model_name)
+    def screening_frame(
+        self, run: str | None = None, model_name: str | None = None, route: str | None = None
+    ) -> pd.DataFrame:
+        """Stored predictions (columns :data:`SCREENING_COLUMNS`), ranked ones first within each run/route.
+
+        ``run``, ``model_name`` and ``route`` keep only the predictions of that run, model or route.
+        """
         with self.engine.connect() as conn:
-            out = frame(conn.execute(stmt).all(), SCREENING_COLUMNS)
-        for column in ("x", "activation_energy_ev", "ea_lower_ev", "ea_upper_ev", "confidence"):
-            out[column] = pd.to_numeric(out[column], errors="coerce").astype(float)
-        out["rank"] = pd.to_numeric(out["rank"], errors="coerce").astype("Int64")
-        return out
+            rows = conn.execute(screening_select(run, model_name, route)).all()
+        return typed_screening(frame(rows, SCREENING_COLUMNS))
 
     def screening_runs_frame(self) -> pd.DataFrame:
         """Stored screening runs (columns :data:`SCREENING_RUN_COLUMNS`)."""
-        r = ScreeningRun
-        stmt = select(
-            r.id, r.name, r.source, r.criterion, r.confidence, r.counts, r.sselab_version, r.created_at
-        ).order_by(r.id)
         with self.engine.connect() as conn:
-            return frame(conn.execute(stmt).all(), SCREENING_RUN_COLUMNS)
+            return frame(conn.execute(screening_runs_select()).all(), SCREENING_RUN_COLUMNS)
 
     def model_fits_frame(self) -> pd.DataFrame:
         """Every saved model fit with its kind and origin (``fitted``, ``published``, ``given``; columns
         :data:`MODEL_FIT_COLUMNS`). Payloads saved before origins existed read as ``fitted`` when they hold
-        training rows."""
+        training rows (see :func:`model_fit_record`)."""
         with self.engine.connect() as conn:
             rows = conn.execute(
                 select(ModelFit.name, ModelFit.payload, ModelFit.created_at).order_by(ModelFit.name)
             ).all()
-        records = []
-        for name, payload, created in rows:
-            data = dict(payload or {})
-            kind = data.get("kind")
-            origin = data.get("origin")
-            if kind == "LinearEaModel" and origin is None:
-                origin = "fitted" if data.get("training_rows") else "given"
-            metrics = data.get("metrics") or {}
-            records.append(
-                (name, kind, origin, data.get("label"), ",".join(data.get("descriptors") or []) or None,
-                 metrics.get("n_train"), metrics.get("r2"), created)
-            )  # fmt: skip
-        return frame(records, MODEL_FIT_COLUMNS)
+        return frame([model_fit_record(n, p, c) for n, p, c in rows], MODEL_FIT_COLUMNS)
+
+
+def screening_select(
+    run: str | None = None, model_name: str | None = None, route: str | None = None
+) -> Select:
+    """The statement behind :meth:`ScreeningStoreMixin.screening_frame` (columns :data:`SCREENING_COLUMNS`):
+    predictions joined to their run, by run, route, rank (unranked last), Ea; values as bound parameters.
+
+    The web app runs the same statement through the read-only guard (:mod:`sselab.store.browse_screening`).
+    """
+    p, r = ScreeningPrediction, ScreeningRun
+    stmt = (
+        select(r.name, *(getattr(p, c) for c in SCREENING_COLUMNS[1:14]), r.confidence, p.row_number,
+               r.source, r.created_at)
+        .join(r, p.run_id == r.id)
+        .order_by(r.id, p.route, p.rank.is_(None), p.rank, p.activation_energy_ev, p.id)
+    )  # fmt: skip
+    if run is not None:
+        stmt = stmt.where(r.name == run)
+    if model_name is not None:
+        stmt = stmt.where(p.model_name == model_name)
+    if route is not None:
+        stmt = stmt.where(p.route == route)
+    return stmt
+
+
+def typed_screening(out: pd.DataFrame) -> pd.DataFrame:
+    """Predictions read by :func:`screening_select` with their types: floats (NaN when absent) for x, Ea, its
+    bounds (eV) and the confidence, a nullable integer rank, ``extrapolated`` as True/False/None."""
+    for column in ("x", "activation_energy_ev", "ea_lower_ev", "ea_upper_ev", "confidence"):
+        out[column] = pd.to_numeric(out[column], errors="coerce").astype(float)
+    out["rank"] = pd.to_numeric(out["rank"], errors="coerce").astype("Int64")
+    out["row_number"] = pd.to_numeric(out["row_number"], errors="coerce").astype("Int64")
+    out["extrapolated"] = pd.Series(
+        [None if v is None or v is pd.NA or v != v else bool(v) for v in out["extrapolated"]],
+        index=out.index,
+        dtype=object,
+    )
+    return out
+
+
+def screening_runs_select() -> Select:
+    """The statement behind :meth:`ScreeningStoreMixin.screening_runs_frame` (columns
+    :data:`SCREENING_RUN_COLUMNS`)."""
+    r = ScreeningRun
+    return select(
+        r.id, r.name, r.source, r.criterion, r.confidence, r.counts, r.sselab_version, r.created_at
+    ).order_by(r.id)
+
+
+def model_origin(payload: Mapping[str, Any]) -> str | None:
+    """Where a saved model comes from: its stored ``origin``; a :class:`LinearEaModel` payload without one
+    (saved before origins existed) is ``fitted`` when it holds training rows, else ``given``; None for other
+    kinds without an origin (descriptor scans)."""
+    origin = payload.get("origin")
+    if payload.get("kind") == "LinearEaModel" and origin is None:
+        origin = "fitted" if payload.get("training_rows") else "given"
+    return None if origin is None else str(origin)
+
+
+def model_fit_record(name: str, payload: Mapping[str, Any] | None, created: Any) -> tuple[Any, ...]:
+    """One row of :meth:`ScreeningStoreMixin.model_fits_frame` (columns :data:`MODEL_FIT_COLUMNS`)."""
+    data = dict(payload or {})
+    metrics = data.get("metrics") or {}
+    return (
+        name, data.get("kind"), model_origin(data), data.get("label"),
+        ",".join(data.get("descriptors") or []) or None, metrics.get("n_train"), metrics.get("r2"), created,
+    )  # fmt: skip

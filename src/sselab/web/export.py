@@ -2,8 +2,9 @@
 
 The snippets call sselab's library (``open_store``, the frame methods, :func:`sselab.transport.frames.
 fit_material`, :func:`sselab.models.method_benchmark.benchmark_methods`) and write the page's plot with
-matplotlib, so a reader can rerun the page's numbers without the web app. Values placed in a snippet are
-validated ids and the store URL, written with ``repr``.
+matplotlib (the models and screening snippets print the tables), so a reader can rerun the page's numbers
+without the web app. Values placed in a snippet are validated ids and names and the store URL, written with
+``repr``.
 
 Example::
 
@@ -163,4 +164,33 @@ store = open_store({store_url!r})
 page = materials_page(store, {query_repr})
 print(page.total, "materials match")
 print(page.rows.to_string(index=False))
+'''
+
+
+def models_snippet(store_url: str) -> str:
+    """Python that lists the store's models as the models page does (origin, label, statistics)."""
+    return f'''"""The models of the sselab models page: origin (published, fitted, given), label, quality."""
+from sselab.store import open_store
+
+store = open_store({store_url!r})
+print(store.model_fits_frame().to_string(index=False))
+for name in store.list_model_fits():
+    payload = store.load_model_fit(name)
+    if payload.get("kind") == "LinearEaModel":
+        print(name, payload.get("origin"), payload.get("label"), "coef", payload["coef"],
+              "intercept", payload["intercept"], "eV", payload.get("citation") or "")
+'''
+
+
+def screening_snippet(store_url: str, run: str | None, route: str | None) -> str:
+    """Python that reads the predictions of the screening page (same run and route filters)."""
+    return f'''"""The predictions of the sselab screening page (run {run!r}, route {route!r})."""
+from sselab.store import open_store
+
+store = open_store({store_url!r})
+print(store.screening_runs_frame().to_string(index=False))
+predictions = store.screening_frame(run={run!r}, route={route!r})
+print(len(predictions), "predictions")
+print(predictions[["run", "candidate_formula", "route", "model_name", "activation_energy_ev",
+                   "ea_lower_ev", "ea_upper_ev", "flags", "rank"]].head(20).to_string(index=False))
 '''

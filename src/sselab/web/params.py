@@ -37,6 +37,8 @@ FORMULA_PUNCTUATION = frozenset("()[]{}·•.,:+-–−@/*%_ ")
 """Characters other than letters and digits that formulas in the datasets use (text search alphabet)."""
 
 Name = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.+\-]+$")]
+RunName = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.:+\-]+$")]
+"""A screening run's name (``wang2025-candidates``, ``screening:paper``)."""
 Molecule = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9()\[\]·.+\-]+$")]
 Cation = Annotated[str, Field(pattern=r"^[A-Z][a-z]?$")]
 Finite = Annotated[float, Field(allow_inf_nan=False, ge=-1e6, le=1e6)]
@@ -179,10 +181,31 @@ class BenchmarkParams(_Params):
 
 
 class TableParams(_Params):
-    """Query string of pages that show one table (models, screening)."""
+    """Query string of pages without filters (a run page): the export format and a page number."""
 
     format: Format = "html"
     page: Annotated[int, Field(ge=1, le=1_000_000)] = 1
+
+
+class ModelsParams(_Params):
+    """Query string of ``/models``: the export format."""
+
+    format: Format = "html"
+
+
+class ScreeningParams(_Params):
+    """Query string of ``/screening``: the run and route shown, the page, and for CSV which table.
+
+    ``run`` and ``route`` must name a stored run and one of its routes (checked against the store by the
+    view, which answers 400 with the stored names otherwise).
+    """
+
+    run: RunName | None = None
+    route: Name | None = None
+    page: Annotated[int, Field(ge=1, le=1_000_000)] = 1
+    per_page: Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE)] = 100
+    format: Format = "html"
+    table: Literal["predictions", "runs"] = "predictions"
 
 
 class AskParams(_Params):
