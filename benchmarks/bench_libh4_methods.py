@@ -190,10 +190,11 @@ def part_metad(name: str = "metad", settings_in: dict | None = None) -> None:
     params = settings_in or METAD
     import numpy as np
 
-    from sselab.simulate.colvars import ProjectedDisplacement
-    from sselab.simulate.hills import read_colvar, read_hills
-    from sselab.simulate.metad import run_metadynamics
-    from sselab.simulate.runs import RunFolder, analyse_metadynamics
+    from sselab.simulate.metad.analysis import analyse_metadynamics
+    from sselab.simulate.metad.colvars import ProjectedDisplacement
+    from sselab.simulate.metad.engine import run_metadynamics
+    from sselab.simulate.metad.plumed import read_colvar, read_hills
+    from sselab.simulate.runfolder import RunFolder
 
     start = time.perf_counter()
     machine_start = machine()
@@ -255,7 +256,7 @@ def part_metad(name: str = "metad", settings_in: dict | None = None) -> None:
 
 def part_store() -> None:
     """Record the three barriers as activation energies (MetaD, CI-NEB, MLMD) in runs/libh4/sselab.sqlite."""
-    from sselab.simulate.runs import record_activation_energy
+    from sselab.simulate.recording import record_activation_energy
 
     url = f"sqlite:///{RUNS / 'sselab.sqlite'}"
     for key, method in (

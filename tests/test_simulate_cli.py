@@ -80,7 +80,8 @@ def test_barrier_is_recorded_in_the_store(tmp_path: Path) -> None:
     import pytest
 
     store_module = pytest.importorskip("sselab.store")
-    from sselab.simulate.runs import RunFolder, record_activation_energy
+    from sselab.simulate.recording import record_activation_energy
+    from sselab.simulate.runfolder import RunFolder
 
     folder = RunFolder.create(tmp_path / "run")
     summary = folder.write_summary(
@@ -102,7 +103,8 @@ def test_activation_energy_with_temperature_range_and_no_uncertainty(tmp_path: P
     from sselab.errors import SimulationError
 
     store_module = pytest.importorskip("sselab.store")
-    from sselab.simulate.runs import RunFolder, record_activation_energy
+    from sselab.simulate.recording import record_activation_energy
+    from sselab.simulate.runfolder import RunFolder
 
     folder = RunFolder.create(tmp_path / "run")
     summary = folder.write_summary("md-arrhenius", {"potential": "emt"}, {}, 1)
@@ -136,9 +138,9 @@ def test_report_shows_missing_uncertainty_as_n_a_with_its_reason(tmp_path: Path)
     from rich.console import Console
 
     from sselab.cli.simulate import _report
-    from sselab.simulate.barriers import find_barriers
-    from sselab.simulate.fes import FES
-    from sselab.simulate.runs import RunFolder
+    from sselab.simulate.metad.barriers import find_barriers
+    from sselab.simulate.metad.fes import FES
+    from sselab.simulate.runfolder import RunFolder
 
     x = np.linspace(-0.5, 2.5, 301)
     barriers = find_barriers(FES(("x",), (x,), 0.5 * (1 - (x - 1) ** 2) ** 2, "hills"), start=[0.0])

@@ -6,9 +6,11 @@ import numpy as np
 import pytest
 
 from sselab.errors import SimulationError
-from sselab.simulate.barriers import estimate_uncertainty, find_barriers, find_minima
-from sselab.simulate.fes import FES, free_energy_surface, reweight_fes
-from sselab.simulate.hills import ColvarData, HillSet
+from sselab.simulate.metad.barriers import find_barriers, find_minima
+from sselab.simulate.metad.fes import FES, free_energy_surface, reweight_fes
+from sselab.simulate.metad.hills import HillSet
+from sselab.simulate.metad.plumed import ColvarData
+from sselab.simulate.metad.uncertainty import estimate_uncertainty
 
 
 def test_fes_from_hills_uses_well_tempered_scaling() -> None:
@@ -84,7 +86,7 @@ def test_reweighting_recovers_a_boltzmann_distribution_without_bias() -> None:
 
 
 def test_analysis_falls_back_to_hills_when_reweighting_misses_the_start_site() -> None:
-    from sselab.simulate.runs import analyse_metadynamics
+    from sselab.simulate.metad.analysis import analyse_metadynamics
 
     hills = HillSet(1)
     for k, centre in enumerate((0.0, 2.0) * 20):  # F = -γ/(γ-1) V: minima at 0 and 2 Å
@@ -126,7 +128,8 @@ def test_uncertainty_is_none_without_blocks_or_change_over_time() -> None:
 def test_analysis_records_why_the_uncertainty_is_missing(tmp_path) -> None:
     import json
 
-    from sselab.simulate.runs import RunFolder, analyse_metadynamics
+    from sselab.simulate.metad.analysis import analyse_metadynamics
+    from sselab.simulate.runfolder import RunFolder
 
     hills, colvar = _short_run_without_blocks()
     folder = RunFolder.create(tmp_path)

@@ -11,14 +11,8 @@ from ase.calculators.emt import EMT
 from ase.io import write
 
 from sselab.errors import DataImportError, SimulationError
-from sselab.simulate.prepare import (
-    build_metad_setup,
-    make_supercell,
-    make_vacancy,
-    pick_cation,
-    read_structure,
-    relax,
-)
+from sselab.simulate.metad.setup import build_metad_setup
+from sselab.simulate.prepare import make_supercell, make_vacancy, pick_cation, read_structure, relax
 
 
 def test_read_structure_cif_and_poscar(tmp_path: Path) -> None:

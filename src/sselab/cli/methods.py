@@ -76,8 +76,9 @@ def neb(
     from rich.console import Console
 
     from sselab.errors import SselabError
-    from sselab.simulate.neb import cation_hop_endpoints, record_neb_result, run_neb
+    from sselab.simulate.neb import cation_hop_endpoints, run_neb
     from sselab.simulate.potentials import get_calculator
+    from sselab.simulate.recording import record_neb_result
 
     console = Console()
     try:
@@ -141,8 +142,8 @@ def md_arrhenius(
 
     from sselab.errors import SselabError
     from sselab.simulate.diffusion import md_arrhenius as run_md_arrhenius
-    from sselab.simulate.diffusion import record_md_arrhenius_result
     from sselab.simulate.potentials import get_calculator
+    from sselab.simulate.recording import record_md_arrhenius_result
 
     console = Console()
     try:

@@ -90,7 +90,7 @@ def metad(
     from rich.console import Console
 
     from sselab.errors import SselabError
-    from sselab.simulate.prepare import build_metad_setup
+    from sselab.simulate.metad.setup import build_metad_setup
 
     console = Console()
     try:
@@ -106,7 +106,7 @@ def metad(
             _vector(direction),
             relax_steps,
         )
-        from sselab.simulate.metad import run_metadynamics
+        from sselab.simulate.metad.engine import run_metadynamics
 
         console.print(f"[bold]{setup.description}[/bold]")
         result = run_metadynamics(
@@ -153,8 +153,9 @@ def fes(
     from rich.console import Console
 
     from sselab.errors import SselabError
-    from sselab.simulate.hills import read_colvar, read_hills
-    from sselab.simulate.runs import RunFolder, analyse_metadynamics, read_summary
+    from sselab.simulate.metad.analysis import analyse_metadynamics
+    from sselab.simulate.metad.plumed import read_colvar, read_hills
+    from sselab.simulate.runfolder import RunFolder, read_summary
 
     console = Console()
     try:
@@ -231,7 +232,7 @@ def _report(console: Any, run_dir: Path, barriers: Any, error: str | None) -> No
 def _uncertainty_reason(run_dir: Path) -> str | None:
     """Why ``summary.json`` of ``run_dir`` has no uncertainty (``None`` if it does not say)."""
     from sselab.errors import SimulationError
-    from sselab.simulate.runs import read_summary
+    from sselab.simulate.runfolder import read_summary
 
     try:
         reason = read_summary(run_dir).get("results", {}).get("uncertainty_reason")
@@ -243,7 +244,8 @@ def _uncertainty_reason(run_dir: Path) -> str | None:
 def _store(
     console: Any, run_dir: Path, db: str | None, material: str, potential: str | None, temperature_k: float
 ) -> None:
-    from sselab.simulate.runs import read_summary, record_activation_energy
+    from sselab.simulate.recording import record_activation_energy
+    from sselab.simulate.runfolder import read_summary
 
     summary = read_summary(run_dir)
     barriers = summary["results"].get("barriers")

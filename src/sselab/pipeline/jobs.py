@@ -61,8 +61,8 @@ def metad_job(spec: dict[str, Any]) -> dict[str, Any]:
     Required keys: ``structure`` (CIF/POSCAR/extxyz path) and ``run_dir``. Returns the barrier(s) (eV), their
     uncertainty, the run folder, the figure paths and the formula of the simulated cell.
     """
-    from sselab.simulate.metad import run_metadynamics
-    from sselab.simulate.prepare import build_metad_setup
+    from sselab.simulate.metad.engine import run_metadynamics
+    from sselab.simulate.metad.setup import build_metad_setup
 
     p = {**METAD_DEFAULTS, **spec}
     limit_threads(p["threads"], p["potential"])

@@ -1,7 +1,8 @@
 """Ab initio metadynamics with CP2K's own well-tempered MetaD, from the same settings as sselab's MetaD.
 
-:func:`cp2k_metad_input` turns the collective variables of :mod:`sselab.simulate.colvars`
-(:class:`~sselab.simulate.colvars.Distance`, :class:`~sselab.simulate.colvars.CoordinationNumber`) and the
+:func:`cp2k_metad_input` turns the collective variables of :mod:`sselab.simulate.metad.colvars`
+(:class:`~sselab.simulate.metad.colvars.Distance`,
+:class:`~sselab.simulate.metad.colvars.CoordinationNumber`) and the
 hill
 parameters of :func:`sselab.simulate.run_metadynamics` (height in eV, widths in CV units, pace, bias factor γ,
 temperature) into a CP2K input: ``&MOTION &MD`` (NVT, CSVR thermostat) and ``&FREE_ENERGY &METADYN``
@@ -13,7 +14,7 @@ the CVs in ``&SUBSYS &COLVAR``, and a ``&FORCE_EVAL`` with either GFN1-xTB (``me
 PBE, GTH pseudopotentials and MOLOPT basis sets). :func:`run_cp2k_metadynamics` runs it when a CP2K executable
 is
 on ``PATH`` and reads CP2K's hills log back with :func:`read_cp2k_hills` into the same
-:class:`~sselab.simulate.hills.HillsData` that the FES analysis uses (and a PLUMED ``HILLS`` copy).
+:class:`~sselab.simulate.metad.hills.HillsData` that the FES analysis uses (and a PLUMED ``HILLS`` copy).
 
 Units, as checked against CP2K 2023.1 (Debian package): in ``PROJECT-HILLS.metadynLog`` each line is
 ``time (fs), centres (CP2K internal units: bohr for distances), scales (same units), height (hartree)``, and
@@ -23,7 +24,7 @@ well-tempered runs the printed height is the deposited height times ``γ/(γ-1) 
 Example
 -------
 >>> from ase.build import molecule
->>> from sselab.simulate.colvars import Distance
+>>> from sselab.simulate.metad.colvars import Distance
 >>> atoms = molecule("H2O", vacuum=4.0)
 >>> text = cp2k_metad_input(atoms, [Distance(0, 1, "d_oh")], height_ev=0.02, widths=[0.1], pace=5,
 ...                         bias_factor=10, temperature_k=300, steps=20, method="xtb")
@@ -47,8 +48,8 @@ import numpy as np
 from ase import Atoms, units
 
 from sselab.errors import DataImportError, SimulationError
-from sselab.simulate.colvars import CoordinationNumber, Distance
-from sselab.simulate.hills import HillsData
+from sselab.simulate.metad.colvars import CoordinationNumber, Distance
+from sselab.simulate.metad.plumed import HillsData
 
 logger = logging.getLogger(__name__)
 
@@ -323,7 +324,7 @@ def run_cp2k_metadynamics(
 ) -> CP2KMetaDResult:
     """Write the CP2K input into ``run_dir/inputs``, run CP2K in ``run_dir/outputs`` and read the hills back.
 
-    Also writes ``outputs/HILLS`` (PLUMED format, via :func:`sselab.simulate.hills.write_hills`) and
+    Also writes ``outputs/HILLS`` (PLUMED format, via :func:`sselab.simulate.metad.hills.write_hills`) and
     ``summary.json``. Analyse the hills with ``free_energy_surface(result.hills, bias_factor)`` and
     ``find_barriers``; ``sselab fes`` needs a COLVAR and ``inputs/parameters.json``, which a CP2K run lacks.
 
@@ -332,8 +333,8 @@ def run_cp2k_metadynamics(
     SimulationError
         No CP2K executable, CP2K failed (its output file is named), or it wrote no hills.
     """
-    from sselab.simulate.hills import write_hills
-    from sselab.simulate.runs import RunFolder, utc_now
+    from sselab.simulate.metad.plumed import write_hills
+    from sselab.simulate.runfolder import RunFolder, utc_now
 
     exe = executable or find_cp2k()
     if exe is None:

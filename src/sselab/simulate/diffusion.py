@@ -1,18 +1,17 @@
 """MD-Arrhenius: NVT MD at several temperatures → cation MSD → tracer D → Nernst–Einstein σ → Arrhenius Ea.
 
 The MSD is averaged over all cations of the element and over all time origins of the production run (unwrapped
-positions, the whole cell's centre-of-mass drift removed); the tracer diffusion coefficient comes from a
-straight
-line fitted to the MSD after a skipped ballistic/cage start, ``D = slope / 6``. The conductivity follows from
-Nernst–Einstein with a Haven ratio of 1, ``σ = n q² D / (kB T)``, and the activation energy from
-``sselab.transport.fit_arrhenius`` on ``σT``.
+positions, the whole cell's centre-of-mass drift removed, :mod:`sselab.transport.msd`); the tracer diffusion
+coefficient comes from a straight line fitted to the MSD after a skipped ballistic/cage start,
+``D = slope / 6``. The conductivity follows from Nernst–Einstein with a Haven ratio of 1,
+``σ = n q² D / (kB T)``, and the activation energy from ``sselab.transport.fit_arrhenius`` on ``σT``.
 
 Example
 -------
 >>> from ase.build import bulk
 >>> from ase.calculators.emt import EMT
->>> res = md_arrhenius(bulk("Cu", cubic=True).repeat(2), EMT, "Cu", (900.0, 1200.0), steps=200)  # doctest:
-+SKIP
+>>> res = md_arrhenius(bulk("Cu", cubic=True).repeat(2), EMT, "Cu", (900.0, 1200.0),
+...                    steps=200)  # doctest: +SKIP
 >>> res.diffusion_cm2_per_s  # doctest: +SKIP
 """
 
@@ -27,46 +26,18 @@ from typing import Any
 
 import numpy as np
 from ase import Atoms
-from scipy import stats
+from ase.data import atomic_masses
+from pymatgen.core import Element
 
-from sselab.errors import FitError, SimulationError
-from sselab.simulate.neb import CalculatorFactory
+from sselab.errors import SimulationError
+from sselab.simulate.figures import plot_msd
+from sselab.simulate.md import run_md
+from sselab.simulate.potentials import CalculatorFactory
+from sselab.simulate.runfolder import RunFolder
 from sselab.transport import ArrheniusFit, fit_arrhenius, nernst_einstein_conductivity, plot_arrhenius
+from sselab.transport.msd import MSDFit, fit_msd, mean_square_displacement, unwrap_positions
 
 logger = logging.getLogger(__name__)
-
-#: 1 Å²/fs in cm²/s.
-A2_PER_FS_TO_CM2_PER_S = 1e-16 / 1e-15
-
-
-@dataclass(frozen=True)
-class MSDFit:
-    """Mean square displacement of one run and its linear fit.
-
-    Attributes
-    ----------
-    lag_fs
-        Time lags (fs).
-    msd_a2
-        MSD at each lag (Å²), averaged over atoms and time origins.
-    fit_start_fs, fit_end_fs
-        Range of lags used in the fit (fs).
-    slope_a2_per_fs, intercept_a2
-        The fitted line.
-    diffusion_cm2_per_s, diffusion_stderr_cm2_per_s
-        Tracer diffusion coefficient ``slope/6`` and the regression's standard error (a lower bound:
-        MSD points
-        at neighbouring lags are correlated) (cm²/s).
-    """
-
-    lag_fs: np.ndarray
-    msd_a2: np.ndarray
-    fit_start_fs: float
-    fit_end_fs: float
-    slope_a2_per_fs: float
-    intercept_a2: float
-    diffusion_cm2_per_s: float
-    diffusion_stderr_cm2_per_s: float
 
 
 @dataclass(frozen=True)
@@ -112,74 +83,6 @@ class MDArrheniusResult:
         }
 
 
-def unwrap_positions(positions_a: np.ndarray, cell: np.ndarray) -> np.ndarray:
-    """Undo periodic wrapping of a trajectory ``(n_frames, n_atoms, 3)`` (Å) by minimum-image steps.
-
-    Frames must be close enough that no atom moves more than half a cell length between them.
-    """
-    positions = np.asarray(positions_a, dtype=float)
-    steps = np.diff(positions, axis=0)
-    inverse = np.linalg.inv(np.asarray(cell, dtype=float))
-    fractional = steps @ inverse
-    fractional -= np.round(fractional)
-    steps = fractional @ np.asarray(cell, dtype=float)
-    return np.concatenate([positions[:1], positions[:1] + np.cumsum(steps, axis=0)], axis=0)
-
-
-def mean_square_displacement(positions_a: np.ndarray, max_lag: int | None = None) -> np.ndarray:
-    """MSD (Å²) at lags ``0..max_lag`` frames, averaged over atoms and all time origins.
-
-    Parameters
-    ----------
-    positions_a
-        Unwrapped positions ``(n_frames, n_atoms, 3)`` (Å).
-    max_lag
-        Largest lag in frames (default half the frames).
-    """
-    positions = np.asarray(positions_a, dtype=float)
-    if positions.ndim != 3 or positions.shape[2] != 3 or len(positions) < 2:
-        raise SimulationError(f"positions must have shape (n_frames>=2, n_atoms, 3), got {positions.shape}")
-    n_frames = len(positions)
-    last = n_frames // 2 if max_lag is None else min(int(max_lag), n_frames - 1)
-    msd = np.zeros(last + 1)
-    for lag in range(1, last + 1):
-        displacement = positions[lag:] - positions[:-lag]
-        msd[lag] = float(np.mean(np.sum(displacement**2, axis=2)))
-    return msd
-
-
-def fit_msd(lag_fs: np.ndarray, msd_a2: np.ndarray, fit_start_fraction: float = 0.2) -> MSDFit:
-    """Fit ``MSD = 6 D t + c`` on lags beyond ``fit_start_fraction`` of the longest (skips ballistic start).
-
-    Returns
-    -------
-    MSDFit
-        With ``D`` in cm²/s.
-    """
-    lag = np.asarray(lag_fs, dtype=float)
-    msd = np.asarray(msd_a2, dtype=float)
-    if not 0.0 <= fit_start_fraction < 1.0:
-        raise FitError(f"fit_start_fraction must be in [0, 1), got {fit_start_fraction}")
-    mask = lag >= fit_start_fraction * lag[-1]
-    mask &= lag > 0
-    if np.count_nonzero(mask) < 3:
-        raise FitError(
-            f"only {np.count_nonzero(mask)} MSD points in the fit range; run longer or sample more often"
-        )
-    line = stats.linregress(lag[mask], msd[mask])
-    to_d = A2_PER_FS_TO_CM2_PER_S / 6.0
-    return MSDFit(
-        lag,
-        msd,
-        float(lag[mask][0]),
-        float(lag[mask][-1]),
-        float(line.slope),
-        float(line.intercept),
-        float(line.slope) * to_d,
-        float(line.stderr) * to_d,
-    )
-
-
 def arrhenius_fit(temperature_k: Sequence[float], conductivity_s_per_cm: Sequence[float]) -> ArrheniusFit:
     """Arrhenius fit of σT (``sselab.transport.fit_arrhenius``, ``form="sigma_t"``; 3 or more points)."""
     return fit_arrhenius(
@@ -189,8 +92,6 @@ def arrhenius_fit(temperature_k: Sequence[float], conductivity_s_per_cm: Sequenc
 
 def _custom_masses(atoms: Atoms) -> dict[str, float]:
     """Elements whose masses differ from ASE's standard ones (e.g. H made heavier for a longer time step)."""
-    from ase.data import atomic_masses
-
     custom: dict[str, float] = {}
     for symbol, number, mass in zip(
         atoms.get_chemical_symbols(), atoms.numbers, atoms.get_masses(), strict=True
@@ -201,8 +102,6 @@ def _custom_masses(atoms: Atoms) -> dict[str, float]:
 
 
 def _charge(cation: str) -> int:
-    from pymatgen.core import Element
-
     states = Element(cation).common_oxidation_states
     positive = [s for s in states if s > 0]
     if not positive:
@@ -228,8 +127,6 @@ def sample_cation_trajectory(
 
     Positions are unwrapped and corrected for the centre-of-mass drift of the whole cell.
     """
-    from sselab.simulate.md import run_md
-
     work = atoms.copy()
     symbols = np.array(work.get_chemical_symbols())
     index = np.flatnonzero(symbols == cation)
@@ -401,10 +298,8 @@ def md_arrhenius(
         out,
     )
     if out is not None:
-        from sselab.simulate.runs import RunFolder
-
         run = RunFolder.create(out)
-        plot_msd(result, run.figures / "msd.png")
+        plot_msd(result.temperatures_k, result.msd, cation, run.figures / "msd.png")
         if arrhenius is not None:
             plot_arrhenius(
                 arrhenius,
@@ -422,57 +317,3 @@ def md_arrhenius(
             extra={"wall_time_s": time.perf_counter() - start},
         )
     return result
-
-
-def plot_msd(result: MDArrheniusResult, path: str | Path) -> Path:
-    """MSD against lag time for every temperature, with the fitted lines (PNG)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    destination = Path(path)
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    fig, ax = plt.subplots(figsize=(4.5, 3.2), dpi=150)
-    for k, (temperature, fit) in enumerate(zip(result.temperatures_k, result.msd, strict=True)):
-        ax.plot(fit.lag_fs / 1000, fit.msd_a2, color=f"C{k}", lw=1, label=f"{temperature:g} K")
-        span = np.array([fit.fit_start_fs, fit.fit_end_fs])
-        ax.plot(span / 1000, fit.slope_a2_per_fs * span + fit.intercept_a2, "--", color=f"C{k}", lw=1)
-    ax.set_xlabel("lag time (ps)")
-    ax.set_ylabel(f"MSD of {result.parameters.get('cation', 'cation')} (Å$^2$)")
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(destination)
-    plt.close(fig)
-    return destination
-
-
-def record_md_arrhenius_result(
-    result: MDArrheniusResult,
-    material: str,
-    potential: str | None,
-    store_url: str | None = None,
-    method: str = "MLMD",
-) -> int:
-    """Store the Arrhenius Ea as an ``ActivationEnergyRecord`` (``"MLMD"``, or ``"AIMD"`` for an ab initio
-    potential) with its run and temperature range; return its id."""
-    from sselab.simulate.runs import read_summary, record_activation_energy
-
-    if result.run_dir is None or result.fit is None:
-        raise SimulationError(
-            "only an MD-Arrhenius run with a run folder and an Arrhenius fit can be recorded"
-        )
-    temps = ", ".join(f"{t:g}" for t in result.temperatures_k)
-    return record_activation_energy(
-        store_url,
-        read_summary(result.run_dir),
-        result.run_dir,
-        material,
-        result.fit.activation_energy_ev,
-        result.fit.stderr_ev,
-        method=method,
-        potential=potential,
-        note=f"MD at {temps} K, Nernst-Einstein (Haven ratio 1)",
-        temperature_min_k=min(result.temperatures_k),
-        temperature_max_k=max(result.temperatures_k),
-    )

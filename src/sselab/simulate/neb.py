@@ -20,20 +20,25 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from ase import Atoms
-from ase.calculators.calculator import Calculator
+from ase.calculators.singlepoint import SinglePointCalculator
+from ase.geometry import find_mic
+from ase.io import write
+from ase.mep import NEB
+from ase.optimize import BFGS, FIRE, MDMin
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from sselab.errors import SimulationError
+from sselab.simulate.figures import plot_neb_profile
+from sselab.simulate.potentials import CalculatorFactory
+from sselab.simulate.runfolder import RunFolder
 
 logger = logging.getLogger(__name__)
-
-CalculatorFactory = Callable[[], Calculator]
 
 _OPTIMIZERS = ("fire", "bfgs", "mdmin")
 _METHODS = ("aseneb", "improvedtangent", "eb", "spline", "string")
@@ -166,8 +171,6 @@ def cation_hop_endpoints(
 
 
 def _optimizer(name: str) -> type:
-    from ase.optimize import BFGS, FIRE, MDMin
-
     table: dict[str, type] = {"fire": FIRE, "bfgs": BFGS, "mdmin": MDMin}
     if name not in table:
         raise SimulationError(f"unknown optimizer {name!r}; choose one of {', '.join(_OPTIMIZERS)}")
@@ -175,8 +178,6 @@ def _optimizer(name: str) -> type:
 
 
 def _relax_endpoint(atoms: Atoms, fmax: float, steps: int, log: Path | None) -> int:
-    from ase.optimize import BFGS
-
     opt = BFGS(atoms, logfile=str(log) if log else None)
     opt.run(fmax=fmax, steps=steps)
     return int(opt.nsteps) + 1
@@ -233,8 +234,6 @@ def run_neb(
     -------
     NEBResult
     """
-    from ase.mep import NEB
-
     if len(initial) != len(final) or initial.get_chemical_symbols() != final.get_chemical_symbols():
         raise SimulationError("initial and final images must contain the same atoms in the same order")
     if n_images < 1:
@@ -246,8 +245,6 @@ def run_neb(
     opt_class = _optimizer(optimizer)
     out = Path(run_dir) if run_dir is not None else None
     if out is not None:
-        from sselab.simulate.runs import RunFolder
-
         RunFolder.create(out)
     parameters: dict[str, Any] = {
         "n_images": n_images,
@@ -320,8 +317,6 @@ def run_neb(
 
 def _relax_band(opt: Any, fmax: float, steps: int) -> bool:
     """Run the band optimiser with a rich progress bar; return whether it converged."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
     columns = (
         TextColumn("[bold]NEB"),
         BarColumn(),
@@ -346,23 +341,17 @@ def _relax_band(opt: Any, fmax: float, steps: int) -> bool:
 
 
 def _frozen_copy(image: Atoms) -> Atoms:
-    from ase.calculators.singlepoint import SinglePointCalculator
-
     copy = image.copy()
     copy.calc = SinglePointCalculator(copy, energy=image.get_potential_energy(), forces=image.get_forces())
     return copy
 
 
 def _mic_distance(a: Atoms, b: Atoms) -> float:
-    from ase.geometry import find_mic
-
     delta, _ = find_mic(b.positions - a.positions, a.cell, a.pbc)
     return float(np.linalg.norm(delta))
 
 
 def _write_neb_outputs(result: NEBResult, out: Path, wall_s: float) -> None:
-    from ase.io import write
-
     write(out / "outputs" / "neb_path.extxyz", list(result.path))
     lines = ["image,reaction_coordinate_a,energy_ev"]
     lines += [
@@ -370,68 +359,8 @@ def _write_neb_outputs(result: NEBResult, out: Path, wall_s: float) -> None:
         for i, (s, e) in enumerate(zip(result.reaction_coordinate_a, result.energies_ev, strict=True))
     ]
     (out / "outputs" / "energies.csv").write_text("\n".join(lines) + "\n")
-    plot_neb_profile(result, out / "figures" / "neb_profile.png")
-    from sselab.simulate.runs import RunFolder
-
+    plot_neb_profile(result.reaction_coordinate_a, result.energies_ev, out / "figures" / "neb_profile.png")
     results = {k: v for k, v in result.as_dict().items() if k not in ("parameters", "run_dir")}
     RunFolder.create(out).write_summary(
         kind="neb", parameters=result.parameters, results=results, extra={"wall_time_s": wall_s}
-    )
-
-
-def plot_neb_profile(result: NEBResult, path: str | Path) -> Path:
-    """Draw the band's energy against the reaction coordinate (PNG) and return the file path."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from scipy.interpolate import PchipInterpolator
-
-    destination = Path(path)
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    s = np.asarray(result.reaction_coordinate_a)
-    e = np.asarray(result.energies_ev)
-    fig, ax = plt.subplots(figsize=(4.5, 3.2), dpi=150)
-    if len(s) > 2 and np.all(np.diff(s) > 0):
-        fine = np.linspace(s[0], s[-1], 200)
-        ax.plot(fine, PchipInterpolator(s, e)(fine), color="0.6", lw=1)
-    ax.plot(s, e, "o", color="C0")
-    ax.set_xlabel("reaction coordinate (Å)")
-    ax.set_ylabel("energy (eV)")
-    ax.set_title(
-        f"CI-NEB: forward {result.barrier_ev:.3f} eV, reverse {result.reverse_barrier_ev:.3f} eV", fontsize=8
-    )
-    fig.tight_layout()
-    fig.savefig(destination)
-    plt.close(fig)
-    return destination
-
-
-def record_neb_result(
-    result: NEBResult,
-    material: str,
-    potential: str | None,
-    store_url: str | None = None,
-    note: str | None = None,
-) -> int:
-    """Store a CI-NEB barrier as an ``ActivationEnergyRecord(method="CI-NEB")`` with its run; return its id.
-
-    ``store_url`` as for :func:`sselab.store.open_store` (``None``: the configured default store). The
-    result must
-    have been written to a run folder.
-    """
-    from sselab.simulate.runs import read_summary, record_activation_energy
-
-    if result.run_dir is None:
-        raise SimulationError("only a NEB written to a run folder (run_dir) can be recorded")
-    return record_activation_energy(
-        store_url,
-        read_summary(result.run_dir),
-        result.run_dir,
-        material,
-        result.barrier_ev,
-        None,
-        method="CI-NEB",
-        potential=potential,
-        note=note,
     )

@@ -39,7 +39,7 @@ from ase.calculators.calculator import Calculator
 from sselab.config import get_settings
 from sselab.errors import PotentialUnavailableError
 
-__all__ = ["PotentialInfo", "get_calculator", "list_potentials", "resolve_device"]
+__all__ = ["CalculatorFactory", "PotentialInfo", "get_calculator", "list_potentials", "resolve_device"]
 
 LOGGER = logging.getLogger(__name__)
 
@@ -164,6 +164,8 @@ def _emt(device: str, **kw: Any) -> Calculator:
 
 
 _Factory = Callable[..., Calculator]
+#: A function giving a fresh ASE calculator (NEB images and MD temperatures each get their own).
+CalculatorFactory = Callable[[], Calculator]
 _REGISTRY: dict[str, tuple[_Factory, str, str, bool]] = {
     "chgnet": (_chgnet, "CHGNet 0.3.0 universal MLIP", "chgnet", False),
     "sevennet": (_sevennet, "SevenNet-0 (7net-0) universal MLIP", "sevenn", False),

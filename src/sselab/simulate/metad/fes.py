@@ -7,7 +7,7 @@ energies in eV, shifted so that the minimum is 0.
 
 Example
 -------
->>> from sselab.simulate.hills import HillSet
+>>> from sselab.simulate.metad.hills import HillSet
 >>> hills = HillSet(1)
 >>> hills.add([0.0], [0.2], 0.1)
 >>> fes = free_energy_surface(hills, bias_factor=10.0, grid_min=[-1.0], grid_max=[1.0], bins=[200])
@@ -25,7 +25,8 @@ import numpy as np
 from ase import units
 
 from sselab.errors import SimulationError
-from sselab.simulate.hills import ColvarData, HillsData, HillSet
+from sselab.simulate.metad.hills import HillSet
+from sselab.simulate.metad.plumed import ColvarData, HillsData
 
 __all__ = ["FES", "bias_on_grid", "free_energy_surface", "grid_from_hills", "reweight_fes"]
 
@@ -136,7 +137,8 @@ def free_energy_surface(
     Parameters
     ----------
     hills
-        A :class:`~sselab.simulate.hills.HillSet` or hills read by :func:`~sselab.simulate.hills.read_hills`.
+        A :class:`~sselab.simulate.metad.hills.HillSet` or hills read by
+        :func:`~sselab.simulate.metad.hills.read_hills`.
     bias_factor
         γ of the run (``inf`` for plain metadynamics).
     grid_min, grid_max, bins
