@@ -128,14 +128,21 @@ def test_uncertainty_is_none_without_blocks_or_change_over_time() -> None:
 def test_analysis_records_why_the_uncertainty_is_missing(tmp_path) -> None:
     import json
 
-    from sselab.simulate.metad.analysis import analyse_metadynamics
+    from sselab.simulate.metad.analysis import MetaDAnalysis, analyse_metadynamics
     from sselab.simulate.runfolder import RunFolder
 
     hills, colvar = _short_run_without_blocks()
     folder = RunFolder.create(tmp_path)
     analysis = analyse_metadynamics(hills, colvar, 300.0, 10.0, 100, start=[0.0], folder=folder)
     assert analysis.barriers is not None and analysis.barriers.uncertainty_ev is None
-    summary = folder.write_summary("metad", {}, analysis.as_dict(), seed=0)
+    summary = folder.write_summary(analysis)
     stored = json.loads(folder.summary_path.read_text())
-    assert stored == summary and stored["results"]["barriers"]["uncertainty_ev"] is None
-    assert "run longer" in stored["results"]["uncertainty_reason"]
+    assert stored == summary and stored["barriers"]["uncertainty_ev"] is None
+    assert "run longer" in stored["uncertainty_reason"]
+    back = MetaDAnalysis.from_dict(stored)
+    assert back.as_dict() == MetaDAnalysis.from_dict(analysis.as_dict()).as_dict()
+    assert (
+        back.barriers is not None
+        and back.barriers.rate_determining_ev == analysis.barriers.rate_determining_ev
+    )
+    assert np.array_equal(back.fes.free_energy_ev, analysis.fes.free_energy_ev)

@@ -1,11 +1,16 @@
 """Simulations of ion migration with any ASE calculator: potentials, structure preparation, MD, metadynamics
 (:mod:`sselab.simulate.metad`), CI-NEB, MD-Arrhenius and CP2K, each writing a run folder.
 
+The recipes (:mod:`sselab.simulate.recipes`) are the entry points: one function per method, its settings
+(:mod:`sselab.simulate.settings`) owning the defaults, its result round-tripping through ``summary.json``.
+
 Example
 -------
->>> from sselab.simulate import get_calculator, list_potentials
+>>> from sselab.simulate import MetaDSettings, list_potentials
 >>> "emt" in [p.name for p in list_potentials()]
 True
+>>> MetaDSettings().protocol
+'vacancy'
 """
 
 from sselab.simulate.analytic import DoubleWell1D, DoubleWell2D, TwoStepLandscape, particle_in_box
@@ -45,9 +50,18 @@ from sselab.simulate.prepare import (
     read_structure,
     relax,
 )
-from sselab.simulate.recording import record_activation_energy
+from sselab.simulate.recipes import (
+    md_arrhenius_of_structure,
+    metad_of_structure,
+    neb_of_structure,
+    relax_structure,
+)
+from sselab.simulate.recording import RecordOutcome, record_activation_energy
 from sselab.simulate.reference import libh4_pnma
+from sselab.simulate.relaxation import RelaxationResult
+from sselab.simulate.results import EaEstimate, StructureInfo
 from sselab.simulate.runfolder import RunFolder, read_summary
+from sselab.simulate.settings import MDArrheniusSettings, MetaDSettings, NEBSettings, RelaxSettings
 
 __all__ = [
     "FES",
@@ -58,15 +72,23 @@ __all__ = [
     "Distance",
     "DoubleWell1D",
     "DoubleWell2D",
+    "EaEstimate",
     "HillSet",
     "HillsData",
     "MDArrheniusResult",
+    "MDArrheniusSettings",
     "MDResult",
     "MetaDResult",
+    "MetaDSettings",
     "NEBResult",
+    "NEBSettings",
     "PotentialInfo",
     "ProjectedDisplacement",
+    "RecordOutcome",
+    "RelaxSettings",
+    "RelaxationResult",
     "RunFolder",
+    "StructureInfo",
     "TwoStepLandscape",
     "VacancyHop",
     "VacancyResult",
@@ -86,6 +108,9 @@ __all__ = [
     "make_supercell",
     "make_vacancy",
     "md_arrhenius",
+    "md_arrhenius_of_structure",
+    "metad_of_structure",
+    "neb_of_structure",
     "particle_in_box",
     "pick_cation",
     "read_colvar",
@@ -95,6 +120,7 @@ __all__ = [
     "read_summary",
     "record_activation_energy",
     "relax",
+    "relax_structure",
     "reweight_fes",
     "run_cp2k_metadynamics",
     "run_md",

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from ase import Atoms
@@ -28,8 +29,19 @@ from pymatgen.core import Structure
 from pymatgen.io.ase import AseAtomsAdaptor
 
 from sselab.errors import DataImportError, SimulationError
+from sselab.simulate.settings import RelaxSettings
 
-__all__ = ["VacancyResult", "make_supercell", "make_vacancy", "pick_cation", "read_structure", "relax"]
+__all__ = [
+    "Relaxed",
+    "VacancyResult",
+    "make_supercell",
+    "make_vacancy",
+    "pick_cation",
+    "read_structure",
+    "relax",
+    "relax_atoms",
+    "supercell_repeats",
+]
 
 LOGGER = logging.getLogger(__name__)
 
@@ -58,21 +70,26 @@ def read_structure(path: str | Path) -> Atoms:
     return atoms
 
 
-def make_supercell(atoms: Atoms, min_length_a: float) -> Atoms:
-    """Repeat ``atoms`` so that every perpendicular cell width is at least ``min_length_a`` (Å).
-
-    Uses the distance between opposite cell faces (what limits periodic images), not the cell vector lengths.
-    """
+def supercell_repeats(atoms: Atoms, min_length_a: float) -> list[int]:
+    """Repetitions along each cell vector that make every face-to-face width at least ``min_length_a`` (Å)."""
     if min_length_a <= 0:
-        return atoms.copy()
+        return [1, 1, 1]
     cell = atoms.cell
     if cell.rank < 3:
         raise SimulationError("make_supercell needs a 3D periodic cell")
     volume = abs(cell.volume)
     widths = [volume / np.linalg.norm(np.cross(cell[(i + 1) % 3], cell[(i + 2) % 3])) for i in range(3)]
-    reps = [max(1, int(np.ceil(min_length_a / w - 1e-9))) for w in widths]
-    LOGGER.info("supercell %s (face widths %s Å)", reps, [round(w, 2) for w in widths])
-    return atoms.repeat(reps)
+    return [max(1, int(np.ceil(min_length_a / w - 1e-9))) for w in widths]
+
+
+def make_supercell(atoms: Atoms, min_length_a: float) -> Atoms:
+    """Repeat ``atoms`` so that every perpendicular cell width is at least ``min_length_a`` (Å).
+
+    Uses the distance between opposite cell faces (what limits periodic images), not the cell vector lengths.
+    """
+    reps = supercell_repeats(atoms, min_length_a)
+    LOGGER.info("supercell %s", reps)
+    return atoms.repeat(reps) if reps != [1, 1, 1] else atoms.copy()
 
 
 def pick_cation(atoms: Atoms, element: str, index: int | None = None) -> int:
@@ -137,27 +154,49 @@ def make_vacancy(atoms: Atoms, element: str, near_index: int | None = None) -> V
 def relax(
     atoms: Atoms,
     calculator: Calculator,
-    fmax: float = 0.05,
-    steps: int = 200,
-    cell_filter: bool = True,
-    optimizer: str = "FIRE",
+    *,
+    settings: RelaxSettings | None = None,
     trajectory: str | Path | None = None,
+    **changes: Any,
 ) -> Atoms:
     """Relax positions (and the cell, with ASE's ``FrechetCellFilter``) to ``fmax`` (eV/Å); return a copy.
 
-    ``optimizer``: ``"FIRE"`` or ``"BFGS"``. A relaxation that has not converged after ``steps`` is logged,
-    not raised: MD and metadynamics only need a reasonable start.
+    ``settings`` (or its fields as keywords: ``fmax``, ``steps``, ``cell_filter``, ``optimizer``) as in
+    :class:`~sselab.simulate.settings.RelaxSettings`. A relaxation that has not converged after ``steps`` is
+    logged, not raised: MD and metadynamics only need a reasonable start (:func:`relax_atoms` tells whether it
+    converged).
     """
+    return relax_atoms(atoms, calculator, RelaxSettings.build(settings, **changes), trajectory).atoms
+
+
+@dataclass(frozen=True)
+class Relaxed:
+    """A relaxed copy of a structure: energy (eV), largest remaining force (eV/Å), steps, converged."""
+
+    atoms: Atoms
+    energy_ev: float
+    max_force_ev_per_a: float
+    steps: int
+    converged: bool
+
+
+def relax_atoms(
+    atoms: Atoms, calculator: Calculator, settings: RelaxSettings, trajectory: str | Path | None = None
+) -> Relaxed:
+    """Relax a copy of ``atoms`` with ``calculator`` as ``settings`` say (the engine of :func:`relax`)."""
     work = atoms.copy()
     work.calc = calculator
-    target = FrechetCellFilter(work) if cell_filter else work
+    target = FrechetCellFilter(work) if settings.cell_filter else work
     optimizers = {"FIRE": FIRE, "BFGS": BFGS}
-    if optimizer not in optimizers:
-        raise SimulationError(f"unknown optimizer {optimizer!r}; choose FIRE or BFGS")
-    opt = optimizers[optimizer](target, logfile=None, trajectory=str(trajectory) if trajectory else None)
-    converged = opt.run(fmax=fmax, steps=steps)
+    opt = optimizers[settings.optimizer](
+        target, logfile=None, trajectory=str(trajectory) if trajectory else None
+    )
+    converged = bool(opt.run(fmax=settings.fmax, steps=settings.steps))
     if not converged:
-        LOGGER.warning("relaxation not converged to fmax=%s eV/Å in %d steps", fmax, steps)
+        LOGGER.warning("relaxation not converged to fmax=%s eV/Å in %d steps", settings.fmax, settings.steps)
+    energy = float(work.get_potential_energy())
+    forces = work.get_forces()
     result = work.copy()
     result.calc = None
-    return result
+    max_force = float(np.sqrt((forces**2).sum(axis=1)).max()) if len(forces) else 0.0
+    return Relaxed(result, energy, max_force, int(opt.nsteps), converged)

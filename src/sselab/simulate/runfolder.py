@@ -7,13 +7,14 @@ Layout of a run folder (every simulation command writes one)::
       outputs/         method outputs (HILLS, COLVAR, trajectories, fes.dat ...)
       figures/         PNG figures
       checkpoint.npz   exact restart point (MD/MetaD)
-      summary.json     command, parameters, start/end time (UTC), code version, seed, results
+      summary.json     the result (its ``as_dict()``: settings, numbers, labels) and the run's metadata
+                       (command, start/end time (UTC), code version and commit)
 
 Example
 -------
 >>> from pathlib import Path
 >>> folder = RunFolder.create(Path("/tmp/example-run"))  # doctest: +SKIP
->>> folder.write_summary("metad", parameters={}, results={}, seed=1)  # doctest: +SKIP
+>>> folder.write_summary(result)  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -21,22 +22,41 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from sselab import __version__
-from sselab.errors import SimulationError
+from sselab.errors import SettingsError, SimulationError
 
-__all__ = ["RunFolder", "code_commit", "jsonable", "read_summary", "utc_now"]
+__all__ = [
+    "RUN_METADATA_KEYS",
+    "RunFolder",
+    "SupportsAsDict",
+    "code_commit",
+    "jsonable",
+    "read_summary",
+    "utc_now",
+]
 
 LOGGER = logging.getLogger(__name__)
 SUMMARY_NAME = "summary.json"
+#: Keys of ``summary.json`` that describe the run, not the result (``from_dict`` ignores them).
+RUN_METADATA_KEYS = frozenset(
+    {"command", "started_utc", "finished_utc", "code_version", "code_commit", "reanalysed_with"}
+)
+
+
+class SupportsAsDict(Protocol):
+    """A result that serialises itself (every simulation result does)."""
+
+    def as_dict(self) -> dict[str, Any]: ...
 
 
 def code_commit() -> str | None:
@@ -80,8 +100,17 @@ class RunFolder:
 
     @classmethod
     def create(cls, root: str | Path) -> RunFolder:
-        """Create (or reuse) ``root`` with its ``inputs``, ``outputs`` and ``figures`` sub-folders."""
+        """Create (or reuse) ``root`` with its ``inputs``, ``outputs`` and ``figures`` sub-folders.
+
+        Raises
+        ------
+        SettingsError
+            When ``root`` (or one of its sub-folders) exists and is not a folder.
+        """
         folder = cls(Path(root))
+        for path in (folder.root, folder.inputs, folder.outputs, folder.figures):
+            if path.exists() and not path.is_dir():
+                raise SettingsError(f"{path} is a file, not a folder", field="run_dir")
         for sub in (folder.inputs, folder.outputs, folder.figures):
             sub.mkdir(parents=True, exist_ok=True)
         return folder
@@ -108,29 +137,30 @@ class RunFolder:
 
     def write_summary(
         self,
-        kind: str,
-        parameters: dict[str, Any],
-        results: dict[str, Any],
-        seed: int | None = None,
-        command: str | None = None,
+        result: SupportsAsDict,
+        *,
         started: str | None = None,
+        command: str | None = None,
         extra: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """Write ``summary.json`` and return it as a dict."""
+        """Write ``summary.json``: ``result.as_dict()`` and the run's metadata (:data:`RUN_METADATA_KEYS`).
+
+        The file is replaced atomically (a kill leaves the previous summary or the new one, never half of
+        one). Returns what was written.
+        """
         summary = {
-            "kind": kind,
+            **result.as_dict(),
             "command": command if command is not None else " ".join(sys.argv),
-            "parameters": parameters,
-            "seed": seed,
             "started_utc": started,
             "finished_utc": utc_now(),
             "code_version": __version__,
             "code_commit": code_commit(),
-            "results": results,
             **(extra or {}),
         }
         summary = jsonable(summary)
-        self.summary_path.write_text(json.dumps(summary, indent=2) + "\n")
+        tmp = self.summary_path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(summary, indent=2) + "\n")
+        os.replace(tmp, self.summary_path)
         return summary
 
 

@@ -7,9 +7,9 @@ Example
 -------
 >>> import numpy as np
 >>> lag_fs = np.arange(200.0)
->>> fit = fit_msd(lag_fs, 0.06 * lag_fs)  # MSD = 6 D t with D = 0.01 Å²/fs
+>>> fit = fit_msd(lag_fs, 0.06 * lag_fs)  # MSD = 6 D t, D = 0.01 Å²/fs = 1e-3 cm²/s
 >>> round(fit.slope_a2_per_fs, 3), round(fit.diffusion_cm2_per_s, 4)
-(0.06, 0.1)
+(0.06, 0.001)
 """
 
 from __future__ import annotations

@@ -15,11 +15,11 @@ from typing import Any
 import numpy as np
 
 from sselab.errors import SimulationError
-from sselab.simulate.metad.barriers import find_barriers
-from sselab.simulate.metad.fes import free_energy_surface, reweight_fes
+from sselab.simulate.metad.barriers import BarrierResult, find_barriers
+from sselab.simulate.metad.fes import FES, free_energy_surface, reweight_fes
 from sselab.simulate.metad.figures import plot_barrier_convergence, plot_fes, plot_track
 from sselab.simulate.metad.uncertainty import estimate_uncertainty
-from sselab.simulate.runfolder import RunFolder
+from sselab.simulate.runfolder import RunFolder, jsonable
 
 __all__ = ["MetaDAnalysis", "analyse_metadynamics"]
 
@@ -28,23 +28,52 @@ LOGGER = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class MetaDAnalysis:
-    """FES, barriers (with uncertainty) and convergence details of a metadynamics run."""
+    """FES, barriers (with uncertainty) and the details of both estimators of a metadynamics run.
 
-    fes: Any
-    barriers: Any
+    Attributes
+    ----------
+    fes
+        The FES the barriers were read from.
+    barriers
+        The barriers (eV), ``None`` when none was found (``barrier_error`` says why).
+    barrier_error
+        Why there is no barrier.
+    details
+        Barriers of both estimators, their errors, and the uncertainty's ingredients.
+    """
+
+    fes: FES
+    barriers: BarrierResult | None
     barrier_error: str | None
     details: dict[str, Any]
 
+    @property
+    def uncertainty_reason(self) -> str | None:
+        """Why the barrier has no uncertainty (``None`` when it has one or did not say)."""
+        reason = self.details.get("uncertainty_reason") or self.details.get("uncertainty_error")
+        return None if reason is None else str(reason)
+
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready results (for ``summary.json``)."""
+        """JSON-ready form (for ``summary.json``); :meth:`from_dict` rebuilds the analysis."""
         return {
+            "fes_method": self.fes.method,
             "barriers": self.barriers.as_dict() if self.barriers is not None else None,
             "barrier_error": self.barrier_error,
-            "uncertainty_reason": self.details.get("uncertainty_reason")
-            or self.details.get("uncertainty_error"),
-            "uncertainty_details": self.details,
-            "fes_method": self.fes.method,
+            "uncertainty_reason": self.uncertainty_reason,
+            "details": jsonable(self.details),
+            "fes": self.fes.as_dict(),
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> MetaDAnalysis:
+        """Inverse of :meth:`as_dict`."""
+        barriers = data.get("barriers")
+        return cls(
+            fes=FES.from_dict(data["fes"]),
+            barriers=None if barriers is None else BarrierResult.from_dict(barriers),
+            barrier_error=data.get("barrier_error"),
+            details=dict(data.get("details") or {}),
+        )
 
 
 def _samples(fes: Any, position: Any) -> bool:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import pairwise
 from typing import Any
 
@@ -88,12 +88,10 @@ class BarrierResult:
 
     def with_uncertainty(self, uncertainty_ev: float | None) -> BarrierResult:
         """A copy with ``uncertainty_ev`` set."""
-        from dataclasses import replace
-
         return replace(self, uncertainty_ev=uncertainty_ev)
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-serialisable summary (path omitted)."""
+        """JSON-serialisable form; :meth:`from_dict` rebuilds the result."""
         return {
             "kind": self.kind,
             "barrier_ev": self.barrier_ev,
@@ -108,7 +106,36 @@ class BarrierResult:
             "saddles": [
                 {"position": list(m.position), "free_energy_ev": m.free_energy_ev} for m in self.saddles
             ],
+            "path": np.asarray(self.path, dtype=float).tolist(),
+            "path_free_energy_ev": np.asarray(self.path_free_energy_ev, dtype=float).tolist(),
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> BarrierResult:
+        """Inverse of :meth:`as_dict`."""
+
+        def points(items: list[dict[str, Any]]) -> tuple[StationaryPoint, ...]:
+            return tuple(
+                StationaryPoint(tuple(float(x) for x in p["position"]), float(p["free_energy_ev"]))
+                for p in items
+            )
+
+        def number(key: str) -> float | None:
+            return None if data.get(key) is None else float(data[key])
+
+        return cls(
+            kind=str(data["kind"]),
+            barrier_ev=number("barrier_ev"),
+            ea1_ev=number("ea1_ev"),
+            ea2_ev=number("ea2_ev"),
+            rate_determining_ev=float(data["rate_determining_ev"]),
+            span_ev=float(data["span_ev"]),
+            uncertainty_ev=number("uncertainty_ev"),
+            minima=points(data["minima"]),
+            saddles=points(data["saddles"]),
+            path=np.asarray(data.get("path", []), dtype=float),
+            path_free_energy_ev=np.asarray(data.get("path_free_energy_ev", []), dtype=float),
+        )
 
 
 def _neighbours(shape: tuple[int, ...], diagonal: bool) -> list[list[int]]:

@@ -71,6 +71,18 @@ class FES:
             "metadata": self.metadata,
         }
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FES:
+        """Inverse of :meth:`as_dict` (unsampled cells back to ``inf``)."""
+        values = np.array([np.inf if v is None else v for v in data["free_energy_ev"]], dtype=float)
+        return cls(
+            cv_names=tuple(data["cv_names"]),
+            axes=tuple(np.asarray(a, dtype=float) for a in data["axes"]),
+            free_energy_ev=values.reshape(tuple(data["shape"])),
+            method=str(data["method"]),
+            metadata=dict(data.get("metadata") or {}),
+        )
+
 
 def _hill_arrays(hills: HillSet | HillsData) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     return hills.times_ps, hills.centers, hills.sigmas, hills.heights_ev
