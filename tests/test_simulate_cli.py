@@ -51,7 +51,7 @@ def test_metad_then_fes_write_a_complete_run_folder(tmp_path: Path) -> None:
     ]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
-    assert "run folder" in result.output and "convergence not assessed" in result.output
+    assert "run folder" in result.output and "convergence: not assessed" in result.output
     summary = json.loads((out / "summary.json").read_text())
     assert summary["kind"] == "metad" and summary["settings"]["seed"] == 3
     assert summary["settings"]["potential"] == "emt" and summary["structure"]["cation"] == "Cu"

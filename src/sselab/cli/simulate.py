@@ -175,7 +175,7 @@ def report_barriers(console: Console, result: MetaDResult) -> None:
     if barriers.uncertainty_ev is None:
         reason = result.analysis.uncertainty_reason
         console.print(f"[yellow]uncertainty n/a:[/yellow] {reason or 'not estimated'}")
-    verdict = {True: "converged", False: "NOT converged", None: "convergence not assessed"}[result.converged]
+    verdict = {True: "converged", False: "NOT converged", None: "convergence"}[result.converged]
     console.print(f"{verdict}: {result.convergence_reason}")
     console.print(
         f"run folder: {result.run_dir} (summary.json, outputs/HILLS, outputs/COLVAR, figures/fes.png)"

@@ -31,8 +31,6 @@ from sselab.structures.relax import relax_candidate
 from sselab.structures.units import relaxed_unit
 
 if TYPE_CHECKING:
-    from matplotlib.figure import Figure
-
     from sselab.structures.search import SearchResult
 
 #: Default cation–unit contact distance (Å): a unit coordinates the cation when any of its atoms is this
