@@ -183,3 +183,25 @@ def test_the_registry_names_every_method_with_its_settings_and_result() -> None:
         assert callable(recipe.function) and hasattr(recipe.settings, "from_dict")
     with pytest.raises(SimulationError, match="unknown method 'defects'"):
         get_recipe("defects")
+
+
+def test_cli_relax_writes_a_run_folder_that_round_trips(tmp_path: Path) -> None:
+    write(tmp_path / "Cu.cif", bulk("Cu", cubic=True, a=3.7))
+    out = tmp_path / "relax"
+    args = [
+        "relax",
+        str(tmp_path / "Cu.cif"),
+        "--potential",
+        "emt",
+        "--fmax",
+        "0.02",
+        "--steps",
+        "60",
+        "--out",
+    ]
+    result = CliRunner().invoke(app, [*args, str(out)])
+    assert result.exit_code == 0, result.output
+    assert "eV/atom (converged" in result.output
+    relaxed = load_result(out)
+    assert isinstance(relaxed, RelaxationResult) and relaxed.settings.fmax == 0.02
+    assert relaxed.atoms.cell.volume < (3.7**3)  # EMT copper's lattice constant is 3.59 Å

@@ -110,3 +110,28 @@ def test_cli_neb_writes_run_folder_and_prints_barrier(tmp_path: Path) -> None:
     row = frame.iloc[0]
     assert (row["potential"], row["protocol"], row["device"]) == ("emt", "vacancy", "cpu")
     assert bool(row["converged"]) and row["structure_provenance"] == "user" and row["formula"] == "Al"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--steps", "-1"], "--steps: Input should be greater than or equal to 1"),
+        (["--fmax", "0"], "--fmax: Input should be greater than 0"),
+        (["--images", "0"], "--n-images: Input should be greater than or equal to 1"),
+        (["--cation", "Li"], "cation: no Li atom"),
+    ],
+)
+def test_cli_neb_refuses_impossible_options_before_any_work(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    from typer.testing import CliRunner
+
+    from sselab.cli.main import app
+
+    structure = tmp_path / "Al.extxyz"
+    _al_cell().write(structure)
+    base = ["neb", str(structure), "--cation", "Al", "--potential", "emt", "--out", str(tmp_path / "run")]
+    result = CliRunner().invoke(app, [*base, *args])
+    assert result.exit_code == 2, result.output
+    assert message in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "run" / "summary.json").exists()

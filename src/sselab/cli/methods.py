@@ -10,7 +10,7 @@ Their options are the fields of :class:`~sselab.simulate.settings.NEBSettings`,
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -25,12 +25,11 @@ from sselab.cli.options import (
     fail,
     setting,
     settings_values,
+    store_result,
 )
 from sselab.errors import SettingsError, SselabError
 from sselab.simulate.recipes import md_arrhenius_of_structure, neb_of_structure, relax_structure
-from sselab.simulate.recording import record_activation_energy
 from sselab.simulate.settings import MDArrheniusSettings, NEBSettings, RelaxSettings
-from sselab.store import as_store
 
 __all__ = ["register"]
 
@@ -59,18 +58,6 @@ def parse_temperatures(text: str) -> tuple[float, ...]:
 
 def _source(config: Path | None) -> str:
     return "options" if config is None else f"options and {config}"
-
-
-def _store(console: Console, result: Any, db: str | None, material: str | None, unconverged: bool,
-           method: str | None = None) -> None:  # fmt: skip
-    outcome = record_activation_energy(
-        as_store(db), result, material=material, method=method, store_unconverged=unconverged
-    )
-    if outcome.stored:
-        console.print(f"stored activation energy #{outcome.ea_id} ({outcome.reason})")
-    else:
-        reason = outcome.reason.replace("store_unconverged", "--store-unconverged")
-        console.print(f"[yellow]not stored:[/yellow] {reason}")
 
 
 def neb(
@@ -121,7 +108,7 @@ def neb(
             f"run folder: {result.run_dir} (summary.json, outputs/neb_path.extxyz, figures/neb_profile.png)"
         )
         if store or db is not None:
-            _store(console, result, db, material, store_unconverged)
+            store_result(console, result, db, material, store_unconverged)
     except SselabError as exc:
         fail(console, exc)
 
@@ -193,7 +180,7 @@ def md_arrhenius(
         console.print(f"run folder: {result.run_dir} (summary.json, figures/msd.png, figures/arrhenius.png)")
         if (store or db is not None) and result.fit is not None:
             method = None if ab_initio is None else ("AIMD" if ab_initio else "MLMD")
-            _store(console, result, db, material, store_unconverged, method)
+            store_result(console, result, db, material, store_unconverged, method)
     except SselabError as exc:
         fail(console, exc)
 

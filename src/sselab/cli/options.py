@@ -26,6 +26,7 @@ from sselab.errors import (
     SettingsError,
     SselabError,
 )
+from sselab.simulate.recording import RecordableResult, record_activation_energy
 from sselab.simulate.results import STRUCTURE_PROVENANCES
 from sselab.simulate.settings import option_name
 from sselab.store import Store, as_store
@@ -42,6 +43,7 @@ __all__ = [
     "open_store_from_option",
     "setting",
     "settings_values",
+    "store_result",
 ]
 
 DbOption = Annotated[
@@ -143,6 +145,26 @@ def fail(console: Console, exc: SselabError, code: int | None = None) -> NoRetur
     exit_code = 2 if isinstance(exc, INPUT_ERRORS) else 1
     console.print(f"[red]error:[/red] {message}", soft_wrap=True)
     raise typer.Exit(code if code is not None else exit_code)
+
+
+def store_result(
+    console: Console,
+    result: RecordableResult,
+    db: str | None,
+    material: str | None,
+    store_unconverged: bool,
+    method: str | None = None,
+) -> None:
+    """Record ``result``'s activation energy in the store of ``--db`` and say what happened (stored, or why
+    not: no barrier, impossible, unconverged without ``--store-unconverged``, already stored)."""
+    outcome = record_activation_energy(
+        as_store(db), result, material=material, method=method, store_unconverged=store_unconverged
+    )
+    if outcome.stored:
+        console.print(f"stored activation energy #{outcome.ea_id} ({outcome.reason})")
+    else:
+        reason = outcome.reason.replace("store_unconverged", "--store-unconverged")
+        console.print(f"[yellow]not stored:[/yellow] {reason}", soft_wrap=True)
 
 
 def open_store_from_option(db: str | None) -> Store:

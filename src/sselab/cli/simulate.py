@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -23,15 +23,14 @@ from sselab.cli.options import (
     fail,
     setting,
     settings_values,
+    store_result,
 )
 from sselab.errors import SettingsError, SselabError
 from sselab.simulate.metad.analysis import analyse_metadynamics
 from sselab.simulate.metad.result import MetaDResult
 from sselab.simulate.recipes import metad_of_structure
-from sselab.simulate.recording import record_activation_energy
 from sselab.simulate.runfolder import RunFolder, read_summary
 from sselab.simulate.settings import MetaDSettings
-from sselab.store import as_store
 
 __all__ = ["register"]
 
@@ -109,7 +108,7 @@ def metad(
             console.print(f"[bold]{result.structure.description}[/bold]")
         report_barriers(console, result)
         if store or db is not None:
-            _store(console, result, db, material, store_unconverged)
+            store_result(console, result, db, material, store_unconverged)
     except SselabError as exc:
         fail(console, exc)
 
@@ -148,7 +147,7 @@ def fes(
         )  # fmt: skip
         report_barriers(console, result)
         if db is not None:
-            _store(console, result, db, material, store_unconverged)
+            store_result(console, result, db, material, store_unconverged)
     except SselabError as exc:
         fail(console, exc)
 
@@ -180,15 +179,6 @@ def report_barriers(console: Console, result: MetaDResult) -> None:
     console.print(
         f"run folder: {result.run_dir} (summary.json, outputs/HILLS, outputs/COLVAR, figures/fes.png)"
     )
-
-
-def _store(console: Console, result: Any, db: str | None, material: str | None, unconverged: bool) -> None:
-    outcome = record_activation_energy(as_store(db), result, material=material, store_unconverged=unconverged)
-    if outcome.stored:
-        console.print(f"stored activation energy #{outcome.ea_id} ({outcome.reason})")
-    else:
-        reason = outcome.reason.replace("store_unconverged", "--store-unconverged")
-        console.print(f"[yellow]not stored:[/yellow] {reason}")
 
 
 def register(app: typer.Typer) -> None:
