@@ -91,3 +91,18 @@ def test_search_individuals_are_imported_once_from_a_worker_checkpoint(tmp_path:
     assert import_individuals(store, search) == 0
     frame = store.search_individuals("r")
     assert list(frame["key"]) == ["00000", "00001", "00002"] and frame["extra"][2] == {"k": 2}
+
+
+def test_the_insights_context_reads_the_open_store_without_rebuilding_its_url(tmp_path: Path) -> None:
+    from sselab.assistant.registry import ToolContext
+    from sselab.errors import StoreError
+
+    store = open_store(f"sqlite:///{tmp_path / 's.db'}")
+    context = ToolContext.from_store(store, out_dir=tmp_path / "insights")
+    assert context.store.stats()["materials"] == 0
+    with pytest.raises(StoreError, match="built from an open store and has no URL"):
+        _ = context.store_url
+    with pytest.raises(Exception, match=r"readonly|read-only"):  # the view cannot write
+        context.store.save_model_fit("x", {})
+    source = (Path(__file__).resolve().parents[1] / "src/sselab/pipeline/stages.py").read_text()
+    assert "render_as_string" not in source

@@ -205,3 +205,14 @@ def test_cli_relax_writes_a_run_folder_that_round_trips(tmp_path: Path) -> None:
     relaxed = load_result(out)
     assert isinstance(relaxed, RelaxationResult) and relaxed.settings.fmax == 0.02
     assert relaxed.atoms.cell.volume < (3.7**3)  # EMT copper's lattice constant is 3.59 Å
+
+
+def test_search_run_config_file_with_explicit_options_overriding_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen = _capture(monkeypatch, "sselab.cli.search.search_structures")
+    config = tmp_path / "search.toml"
+    config.write_text('profile = "paper"\nbudget = 40\nrelax_steps = 20\nseed = 9\n')
+    args = ["search", "run", "LiBH4", "--z", "2", "--db", str(tmp_path / "s.sqlite"), "--config", str(config)]
+    CliRunner().invoke(app, [*args, "--budget", "12"])
+    assert seen["settings"] == settings_for_profile("paper", budget=12, relax_steps=20, seed=9)
