@@ -6,6 +6,8 @@ names the offending input so that a user can find and fix it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 
 class SselabError(Exception):
     """Base class of all sselab errors."""
@@ -89,3 +91,42 @@ class SearchInputError(SselabError, ValueError):
 
 class PipelineError(SselabError):
     """A pipeline configuration or stage failed."""
+
+
+class SettingsError(ConfigError, ValueError):
+    """A method's settings are invalid: an unknown key or an impossible value, named with where it came from.
+
+    Parameters
+    ----------
+    detail
+        What is wrong with the value.
+    field
+        The setting's name (``None`` when the problem is not one field's).
+    source
+        Where the settings came from (``"command line"``, a TOML file, ``[stages.metad]`` ...).
+    label
+        How the field is named in the message (default: its name; the CLI names the option, ``--width-a``).
+    """
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        field: str | None = None,
+        source: str | None = None,
+        label: Callable[[str], str] | None = None,
+    ) -> None:
+        self.detail = detail
+        self.field = field
+        self.source = source
+        super().__init__(self.describe(label))
+
+    def describe(self, label: Callable[[str], str] | None = None) -> str:
+        """The message, naming the field with ``label`` (e.g. as a command-line option)."""
+        text = self.detail if self.field is None else f"{(label or str)(self.field)}: {self.detail}"
+        return f"{self.source}: {text}" if self.source else text
+
+
+class SearchSettingsError(SettingsError, SearchInputError):
+    """Invalid settings of a structure search (both a :class:`SettingsError` and a
+    :class:`SearchInputError`)."""

@@ -6,8 +6,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
+from rich.table import Table
 
 from sselab.cli.options import DbOption
+from sselab.errors import SselabError
+from sselab.pipeline import load_config, pipeline_status, read_state, run_pipeline
+from sselab.pipeline.runner import PipelineFailed, validate_config
+from sselab.store import as_store
 
 ConfigArgument = Annotated[
     str, typer.Argument(help="A pipeline TOML file, or a built-in profile: 'quick' (make demo) or 'paper'.")
@@ -29,15 +35,10 @@ OutOption = Annotated[
 def _run(
     config_name: str, db: str | None, out: Path | None, scheduler: str | None, workers: int | None
 ) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    from sselab.errors import SselabError
-    from sselab.pipeline import load_config, run_pipeline
-
     console = Console()
     try:
         config = load_config(config_name).with_overrides(out_dir=out, store_url=db)
+        validate_config(config)
     except SselabError as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
@@ -53,8 +54,6 @@ def _run(
         console.print(f"  {stage:<18} {marks[event]}")
 
     console.print(f"pipeline [bold]{config.name}[/bold] ({config.source}) -> {config.out_dir}")
-    from sselab.pipeline.runner import PipelineFailed
-
     failure: PipelineFailed | None = None
     try:
         result = run_pipeline(config, scheduler=scheduler, n_workers=workers, on_stage=on_stage)
@@ -97,12 +96,6 @@ def register(app: typer.Typer) -> None:
     @pipeline_app.command("status")
     def status(db: DbOption = None, out: OutOption = None) -> None:
         """Show what the store holds of pipeline stages and jobs (cached results, when, how long)."""
-        from rich.console import Console
-        from rich.table import Table
-
-        from sselab.cli.options import open_store_from_option
-        from sselab.pipeline import pipeline_status, read_state
-
         console = Console()
         state = read_state(out) if out is not None else None
         if state is not None:
@@ -112,7 +105,7 @@ def register(app: typer.Typer) -> None:
                 + (f" (jobs {jobs['done']}/{jobs['total']})" if jobs else "")
                 + f"; finished {state['finished']}, cached {state['cached']}, failed {list(state['failed'])}"
             )
-        frame = pipeline_status(open_store_from_option(db))
+        frame = pipeline_status(as_store(db))
         if frame.empty:
             console.print("No pipeline results in the store yet: run `sselab pipeline run quick`.")
             return

@@ -20,6 +20,8 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from dask.distributed import Client, LocalCluster, as_completed
+
 from sselab import __version__
 from sselab.errors import PipelineError
 from sselab.pipeline.provenance import stable_hash
@@ -66,8 +68,6 @@ class JobExecutor:
 
     def _get_client(self) -> Any:
         if self._client is None:
-            from dask.distributed import Client, LocalCluster
-
             if logging.getLogger().getEffectiveLevel() > logging.INFO:  # quiet unless sselab runs --verbose
                 logging.getLogger("distributed").setLevel(logging.WARNING)
             if self.scheduler:
@@ -127,8 +127,6 @@ class JobExecutor:
                     continue
                 record(i, output, seconds)
         elif missing:
-            from dask.distributed import as_completed
-
             client = self._get_client()
             futures = {client.submit(_timed, func, specs[i], pure=False): i for i in missing}
             for future in as_completed(list(futures)):

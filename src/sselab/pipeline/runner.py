@@ -23,6 +23,8 @@ from sselab.errors import PipelineError, SselabError
 from sselab.pipeline.config import PipelineConfig
 from sselab.pipeline.executor import JobExecutor, JobFunction
 from sselab.pipeline.provenance import machine_info, package_versions, stable_hash
+from sselab.pipeline.stages import STAGES
+from sselab.store import Store, as_store
 
 logger = logging.getLogger(__name__)
 
@@ -151,6 +153,32 @@ def _executor(scheduler: str | None, n_workers: int | None) -> Iterator[JobExecu
         executor.close()
 
 
+def validate_config(config: PipelineConfig) -> None:
+    """Check ``config`` before anything runs: known stages, their order, and every stage's parameters that
+    can be checked (the simulation stages' settings: unknown keys, impossible values).
+
+    Raises
+    ------
+    PipelineError
+        Naming the configuration and the bad stage or key.
+    """
+    unknown = [s for s in config.stages if s not in STAGES]
+    if unknown:
+        raise PipelineError(f"{config.source}: unknown stage(s) {unknown}; known: {', '.join(STAGES)}")
+    for name in config.stages:
+        missing = [r for r in STAGES[name].requires if r not in config.stages[: config.stages.index(name)]]
+        if missing:
+            raise PipelineError(
+                f"{config.source}: stage {name!r} needs stage(s) {missing} earlier in the list"
+            )
+        check = STAGES[name].check
+        if check is not None:  # a typo in a profile fails now, not after the stages before it
+            try:
+                check(name, config.params(name))
+            except SselabError as exc:
+                raise PipelineError(f"{config.source}: {exc}") from exc
+
+
 def stage_seed(seed: int, stage: str) -> int:
     """The seed of ``stage``: derived from the pipeline seed and the stage's name (not its position)."""
     return int(stable_hash({"seed": seed, "stage": stage})[:8], 16)
@@ -159,7 +187,7 @@ def stage_seed(seed: int, stage: str) -> int:
 def run_pipeline(
     config: PipelineConfig,
     *,
-    store: Any = None,
+    store: Store | str | None = None,
     scheduler: str | None = None,
     n_workers: int | None = None,
     on_stage: Callable[[str, str], None] | None = None,
@@ -176,7 +204,7 @@ def run_pipeline(
     config
         The pipeline configuration (see :func:`sselab.pipeline.load_config`).
     store
-        An open store; default ``open_store(config.store_url)``.
+        An open store (or its URL or path); default the configuration's ``store_url``.
     scheduler
         Address of an existing Dask scheduler (``tcp://host:8786``); default a local cluster.
     n_workers
@@ -184,19 +212,8 @@ def run_pipeline(
     on_stage
         Called as ``on_stage(stage, "start" | "cached" | "done" | "failed" | "skipped")`` (the CLI's display).
     """
-    from sselab.pipeline.stages import STAGES
-    from sselab.store import open_store
-
-    unknown = [s for s in config.stages if s not in STAGES]
-    if unknown:
-        raise PipelineError(f"{config.source}: unknown stage(s) {unknown}; known: {', '.join(STAGES)}")
-    for name in config.stages:
-        missing = [r for r in STAGES[name].requires if r not in config.stages[: config.stages.index(name)]]
-        if missing:
-            raise PipelineError(
-                f"{config.source}: stage {name!r} needs stage(s) {missing} earlier in the list"
-            )
-    store = store if store is not None else open_store(config.store_url)
+    validate_config(config)
+    store = as_store(store if store is not None else config.store_url)
     out_dir = Path(config.out_dir)
     state = StateFile(out_dir, config)
     workers = n_workers if n_workers is not None else config.n_workers

@@ -29,8 +29,25 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from sselab.assistant.insights import run_recipe
+from sselab.assistant.registry import ToolContext
+from sselab.datasets.demo import FIGURE_NAME, run_data_demo, summary_tables
+from sselab.datasets.importing import import_dataset
+from sselab.datasets.registry import list_datasets
 from sselab.errors import PipelineError
+from sselab.models.method_benchmark import benchmark_methods
+from sselab.pipeline.analysis_stages import fit_stage, screening_stage
 from sselab.pipeline.params import checked_params, records, require_api
+from sselab.pipeline.sim_stages import (
+    check_metad_params,
+    check_search_params,
+    metad_stage,
+    search_stage,
+    validation_stage,
+)
+from sselab.report.analysis_figures import parity_plot
+from sselab.report.conductivity import plot_hydride_conductivity
+from sselab.report.pipeline_report import write_pipeline_report
 
 if TYPE_CHECKING:
     from sselab.pipeline.runner import StageContext
@@ -56,6 +73,9 @@ class Stage:
         One line for ``pipeline status`` and the docs.
     optional
         Stages whose outputs it uses when they are in the configuration.
+    check
+        ``check(stage_name, params)`` validates the stage's parameters before the pipeline runs anything
+        (raises a :class:`~sselab.errors.SselabError` naming the bad key); ``None``: checked when it runs.
     """
 
     name: str
@@ -63,17 +83,11 @@ class Stage:
     requires: tuple[str, ...]
     description: str
     optional: tuple[str, ...] = ()
+    check: Callable[[str, dict[str, Any]], None] | None = None
 
 
 def data_stage(ctx: StageContext) -> dict[str, Any]:
     """Import the public datasets, summarise them, and draw Figure 1b (hydride σ(T))."""
-    try:
-        from sselab.datasets.demo import FIGURE_NAME, run_data_demo, summary_tables
-        from sselab.datasets.importing import import_dataset
-        from sselab.datasets.registry import list_datasets
-        from sselab.report.conductivity import plot_hydride_conductivity
-    except ImportError as exc:
-        raise require_api("sselab.datasets.demo.run_data_demo", exc) from exc
     names = [info.name for info in list_datasets()]
     p = checked_params(ctx, {"datasets": names})
     unknown = [d for d in p["datasets"] if d not in names]
@@ -117,14 +131,8 @@ def data_stage(ctx: StageContext) -> dict[str, Any]:
 
 def insights_stage(ctx: StageContext) -> dict[str, Any]:
     """Run the insight recipes (``neutral-molecules``, ``methods-vs-experiment``) on the store, read-only."""
-    try:
-        from sselab.assistant.insights import run_recipe
-        from sselab.assistant.registry import ToolContext
-    except ImportError as exc:
-        raise require_api("sselab.assistant.insights.run_recipe", exc) from exc
     p = checked_params(ctx, {"recipes": ["neutral-molecules", "methods-vs-experiment"], "parameters": {}})
-    url = ctx.store.engine.url.render_as_string(hide_password=False)
-    tool_context = ToolContext(url=url, out_dir=ctx.out_dir)
+    tool_context = ToolContext.from_store(ctx.store, out_dir=ctx.out_dir)
     results = []
     for name in p["recipes"]:
         try:
@@ -148,11 +156,6 @@ def insights_stage(ctx: StageContext) -> dict[str, Any]:
 
 def method_benchmark_stage(ctx: StageContext) -> dict[str, Any]:
     """Computed Ea of each method in the store against experiment: metrics, pairs and the parity plot."""
-    try:
-        from sselab.models.method_benchmark import benchmark_methods
-        from sselab.report.analysis_figures import parity_plot
-    except ImportError as exc:
-        raise require_api("sselab.models.method_benchmark.benchmark_methods", exc) from exc
     checked_params(ctx, {})
     result = benchmark_methods(ctx.store.activation_energy_frame())
     result.pairs.to_csv(ctx.out_dir / "pairs.csv", index=False)
@@ -175,8 +178,6 @@ def method_benchmark_stage(ctx: StageContext) -> dict[str, Any]:
 
 def report_stage(ctx: StageContext) -> dict[str, Any]:
     """Write the self-contained HTML report of all upstream stages (:mod:`sselab.report.pipeline_report`)."""
-    from sselab.report.pipeline_report import write_pipeline_report
-
     p = checked_params(ctx, {"title": "sselab pipeline report", "file": "report.html"})
     path = write_pipeline_report(
         ctx.out_dir / p["file"],
@@ -192,9 +193,6 @@ def report_stage(ctx: StageContext) -> dict[str, Any]:
 
 
 def _registry() -> dict[str, Stage]:
-    from sselab.pipeline.analysis_stages import fit_stage, screening_stage
-    from sselab.pipeline.sim_stages import metad_stage, search_stage, validation_stage
-
     stages = (
         Stage("data", data_stage, (), "import datasets, summary tables, Figure 1b"),
         Stage("insights", insights_stage, ("data",), "the paper's two LLM insights as recipes", ("metad",)),
@@ -205,13 +203,30 @@ def _registry() -> dict[str, Stage]:
             "methods vs experiment, Figures 1c/2b",
             ("metad",),
         ),
-        Stage("metad", metad_stage, (), "metadynamics of given structures (FES, track), Ea stored"),
+        Stage(
+            "metad",
+            metad_stage,
+            (),
+            "metadynamics of given structures (FES, track), Ea stored",
+            check=check_metad_params,
+        ),
         Stage("fit", fit_stage, ("data",), "descriptor scan and y1/y2 lines, Figures 3a/3b"),
         Stage("screening", screening_stage, ("fit",), "candidate space predicted and ranked, Figure 4a"),
         Stage(
-            "search", search_stage, (), "structure search of the top candidates, Figure 4b", ("screening",)
+            "search",
+            search_stage,
+            (),
+            "structure search of the top candidates, Figure 4b",
+            ("screening",),
+            check=check_search_params,
         ),
-        Stage("validation", validation_stage, ("search",), "metadynamics of the best searched structures"),
+        Stage(
+            "validation",
+            validation_stage,
+            ("search",),
+            "metadynamics of the best searched structures",
+            check=check_metad_params,
+        ),
         Stage(
             "report",
             report_stage,

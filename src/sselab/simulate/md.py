@@ -27,10 +27,12 @@ from typing import Any
 import numpy as np
 from ase import Atoms, units
 from ase.calculators.calculator import Calculator
+from ase.io.trajectory import Trajectory
 from ase.md.langevin import Langevin
 from ase.md.md import MolecularDynamics
 from ase.md.nose_hoover_chain import NoseHooverChainNVT
 from ase.md.velocitydistribution import MaxwellBoltzmannDistribution
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from sselab.errors import SimulationError
 
@@ -216,8 +218,6 @@ def run_md(
     observers
         Extra ``(callback, interval)`` pairs attached to the dynamics.
     """
-    from ase.io.trajectory import Trajectory
-
     rng = np.random.default_rng(seed)
     atoms.calc = calculator
     dyn = make_dynamics(atoms, temperature_k, timestep_fs, thermostat, friction_per_fs, rng=rng)
@@ -256,7 +256,6 @@ def drive_dynamics(dyn: MolecularDynamics, steps: int, progress: bool, label: st
     if not progress:
         dyn.run(steps)
         return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     columns = (
         TextColumn("[bold]{task.description}"),

@@ -35,11 +35,22 @@ from dataclasses import dataclass
 from typing import Any
 
 from ase.calculators.calculator import Calculator
+from ase.calculators.emt import parameters as emt_parameters
+from ase.data import atomic_numbers, chemical_symbols
 
 from sselab.config import get_settings
 from sselab.errors import PotentialUnavailableError
 
-__all__ = ["PotentialInfo", "get_calculator", "list_potentials", "resolve_device"]
+__all__ = [
+    "CalculatorFactory",
+    "PotentialInfo",
+    "device_of",
+    "get_calculator",
+    "list_potentials",
+    "resolve_device",
+    "supported_elements",
+    "unsupported_elements",
+]
 
 LOGGER = logging.getLogger(__name__)
 
@@ -164,6 +175,8 @@ def _emt(device: str, **kw: Any) -> Calculator:
 
 
 _Factory = Callable[..., Calculator]
+#: A function giving a fresh ASE calculator (NEB images and MD temperatures each get their own).
+CalculatorFactory = Callable[[], Calculator]
 _REGISTRY: dict[str, tuple[_Factory, str, str, bool]] = {
     "chgnet": (_chgnet, "CHGNet 0.3.0 universal MLIP", "chgnet", False),
     "sevennet": (_sevennet, "SevenNet-0 (7net-0) universal MLIP", "sevenn", False),
@@ -219,3 +232,152 @@ def get_calculator(
         raise
     except (OSError, ImportError) as exc:
         raise PotentialUnavailableError(f"potential {name!r} could not be loaded: {exc}") from exc
+
+
+#: The 89 elements of the MPtrj training set (SevenNet-0's ``chemical_species`` in its checkpoint; MACE-MP-0
+#: covers the same set).
+MPTRJ_ELEMENTS = frozenset(
+    [
+        "Ac",
+        "Ag",
+        "Al",
+        "Ar",
+        "As",
+        "Au",
+        "B",
+        "Ba",
+        "Be",
+        "Bi",
+        "Br",
+        "C",
+        "Ca",
+        "Cd",
+        "Ce",
+        "Cl",
+        "Co",
+        "Cr",
+        "Cs",
+        "Cu",
+        "Dy",
+        "Er",
+        "Eu",
+        "F",
+        "Fe",
+        "Ga",
+        "Gd",
+        "Ge",
+        "H",
+        "He",
+        "Hf",
+        "Hg",
+        "Ho",
+        "I",
+        "In",
+        "Ir",
+        "K",
+        "Kr",
+        "La",
+        "Li",
+        "Lu",
+        "Mg",
+        "Mn",
+        "Mo",
+        "N",
+        "Na",
+        "Nb",
+        "Nd",
+        "Ne",
+        "Ni",
+        "Np",
+        "O",
+        "Os",
+        "P",
+        "Pa",
+        "Pb",
+        "Pd",
+        "Pm",
+        "Pr",
+        "Pt",
+        "Pu",
+        "Rb",
+        "Re",
+        "Rh",
+        "Ru",
+        "S",
+        "Sb",
+        "Sc",
+        "Se",
+        "Si",
+        "Sm",
+        "Sn",
+        "Sr",
+        "Ta",
+        "Tb",
+        "Tc",
+        "Te",
+        "Th",
+        "Ti",
+        "Tl",
+        "Tm",
+        "U",
+        "V",
+        "W",
+        "Xe",
+        "Y",
+        "Yb",
+        "Zn",
+        "Zr",
+    ]
+)
+#: CHGNet's atom embedding covers atomic numbers 1-94.
+CHGNET_ELEMENTS = frozenset(chemical_symbols[1:95])
+
+
+def supported_elements(name: str) -> frozenset[str] | None:
+    """Elements the potential ``name`` can describe; ``None`` when any element (DFT, xTB) or not known here.
+
+    Example
+    -------
+    >>> sorted(supported_elements("emt"))[:3]
+    ['Ag', 'Al', 'Au']
+    """
+    key = name.lower()
+    if key == "emt":
+        return frozenset(emt_parameters)
+    if key.startswith("chgnet"):
+        return CHGNET_ELEMENTS
+    if key in ("sevennet", "mace-mp"):
+        return MPTRJ_ELEMENTS
+    return None
+
+
+def unsupported_elements(name: str, symbols: list[str] | tuple[str, ...] | set[str]) -> list[str]:
+    """The elements of ``symbols`` that the potential ``name`` cannot describe, in the periodic table's order.
+
+    Example
+    -------
+    >>> unsupported_elements("emt", ["Cu", "Li", "Cu"])
+    ['Li']
+    """
+    allowed = supported_elements(name)
+    if allowed is None:
+        return []
+    return sorted(set(symbols) - allowed, key=lambda s: atomic_numbers.get(s, 0))
+
+
+def device_of(calculator: Calculator | None) -> str:
+    """Where ``calculator`` computes: ``"cuda"`` for a torch model on a GPU, else ``"cpu"``.
+
+    Looks at the calculator's ``device`` attribute (CHGNet, SevenNet, MACE keep one) and that of a wrapped
+    calculator (a metadynamics bias).
+
+    Example
+    -------
+    >>> device_of(get_calculator("emt"))
+    'cpu'
+    """
+    for holder in (calculator, getattr(calculator, "calculator", None)):
+        device = getattr(holder, "device", None) if holder is not None else None
+        if device is not None and str(device).startswith("cuda"):
+            return "cuda"
+    return "cpu"

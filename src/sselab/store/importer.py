@@ -304,6 +304,11 @@ def ea_columns(r: ActivationEnergyRecord) -> dict[str, Any]:
         "temperature_max_k": opt(r.temperature_max_k),
         "run_folder": r.run_folder,
         "note": r.note,
+        "protocol": r.protocol,
+        "converged": r.converged,
+        "convergence_reason": r.convergence_reason,
+        "device": r.device,
+        "structure_provenance": r.structure_provenance,
     }
 
 

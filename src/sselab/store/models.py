@@ -10,7 +10,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING_CONVENTION = {
@@ -125,6 +136,21 @@ class ActivationEnergy(Base):
     note: Mapped[str | None] = mapped_column(Text)
     flag: Mapped[str | None] = mapped_column(Text, comment="why a user flagged/overrode this row")
     import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"))
+    protocol: Mapped[str | None] = mapped_column(
+        String(32), comment="how the migration was set up (vacancy, perfect-crystal ...)"
+    )
+    converged: Mapped[bool | None] = mapped_column(
+        Boolean, comment="true/false when a convergence criterion was applied, NULL when none was"
+    )
+    convergence_reason: Mapped[str | None] = mapped_column(
+        Text, comment="why the result is (not) converged, or why it is unknown"
+    )
+    device: Mapped[str | None] = mapped_column(
+        String(16), comment="where the number was computed: cpu or cuda"
+    )
+    structure_provenance: Mapped[str | None] = mapped_column(
+        String(32), comment="experimental, predicted, user or built-in structure"
+    )
 
 
 class Structure(Base):

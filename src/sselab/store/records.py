@@ -92,7 +92,12 @@ class ConductivityRecord:
 
 @dataclass(frozen=True)
 class ActivationEnergyRecord:
-    """One activation energy (eV) with its method (one of :data:`METHODS`) and temperature range (K)."""
+    """One activation energy (eV) with its method (one of :data:`METHODS`) and temperature range (K).
+
+    A computed one also says how it was obtained: ``protocol`` (``vacancy``, ``perfect-crystal`` ...),
+    ``converged`` (``None``: no criterion applied) with ``convergence_reason``, ``device`` (``cpu``/``cuda``)
+    and ``structure_provenance`` (``experimental``, ``predicted``, ``user``, ``built-in``).
+    """
 
     material: MaterialLike
     activation_energy_ev: float
@@ -108,6 +113,11 @@ class ActivationEnergyRecord:
     dataset: str | None = None
     row_number: int | None = None
     note: str | None = None
+    protocol: str | None = None
+    converged: bool | None = None
+    convergence_reason: str | None = None
+    device: str | None = None
+    structure_provenance: str | None = None
 
 
 @dataclass(frozen=True)

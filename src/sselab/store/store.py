@@ -44,6 +44,7 @@ ACTIVATION_ENERGY_COLUMNS = [
     "ea_id", "material_id", "formula", "cation", "valence", "anion", "anion_family", "neutral_molecule",
     "neutral_count", "contains_carbon", "activation_energy_ev", "uncertainty_ev", "method", "potential",
     "phase", "temperature_min_k", "temperature_max_k", "doi", "dataset", "run_folder", "note", "flag",
+    "protocol", "converged", "convergence_reason", "device", "structure_provenance",
 ]  # fmt: skip
 MATERIAL_COLUMNS = [
     "material_id", "formula", "dataset", "reduced_formula", "cation", "valence", "anion", "anion_family",
@@ -239,6 +240,11 @@ class Store(StoreExtrasMixin, ScreeningStoreMixin):
                 a.run_folder,
                 a.note,
                 a.flag,
+                a.protocol,
+                a.converged,
+                a.convergence_reason,
+                a.device,
+                a.structure_provenance,
             )
             .join(m, a.material_id == m.id)
             .outerjoin(Source, a.source_id == Source.id)

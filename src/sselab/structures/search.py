@@ -26,10 +26,12 @@ from typing import Any
 import numpy as np
 from ase import Atoms
 from ase.calculators.calculator import Calculator
+from ase.data import atomic_numbers
+from pymatgen.io.cif import CifWriter
 from threadpoolctl import threadpool_limits
 
 from sselab.errors import SearchInputError
-from sselab.structures.cell import SearchCell
+from sselab.structures.cell import SearchCell, search_cell
 from sselab.structures.checkpoint import (
     SearchCheckpoint,
     atoms_from_record,
@@ -357,8 +359,6 @@ def load_search(checkpoint: SearchCheckpoint, run_name: str) -> SearchResult:
     SearchInputError
         If the run has no individual yet.
     """
-    from sselab.structures.cell import search_cell
-
     done = _load(checkpoint, run_name, None)
     if not done:
         raise SearchInputError(f"search run {run_name!r} has no individual yet")
@@ -371,12 +371,8 @@ def load_search(checkpoint: SearchCheckpoint, run_name: str) -> SearchResult:
 
 
 def _numbers(cell: SearchCell) -> list[int]:
-    from ase.data import atomic_numbers
-
     return [atomic_numbers[s] for u, _ in cell.units for s in u.symbols]
 
 
 def _cif(atoms: Atoms) -> str:
-    from pymatgen.io.cif import CifWriter
-
     return str(CifWriter(to_structure(atoms)))
