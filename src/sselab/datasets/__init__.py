@@ -4,7 +4,7 @@ Example::
 
     >>> from sselab.datasets import list_datasets
     >>> [d.name for d in list_datasets()]
-    ['wang2025-ea', 'obelix', 'liverpool-ionics', 'laskowski2023']
+    ['wang2025-ea', 'wang2025-candidates', 'obelix', 'liverpool-ionics', 'laskowski2023']
 """
 
 from __future__ import annotations

@@ -37,7 +37,7 @@ from sselab.datasets.registry import list_datasets
 from sselab.errors import PipelineError
 from sselab.models.method_benchmark import benchmark_methods
 from sselab.pipeline.analysis_stages import fit_stage, screening_stage
-from sselab.pipeline.params import checked_params, records, require_api
+from sselab.pipeline.params import checked_params, records
 from sselab.pipeline.sim_stages import (
     check_metad_params,
     check_search_params,
