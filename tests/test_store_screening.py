@@ -82,7 +82,13 @@ def test_model_list_says_where_each_model_comes_from(tmp_path: Path) -> None:
 def test_migration_0003_upgrades_and_downgrades(tmp_path: Path) -> None:
     from alembic import command
 
-    from sselab.store.engine import alembic_config, create_store_engine, current_revision, head_revision, upgrade
+    from sselab.store.engine import (
+        alembic_config,
+        create_store_engine,
+        current_revision,
+        head_revision,
+        upgrade,
+    )
 
     engine = create_store_engine(f"sqlite:///{tmp_path / 'old.sqlite'}")
     upgrade(engine, "0002_material_metadata")
