@@ -46,11 +46,13 @@ from sselab.simulate.metad.colvars import CollectiveVariable
 from sselab.simulate.metad.hills import BiasGrid, HillSet
 from sselab.simulate.metad.plumed import (
     format_colvar_line,
+    plumed_input,
     read_colvar,
     read_hills,
     write_colvar_header,
     write_hills,
 )
+from sselab.simulate.metad.walls import Wall
 from sselab.simulate.metad.result import MetaDResult
 from sselab.simulate.potentials import device_of
 from sselab.simulate.results import StructureInfo
@@ -106,6 +108,10 @@ def run_metadynamics(
     potential: str | None = None,
     structure: StructureInfo | None = None,
     parameters: Mapping[str, Any] | None = None,
+    walls: Sequence[Wall] = (),
+    target_tolerance: float | None = None,
+    onward: bool = False,
+    quantity: str = "effective",
     **changes: Any,
 ) -> MetaDResult:
     """Well-tempered metadynamics of ``atoms`` with ``calculator``, to a total of ``settings.steps`` MD steps.
@@ -136,8 +142,20 @@ def run_metadynamics(
         ``HILLS`` files.
     potential, structure, parameters
         Recorded with the result: the potential's registry name, the structure, and further details.
+    walls
+        Static walls on the CVs (:class:`~sselab.simulate.metad.walls.Wall`), in ``COLVAR`` as ``walls.bias``.
+    target_tolerance, onward, quantity
+        Barrier analysis (:func:`~sselab.simulate.metad.analysis.analyse_metadynamics`): how close the end
+        minimum must lie to ``end`` along the first CV, whether to follow the path beyond it, and which
+        barrier the walkers' uncertainty is of.
+
+    With ``settings.fix_center_of_mass`` (default) the cell's centre of mass is held (ASE ``FixCom``) and the
+    run starts with zero total momentum; the drift of the centroid of the atoms no CV acts on (the host) is
+    tracked and reported (``host_drift_a``, ``max_host_drift_a``).
     """
     settings = MetaDSettings.build(settings, **changes) if changes or settings is None else settings
+    if settings.height_ev is None or settings.pace is None:
+        raise SimulationError("run_metadynamics needs height_ev and pace (the recipe measures them)")
     started = utc_now()
     clock = time.perf_counter()
     folder = RunFolder.create(run_dir)
@@ -160,6 +178,7 @@ def run_metadynamics(
         append=resuming,
         walker_id=walker_id,
         walker_files=walker_files,
+        walls=walls,
     )
     record: dict[str, Any] = {
         **settings.as_dict(),
@@ -171,13 +190,18 @@ def run_metadynamics(
         "calculator": type(calculator).__name__,
         "natoms": len(atoms),
         "walker_id": walker_id,
+        "walls": [w.as_dict() for w in walls],
+        "analysis": {"target_tolerance": target_tolerance, "onward": onward, "quantity": quantity},
+        "fix_center_of_mass": settings.fix_center_of_mass,
         **dict(parameters or {}),
     }
     atoms.calc = metad
     dyn = make_dynamics(
         atoms, settings.temperature_k, settings.timestep_fs, settings.thermostat, settings.friction_per_fs,
-        rng=rng,
+        rng=rng, fix_center_of_mass=settings.fix_center_of_mass,
     )  # fmt: skip
+    host = _host_indices(metad, len(atoms))
+    drift = _DriftTracker(host)
     if resuming:
         extra = load_checkpoint(ckpt, atoms, dyn)
         saved = json.loads(str(extra["parameters"]))
@@ -189,7 +213,8 @@ def run_metadynamics(
             ):
                 if k >= 0 or not walker_files:  # other processes' hills are read again from their files
                     metad.hills.add(c, w, float(h), float(t), walker=int(k))
-        _restore_cv_states(metad, extra.get("cv_unwrapped"))
+        _restore_cv_states(metad, extra)
+        drift.restore(extra, atoms)
         own = np.isin(metad.hills.walkers, metad.walker_ids)
         write_hills(hills_path, metad.hills, metad.cv_names, settings.bias_factor, mask=own)
         _truncate_colvar(colvar_path, dyn.nsteps * settings.timestep_fs / 1000.0)
@@ -198,9 +223,10 @@ def run_metadynamics(
         LOGGER.info("resumed metadynamics from %s at step %d (%d hills)", ckpt, dyn.nsteps, len(metad.hills))
     else:
         _restore_cv_states(metad, None)  # a fresh run: no track left from an earlier use of the CVs
-        initial_velocities(atoms, settings.temperature_k, rng)
-        write_colvar_header(colvar_path, metad.cv_names)
+        initial_velocities(atoms, settings.temperature_k, rng, zero_momentum=settings.fix_center_of_mass)
+        write_colvar_header(colvar_path, metad.cv_names, walls=bool(walls))
         write(folder.inputs / "start.extxyz", atoms)
+        drift.start(atoms)
     if start is None:
         start = metad.compute_colvars(atoms)[0].tolist()
     record["start"] = [float(x) for x in start]
@@ -208,21 +234,32 @@ def run_metadynamics(
         raise SimulationError(
             f"end has {len(end)} CV coordinates, the CVs are {len(start)}: {metad.cv_names}"
         )
-    record["end"] = None if end is None else [float(x) for x in end]
+    record["end"] = None if end is None else [_coordinate(x) for x in end]
     (folder.inputs / "parameters.json").write_text(json.dumps(jsonable(record), indent=2) + "\n")
+    (folder.outputs / "plumed.dat").write_text(
+        plumed_input(
+            metad.cv_names, settings.height_ev, widths, settings.pace, settings.bias_factor,
+            settings.temperature_k, [w.plumed(metad.cv_names[w.cv]) for w in walls], record["grid"],
+        )
+    )  # fmt: skip
 
     def _write_colvar() -> None:
         values, biases = metad.current(atoms)
+        wall_biases = metad.current_walls(atoms) if walls else [None] * len(biases)
         t_ps = dyn.nsteps * settings.timestep_fs / 1000.0
+        lines = [
+            format_colvar_line(t_ps, v, b, w) for v, b, w in zip(values, biases, wall_biases, strict=True)
+        ]
         with colvar_path.open("a") as handle:
-            handle.write("".join(format_colvar_line(t_ps, v, b) for v, b in zip(values, biases, strict=True)))
+            handle.write("".join(lines))
+        drift.update(atoms)
 
     def _checkpoint() -> None:
         if dyn.nsteps == 0:
             return
         h = metad.hills
         arrays = {"centers": h.centers, "sigmas": h.sigmas, "heights": h.heights_ev, "times": h.times_ps}
-        state = {"walkers": h.walkers, "parameters": jsonable(record), "cv_unwrapped": _cv_states(metad)}
+        state = {"walkers": h.walkers, "parameters": jsonable(record), **_cv_states(metad), **drift.state()}
         save_checkpoint(ckpt, atoms, dyn, {**arrays, **state})
 
     dyn.attach(_write_colvar, interval=settings.colvar_stride)
@@ -233,6 +270,7 @@ def run_metadynamics(
         traj = Trajectory(str(traj_path), "a" if resuming and traj_path.exists() else "w", atoms)
         dyn.attach(traj.write, interval=settings.trajectory_every)
     drive_dynamics(dyn, max(settings.steps - dyn.nsteps, 0), progress, "MetaD")
+    drift.update(atoms)
     _checkpoint()
     hills_data, colvar = read_hills(hills_path), read_colvar(colvar_path)
     analysis = analyse_metadynamics(
@@ -241,11 +279,14 @@ def run_metadynamics(
         settings.temperature_k,
         settings.bias_factor,
         settings.fes_bins,
-        start,
-        end,
+        record["start"],
+        record["end"],
         cv_names=metad.cv_names,
         folder=folder if figures else None,
         fes_method=settings.fes_method,
+        target_tolerance=target_tolerance,
+        onward=onward,
+        quantity=quantity,
     )
     result = MetaDResult(
         settings=settings,
@@ -257,46 +298,114 @@ def run_metadynamics(
         cv_names=tuple(metad.cv_names),
         widths=tuple(float(w) for w in widths),
         start=tuple(record["start"]),
-        end=None if record["end"] is None else tuple(record["end"]),
+        end=None if record["end"] is None else tuple(record["end"]),  # type: ignore[arg-type]
         potential=potential,
         device=device_of(calculator),
         structure=structure,
-        parameters={k: record[k] for k in ("colvars", "grid", "calculator", "natoms", "walker_id")}
+        parameters={
+            k: record[k] for k in ("colvars", "grid", "calculator", "natoms", "walker_id", "walls", "analysis")
+        }
         | dict(parameters or {}),
+        host_drift_a=drift.final_a,
+        max_host_drift_a=drift.max_a,
     )
     folder.write_summary(result, started=started)
     return result
 
 
-def _cv_states(metad: WellTemperedMetaD) -> np.ndarray:
-    """Unwrapped positions ``(ngroups, ncv, 3)`` (Å) of the CVs that keep one (NaN for the others)."""
-    states = np.full((len(metad.groups), len(metad.colvars), 3), np.nan)
+def _coordinate(value: Any) -> float | None:
+    """A target coordinate as recorded: a float, or ``None`` for a free coordinate (``None`` or NaN)."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    return float(value)
+
+
+def _cv_states(metad: WellTemperedMetaD) -> dict[str, np.ndarray]:
+    """The unwrapping state of every CV that keeps one (``cv_state_<group>_<k>``), for the checkpoint."""
+    states: dict[str, np.ndarray] = {}
     for g, group in enumerate(metad.groups):
         for k, cv in enumerate(group):
-            position = cv.unwrapped_position() if hasattr(cv, "unwrapped_position") else None
-            if position is not None:
-                states[g, k] = position
+            state = cv.state() if hasattr(cv, "state") else None
+            if state is not None:
+                states[f"cv_state_{g}_{k}"] = np.asarray(state, dtype=float)
     return states
 
 
-def _restore_cv_states(metad: WellTemperedMetaD, states: np.ndarray | None) -> None:
-    """Give the CVs back the unwrapped positions of :func:`_cv_states` (exact restart); with ``None`` (or NaN)
-    reset them, so that their next evaluation starts from the minimum image of their reference."""
-    shape = (len(metad.groups), len(metad.colvars), 3)
-    if states is not None and np.shape(states) != shape:
-        raise SimulationError(
-            f"the checkpoint holds CV states of shape {np.shape(states)}, the CVs need {shape}"
-        )
+def _restore_cv_states(metad: WellTemperedMetaD, extra: Mapping[str, Any] | None) -> None:
+    """Give the CVs back their unwrapping state from a checkpoint's ``extra`` (exact restart); with ``None``
+    (or no state saved) reset them, so that their next evaluation starts from their reference."""
+    legacy = None if extra is None else extra.get("cv_unwrapped")  # (ngroups, ncv, 3), older checkpoints
     for g, group in enumerate(metad.groups):
         for k, cv in enumerate(group):
-            if states is not None and np.all(np.isfinite(states[g, k])):
-                cv.restore_unwrapped(states[g, k])  # type: ignore[attr-defined]
+            state = None if extra is None else extra.get(f"cv_state_{g}_{k}")
+            if state is None and legacy is not None and np.all(np.isfinite(legacy[g, k])):
+                state = legacy[g, k]
+            if state is not None and hasattr(cv, "restore_state"):
+                cv.restore_state(np.asarray(state))
             elif hasattr(cv, "reset"):
                 cv.reset()
 
 
+def _host_indices(metad: WellTemperedMetaD, natoms: int) -> np.ndarray:
+    """Atoms no CV follows directly (every index a CV names is left out): the host whose drift is tracked."""
+    moved: set[int] = set()
+    for group in metad.groups:
+        for cv in group:
+            for attr in ("index", "index_1", "index_2"):
+                value = getattr(cv, attr, None)
+                if isinstance(value, int | np.integer):
+                    moved.add(int(value))
+    return np.array([i for i in range(natoms) if i not in moved], dtype=int)
+
+
+class _DriftTracker:
+    """The displacement of the host's centroid from the start of the run (Å, per-atom minimum image)."""
+
+    def __init__(self, host: np.ndarray) -> None:
+        self.host = host
+        self.reference: np.ndarray | None = None
+        self.last: np.ndarray | None = None
+        self.final_a: float | None = None
+        self.max_a: float | None = None
+
+    def start(self, atoms: Atoms) -> None:
+        self.reference = atoms.positions[self.host].copy()
+        self.last = self.reference.copy()
+        self.final_a = self.max_a = 0.0
+
+    def update(self, atoms: Atoms) -> None:
+        if self.reference is None or self.last is None or len(self.host) == 0:
+            return
+        current = atoms.positions[self.host]
+        delta = current - self.last
+        frac = np.linalg.solve(atoms.cell.array.T, delta.T).T if atoms.cell.rank == 3 else None
+        if frac is not None:
+            delta = (frac - np.round(frac) * atoms.pbc) @ atoms.cell.array
+        self.last = self.last + delta
+        self.final_a = float(np.linalg.norm((self.last - self.reference).mean(axis=0)))
+        self.max_a = max(self.max_a or 0.0, self.final_a)
+
+    def state(self) -> dict[str, np.ndarray]:
+        if self.reference is None or self.last is None:
+            return {}
+        return {
+            "drift_reference": self.reference,
+            "drift_last": self.last,
+            "drift_max": np.array(self.max_a or 0.0),
+        }
+
+    def restore(self, extra: Mapping[str, Any], atoms: Atoms) -> None:
+        if "drift_reference" in extra and len(extra["drift_reference"]) == len(self.host):
+            self.reference = np.asarray(extra["drift_reference"], float)
+            self.last = np.asarray(extra["drift_last"], float)
+            self.max_a = float(extra["drift_max"])
+            self.final_a = float(np.linalg.norm((self.last - self.reference).mean(axis=0)))
+
+
 def _describe(cv: CollectiveVariable) -> dict[str, Any]:
-    """A JSON-ready description of a CV (its dataclass fields)."""
+    """A JSON-ready description of a CV (its own ``describe()``, or its dataclass fields)."""
+    if hasattr(cv, "describe"):
+        return dict(cv.describe())
     if is_dataclass(cv):
         return {"type": type(cv).__name__, **{f.name: getattr(cv, f.name) for f in fields(cv) if f.init}}
     return {"type": type(cv).__name__, "name": cv.name}

@@ -212,7 +212,8 @@ def reweighting_weights(
     # COLVAR at time t is written before the hill deposited at the same step
     n_before = np.searchsorted(sorted_times, colvar.times_ps - 1e-9, side="right")
     c_t = c_all[n_before]
-    return beta * (colvar.bias_ev - c_t)
+    static = colvar.static_bias_ev if colvar.static_bias_ev is not None else 0.0  # walls: a fixed bias
+    return beta * (colvar.bias_ev + static - c_t)
 
 
 def _logsumexp_rows(x: np.ndarray) -> np.ndarray:
