@@ -36,7 +36,12 @@ class PhaseRange:
 #: Phases with a known temperature range, by (reduced formula, space-group number).
 KNOWN_PHASES: dict[tuple[str, int], PhaseRange] = {
     ("LiBH4", 62): PhaseRange(
-        "LiBH4", 62, "Pnma", 381.0, 541.0, "orthorhombic -> hexagonal P63mc transition",
+        "LiBH4",
+        62,
+        "Pnma",
+        381.0,
+        541.0,
+        "orthorhombic -> hexagonal P63mc transition",
         "transition 381 K and melting 541 K as compiled for sselab issue 12; Gomes, Hagemann & Yvon, "
         "J. Alloys Compd. 346 (2002) 206 (Raman) put the first-order transition at 384 K with 8 K hysteresis",
     ),  # fmt: skip

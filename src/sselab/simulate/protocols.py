@@ -143,5 +143,7 @@ def benchmark_eligibility(row: Mapping[str, Any], *, migration_only_ok: bool = F
     if info is None:
         return Eligibility(False, f"unknown protocol {protocol!r}")
     if protocol in MIGRATION_ONLY_PROTOCOLS and not migration_only_ok:
-        return Eligibility(False, f"{protocol} measures migration only (Em), not the Ea of an undoped crystal")
+        return Eligibility(
+            False, f"{protocol} measures migration only (Em), not the Ea of an undoped crystal"
+        )
     return Eligibility(True, f"converged {protocol} result ({info.measures})")

@@ -24,6 +24,7 @@ Example (a MetaD in three lines)
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -34,10 +35,12 @@ from typing import Any
 from ase import Atoms
 from ase.io import write
 
+from sselab.errors import SettingsError
 from sselab.simulate.diffusion import MDArrheniusResult, md_arrhenius
 from sselab.simulate.inputs import prepare_cell
 from sselab.simulate.metad.convergence import BarrierStoppingRule
 from sselab.simulate.metad.engine import run_metadynamics
+from sselab.simulate.metad.replicas import MetaDReplicaSet
 from sselab.simulate.metad.result import MetaDResult
 from sselab.simulate.metad.workflow import preparation_record, prepare_metad
 from sselab.simulate.neb import NEBResult, cation_hop_endpoints, run_neb
@@ -58,11 +61,13 @@ __all__ = [
     "StoppingRule",
     "md_arrhenius_of_structure",
     "metad_of_structure",
+    "metad_replicas_of_structure",
     "neb_of_structure",
     "no_stopping_rule",
     "relax_structure",
 ]
 
+LOGGER = logging.getLogger(__name__)
 Structure = Atoms | str | Path
 #: Judges a MetaD result after each chunk: ``(converged, reason)`` or ``(converged, reason, measurements)``;
 #: ``converged`` is ``None`` when the rule cannot tell.
@@ -151,6 +156,7 @@ def metad_of_structure(
         )  # fmt: skip
         result = replace(result, settings=run_settings)
         verdict = rule(result)
+        LOGGER.info("MetaD %s: %d steps, %s", run_dir, result.steps_done, verdict[1])
         if verdict[0]:
             break
     assert result is not None
@@ -158,6 +164,44 @@ def metad_of_structure(
     result = result.with_convergence(verdict[0], verdict[1], details)
     RunFolder(result.run_dir).write_summary(result)
     return result
+
+
+def metad_replicas_of_structure(
+    structure: Structure,
+    cation: str,
+    *,
+    replicas: int = 3,
+    settings: MetaDSettings | None = None,
+    run_dir: str | Path = "metad-replicas",
+    restart: bool = True,
+    progress: bool = False,
+    stopping_rule: StoppingRule | None = None,
+    structure_provenance: StructureProvenance = "user",
+    **changes: Any,
+) -> MetaDReplicaSet:
+    """``replicas`` independent runs of :func:`metad_of_structure` (seeds ``seed``, ``seed + 1`` ...) in
+    ``run_dir/replica-<k>``, combined as ONE result: mean ± sd/√n of their barriers, converged when every
+    replica is and there are at least three (:class:`~sselab.simulate.metad.replicas.MetaDReplicaSet`)."""
+    settings = MetaDSettings.build(settings, **changes) if changes or settings is None else settings
+    if replicas < 1:
+        raise SettingsError(f"must be at least 1, got {replicas}", field="replicas")
+    folder = RunFolder.create(run_dir)
+    results = [
+        metad_of_structure(
+            structure,
+            cation,
+            settings=settings.replace(seed=settings.seed + k),
+            run_dir=folder.root / f"replica-{k}",
+            restart=restart,
+            progress=progress,
+            stopping_rule=stopping_rule,
+            structure_provenance=structure_provenance,
+        )
+        for k in range(replicas)
+    ]
+    combined = MetaDReplicaSet.from_replicas(results, folder.root)
+    folder.write_summary(combined)
+    return combined
 
 
 def neb_of_structure(

@@ -350,7 +350,16 @@ class MDArrheniusSettings(_StructureSettings):
     timestep_fs: float = Field(1.0, gt=0.0, le=10.0, allow_inf_nan=False, description="MD time step (fs).")
     equilibration_steps: int = Field(200, ge=0, description="Steps discarded before sampling.")
     sample_every: Steps = Field(5, description="Steps between stored positions.")
-    friction_per_fs: PositiveFloat = Field(0.01, description="Langevin friction (1/fs).")
+    thermostat: Literal["bussi", "langevin"] = Field(
+        "bussi",
+        description="bussi: stochastic velocity rescaling, global and momentum-conserving (weak, for "
+        "transport); langevin: with the centre of mass held.",
+    )
+    thermostat_time_fs: PositiveFloat = Field(100.0, description="Bussi thermostat time constant (fs).")
+    friction_per_fs: PositiveFloat = Field(0.001, description="Langevin friction (1/fs), weak.")
+    diffusion_samples: int = Field(
+        1000, ge=50, le=100_000, description="kinisi posterior samples of D per walker (MCMC)."
+    )
     fit_start_fraction: float = Field(
         0.2, ge=0.0, lt=1.0, description="Fraction of the longest lag skipped before the MSD fit."
     )

@@ -303,7 +303,8 @@ def run_metadynamics(
         device=device_of(calculator),
         structure=structure,
         parameters={
-            k: record[k] for k in ("colvars", "grid", "calculator", "natoms", "walker_id", "walls", "analysis")
+            k: record[k]
+            for k in ("colvars", "grid", "calculator", "natoms", "walker_id", "walls", "analysis")
         }
         | dict(parameters or {}),
         host_drift_a=drift.final_a,
@@ -369,6 +370,8 @@ class _DriftTracker:
         self.max_a: float | None = None
 
     def start(self, atoms: Atoms) -> None:
+        if len(self.host) == 0:
+            return
         self.reference = atoms.positions[self.host].copy()
         self.last = self.reference.copy()
         self.final_a = self.max_a = 0.0
@@ -395,6 +398,8 @@ class _DriftTracker:
         }
 
     def restore(self, extra: Mapping[str, Any], atoms: Atoms) -> None:
+        if len(self.host) == 0:
+            return
         if "drift_reference" in extra and len(extra["drift_reference"]) == len(self.host):
             self.reference = np.asarray(extra["drift_reference"], float)
             self.last = np.asarray(extra["drift_last"], float)
