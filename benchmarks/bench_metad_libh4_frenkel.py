@@ -80,10 +80,14 @@ def report(potential: str) -> str:
     prep = result.parameters.get("preparation", {})
     cell = prep.get("npt_mean_cell_a") or [[0] * 3] * 3
     b = analysis.barriers
-    parts = "no barrier: " + str(analysis.barrier_error) if b is None else (
-        f"{b.kind}; Ea1 {b.ea1_ev or b.barrier_ev:.3f} eV, plateau ΔF {b.plateau_ev:.3f} eV, "
-        f"onward {('%.3f' % b.onward_ev) if b.onward_ev is not None else 'not sampled'}, span {b.effective_ev:.3f} eV; "
-        f"intrinsic {reported_barrier('frenkel', b)[0]}"
+    parts = (
+        "no barrier: " + str(analysis.barrier_error)
+        if b is None
+        else (
+            f"{b.kind}; Ea1 {b.ea1_ev or b.barrier_ev:.3f} eV, plateau ΔF {b.plateau_ev:.3f} eV, "
+            f"onward {('%.3f' % b.onward_ev) if b.onward_ev is not None else 'not sampled'}, span {b.effective_ev:.3f} eV; "
+            f"intrinsic {reported_barrier('frenkel', b)[0]}"
+        )
     )
     bench = json.loads((folder / "bench.json").read_text()) if (folder / "bench.json").is_file() else {}
     lines = [

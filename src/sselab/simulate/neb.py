@@ -86,7 +86,8 @@ class NEBResult:
     reaction_coordinate_a
         Cumulative distance along the band (Å).
     converged
-        Whether the band reached ``settings.fmax`` within ``settings.steps``.
+        Whether the band reached ``settings.fmax`` within ``settings.steps`` and its highest image is an
+        interior one (a maximum at an end point is no saddle: not converged, whatever the forces).
     n_force_calls
         Force evaluations (one per moving image per optimiser step, plus the end-point relaxations).
     settings
@@ -319,6 +320,13 @@ def run_neb(
         if converged
         else f"band forces still above fmax = {fmax:g} eV/Å after the {steps} allowed steps"
     )
+    top = int(np.argmax(relative))
+    if top in (0, len(relative) - 1):  # no saddle between the end points: not a barrier
+        converged = False
+        reason = (
+            f"the band's highest image is end point {top} (not an interior image): no saddle between the end "
+            f"points, so no migration barrier ({reason})"
+        )
     result = NEBResult(
         barrier_ev=float(relative.max()),
         reverse_barrier_ev=float(relative.max() - relative[-1]),

@@ -260,10 +260,11 @@ class MetaDSettings(_StructureSettings):
         0.5, description="The end minimum must lie this close to the target site (Å, along the first CV)."
     )
     wall_margin_a: float | None = Field(
-        1.5,
+        1.0,
         ge=0.0,
         le=20.0,
-        description="Upper wall this far beyond the target on the first CV (Å; None: none).",
+        description="Upper wall this far beyond the target on the first CV, a lower one half as far behind the "
+        "site (Å; None: none).",
     )
     wall_kappa_ev: PositiveFloat = Field(10.0, description="Wall strength κ (eV per Å²).")
     coordination_r0_a: PositiveFloat = Field(

@@ -115,16 +115,15 @@ class BarrierStoppingRule:
         details: dict[str, Any] = {"steps_done": result.steps_done, "at_cap": at_cap}
         if result.settings.smoke_test:
             return False, f"{SMOKE_TEST_LABEL}: convergence is not assessed, never benchmarked", details
+        cap = result.settings.steps
+        prefix = f"not converged at the cap of {cap} steps" if at_cap else "not converged yet"
         b = result.barriers
         if b is None:
-            return False, f"not converged: no barrier ({result.barrier_error})", details
+            return False, f"{prefix}: {result.barrier_error}", details
         value = reported_barrier(result.protocol, b)[0]
         if value is None:
-            return (
-                False,
-                f"not converged: the {result.protocol} barrier is undefined (no onward hop)",
-                details,
-            )
+            why = "no onward hop from the interstitial sampled"
+            return False, f"{prefix}: the {result.protocol} barrier is undefined ({why})", details
         failing: list[str] = []
         passing: list[str] = []
 
@@ -171,7 +170,4 @@ class BarrierStoppingRule:
         details["failing"], details["passing"] = failing, passing
         if not failing:
             return True, "converged: " + "; ".join(passing), details
-        prefix = (
-            f"not converged at the cap of {result.settings.steps} steps" if at_cap else "not converged yet"
-        )
         return False, f"{prefix}: " + "; ".join(failing), details

@@ -93,10 +93,15 @@ def format_hills(
 
 
 def write_hills(
-    path: Path, hills: HillSet, cv_names: Sequence[str], bias_factor: float, mask: np.ndarray | None = None
+    path: Path,
+    hills: HillSet,
+    cv_names: Sequence[str],
+    bias_factor: float,
+    mask: np.ndarray | None = None,
+    periodic: Mapping[str, tuple[float, float]] | None = None,
 ) -> None:
     """Write the hills (all, or those selected by the boolean ``mask``) to a new ``HILLS`` file."""
-    write_hills_header(path, cv_names)
+    write_hills_header(path, cv_names, periodic)
     keep = np.ones(len(hills), bool) if mask is None else np.asarray(mask, bool)
     text = format_hills(
         hills.times_ps[keep], hills.centers[keep], hills.sigmas[keep], hills.heights_ev[keep], bias_factor

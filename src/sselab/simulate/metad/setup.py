@@ -31,7 +31,7 @@ from sselab.simulate.metad.colvars import CollectiveVariable, CoordinationNumber
 from sselab.simulate.metad.hills import BiasGrid
 from sselab.simulate.metad.path import PathCV
 from sselab.simulate.metad.relative import HostDisplacement, SiteDistance, cage_indices
-from sselab.simulate.metad.sites import find_voids, nearest_void
+from sselab.simulate.metad.sites import find_voids, nearest_void, refine_void
 from sselab.simulate.metad.walls import Wall
 from sselab.simulate.prepare import make_vacancy, pick_cation
 from sselab.simulate.settings import MetaDSettings
@@ -120,7 +120,9 @@ def perfect_crystal_migration(atoms: Atoms, cation: str, settings: MetaDSettings
     it (the site of the Frenkel pair's interstitial), and may go on beyond it (the wall leaves room up to the
     nearest same-element neighbour's distance, or the void, whichever is farther)."""
     mover = pick_cation(atoms, cation, settings.cation_index)
-    void, distance = nearest_void(atoms, mover, _large_voids(atoms))
+    void, _ = nearest_void(atoms, mover, _large_voids(atoms))
+    void = refine_void(atoms, void)
+    distance = float(np.linalg.norm(_vector(atoms, atoms.positions[mover], np.asarray(void.position_a))))
     nn = _nearest_same(atoms, mover)
     return _migration(
         atoms.copy(), mover, np.asarray(void.position_a), settings, "none", max(distance, nn),
@@ -131,7 +133,8 @@ def perfect_crystal_migration(atoms: Atoms, cation: str, settings: MetaDSettings
 def interstitial_migration(atoms: Atoms, cation: str, settings: MetaDSettings) -> Migration:
     """``interstitial``: one extra ion in the largest void; its hop to the nearest other large void
     (migration of the interstitial only)."""
-    voids = _large_voids(atoms)
+    voids = [refine_void(atoms, v) for v in _large_voids(atoms)[:12]]
+    voids.sort(key=lambda v: -v.clearance_a)
     first = voids[0]
     work = atoms.copy()
     work.append(cation)
@@ -240,7 +243,7 @@ def build_colvars(
         lower, upper = [0.0], [reach + (margin or 1.5) + 0.5]
     else:
         first = HostDisplacement(mover, reference, vec, host, "d1")
-        lower, upper = [-(margin or 1.5) - 0.5], [reach + (margin or 1.5) + 0.5]
+        lower, upper = [-0.5 * (margin or 1.5) - 0.5], [reach + (margin or 1.5) + 0.5]
     colvars: list[CollectiveVariable] = [first]
     widths: list[float | None] = [settings.width_a]
     start, end = [0.0], [hop]
@@ -277,8 +280,8 @@ def build_colvars(
     walls: list[Wall] = []
     if margin is not None and kind != "path":
         walls.append(Wall(0, reach + margin, settings.wall_kappa_ev, "upper"))
-        if not radial:
-            walls.append(Wall(0, -margin, settings.wall_kappa_ev, "lower"))
+        if not radial:  # behind the site there is nothing to learn: half the margin
+            walls.append(Wall(0, -0.5 * margin, settings.wall_kappa_ev, "lower"))
     elif margin is not None:
         walls += [Wall(0, float(len(path_frames or [])) + 0.25, settings.wall_kappa_ev, "upper"),
                   Wall(0, 0.75, settings.wall_kappa_ev, "lower")]  # fmt: skip

@@ -19,10 +19,11 @@ from dataclasses import dataclass
 
 import numpy as np
 from ase import Atoms
+from scipy.optimize import minimize
 
 from sselab.errors import SimulationError
 
-__all__ = ["Void", "find_voids", "nearest_void"]
+__all__ = ["Void", "find_voids", "nearest_void", "refine_void"]
 
 
 @dataclass(frozen=True)
@@ -110,3 +111,20 @@ def nearest_void(
     if best is None:
         raise SimulationError(f"no void at least {min_distance_a} Å from atom {index}")
     return best
+
+
+def refine_void(atoms: Atoms, void: Void) -> Void:
+    """The void centre to better than the grid: the point of largest clearance near ``void`` (Nelder–Mead on
+    the clearance, which is not smooth but has a single maximum in a void)."""
+    inverse = np.linalg.inv(atoms.cell.array)
+
+    def negative_clearance(x: np.ndarray) -> float:
+        return -float(_clearance((x @ inverse)[None, :], atoms)[0])
+
+    start = np.asarray(void.position_a, dtype=float)
+    best = minimize(negative_clearance, start, method="Nelder-Mead",
+                    options={"xatol": 1e-4, "fatol": 1e-6, "initial_simplex": start + 0.1 * np.vstack([np.zeros(3), np.eye(3)])})  # fmt: skip
+    if -best.fun < void.clearance_a:
+        return void
+    x = best.x
+    return Void((float(x[0]), float(x[1]), float(x[2])), float(-best.fun))

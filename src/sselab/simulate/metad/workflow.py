@@ -129,6 +129,7 @@ def prepare_metad(
     restart: bool = True,
 ) -> PreparedMetaD:
     """Prepare (or read back) the metadynamics of ``cation`` in ``structure`` (see the module)."""
+    prepare_cell(structure, settings, cation, provenance)  # every check (cation, elements, size) first
     unit_cell = prepare_cell(structure, settings.replace(supercell_min_length_a=0.0), cation, provenance)
     saved = load_preparation(folder.inputs) if restart else None
     if saved is not None and (folder.inputs / MIGRATION_FILE).is_file():
