@@ -1,8 +1,9 @@
 """Benchmark: does the stated uncertainty of a MetaD barrier cover the true one? (issue 12 acceptance)
 
 The 0.5 eV double well of :class:`sselab.simulate.analytic.DoubleWell1D` (exact barrier 0.500 eV), T = 400 K,
-16 independent particles as walkers sharing one bias (the setting of the known-answer tests). For each seed the
-run states ``Ea ± σ`` (σ = sd/√n over the walkers, :func:`sselab.simulate.metad.uncertainty.walker_uncertainty`);
+16 independent particles as walkers sharing one bias (the setting of the known-answer tests). For each seed
+the run states ``Ea ± σ`` (σ = sd/√n over the walkers,
+:func:`sselab.simulate.metad.uncertainty.walker_uncertainty`);
 coverage is the fraction of seeds with ``|Ea − 0.5| ≤ σ`` (1σ, expected 68 % for an honest Gaussian error, at
 least 60 % required) and ``≤ 2σ``.
 
@@ -69,17 +70,19 @@ def main() -> None:
     load = os.getloadavg()[0]
     started = time.time()
     out = coverage(list(range(1, args.seeds + 1)), args.steps)
-    lines = [f"- {datetime.now(UTC):%Y-%m-%d}, {platform.processor() or platform.machine()}, load {load:.1f}, "
-             f"{time.time() - started:.0f} s: DoubleWell1D 0.5 eV, 400 K, {args.steps} steps of 2 fs, 16 walkers "
-             f"sharing one bias, {args.seeds} seeds; σ = sd/√16 over walkers. Stated for {out['n']} seeds; "
-             f"1σ coverage {100 * out['cover_1sigma']:.0f} %, 2σ {100 * out['cover_2sigma']:.0f} %; RMS error "
+    machine = platform.processor() or platform.machine()
+    lines = [f"- {datetime.now(UTC):%Y-%m-%d}, {machine}, load {load:.1f}, "
+             f"{time.time() - started:.0f} s: DoubleWell1D 0.5 eV, 400 K, {args.steps} steps of 2 fs, "
+             f"16 walkers sharing one bias, {args.seeds} seeds; σ = sd/√16 over walkers. Stated for "
+             f"{out['n']} seeds; 1σ coverage {100 * out['cover_1sigma']:.0f} %, "
+             f"2σ {100 * out['cover_2sigma']:.0f} %; RMS error "
              f"{out['rms_error_ev']:.4f} eV, mean σ {out['mean_sigma_ev']:.4f} eV",
              "", "| seed | Ea (eV) | σ (eV) | 0.5 eV within 1σ |", "|---|---|---|---|"]  # fmt: skip
     for seed, e, u in out["rows"]:  # type: ignore[attr-defined]
         covered = "n/a" if e is None or u is None else ("yes" if abs(e - EXACT_EV) <= u else "no")
-        lines.append(
-            f"| {seed} | {'n/a' if e is None else f'{e:.4f}'} | {'n/a' if u is None else f'{u:.4f}'} | {covered} |"
-        )
+        ea = "n/a" if e is None else f"{e:.4f}"
+        sd = "n/a" if u is None else f"{u:.4f}"
+        lines.append(f"| {seed} | {ea} | {sd} | {covered} |")
     text = "\n".join(lines)
     print(text)
     from _docs import replace_section

@@ -4,7 +4,8 @@
 ``run``: the recipe :func:`sselab.simulate.metad_of_structure` with its full preparation (relaxation of the
 24-atom cell, a supercell with every width >= 10 Å, NPT and unbiased equilibration at 350 K, hill width and
 pace measured), chunks of 1000 steps checked by the stopping rule, checkpoints every 200 steps; stop it at any
-time (kill) and rerun to continue. ``report``: re-analyses the run folder's HILLS/COLVAR with the current code,
+time (kill) and rerun to continue. ``report``: re-analyses the run folder's HILLS/COLVAR with the current
+code,
 applies the stopping rule, counts transitions, and writes the ``<!-- frenkel-metad -->`` block of
 ``docs/libh4_barriers.md`` (machine, date, load).
 
@@ -73,7 +74,7 @@ def report(potential: str) -> str:
         result.start, result.end, cv_names=result.cv_names, target_tolerance=options.get("target_tolerance"),
         onward=bool(options.get("onward")), quantity="intrinsic",
     )  # fmt: skip
-    steps_on_file = int(round(float(colvar.times_ps[-1]) * 1000 / result.settings.timestep_fs))
+    steps_on_file = round(float(colvar.times_ps[-1]) * 1000 / result.settings.timestep_fs)
     current = type(result)(**{**result.__dict__, "analysis": analysis, "steps_done": steps_on_file})
     verdict = BarrierStoppingRule()(current)
     n, _ = transitions_of(current)
@@ -85,7 +86,8 @@ def report(potential: str) -> str:
         if b is None
         else (
             f"{b.kind}; Ea1 {b.ea1_ev or b.barrier_ev:.3f} eV, plateau ΔF {b.plateau_ev:.3f} eV, "
-            f"onward {('%.3f' % b.onward_ev) if b.onward_ev is not None else 'not sampled'}, span {b.effective_ev:.3f} eV; "
+            f"onward {'not sampled' if b.onward_ev is None else f'{b.onward_ev:.3f}'}, "
+            f"span {b.effective_ev:.3f} eV; "
             f"intrinsic {reported_barrier('frenkel', b)[0]}"
         )
     )
@@ -96,10 +98,12 @@ def report(potential: str) -> str:
         "",
         f"- cell: {result.structure.n_atoms if result.structure else '?'} atoms, "
         f"{prep.get('supercell')} supercell of the relaxed 24-atom cell, NPT mean cell diagonal "
-        f"{cell[0][0]:.2f} / {cell[1][1]:.2f} / {cell[2][2]:.2f} Å at {prep.get('npt_temperature_k') or 0:.0f} K",
-        f"- CV: host-relative site distance of Li #{result.parameters.get('cation_index')}, interstitial void at "
-        f"{result.parameters.get('hop_distance_a', 0):.2f} Å; hills {result.settings.height_ev:.4f} eV x "
-        f"{result.widths[0]:.3f} Å every {result.settings.pace} steps (measured), γ {result.settings.bias_factor:g}",
+        f"{cell[0][0]:.2f} / {cell[1][1]:.2f} / {cell[2][2]:.2f} Å at "
+        f"{prep.get('npt_temperature_k') or 0:.0f} K",
+        f"- CV: host-relative site distance of Li #{result.parameters.get('cation_index')}, interstitial "
+        f"void at {result.parameters.get('hop_distance_a', 0):.2f} Å; hills {result.settings.height_ev:.4f} "
+        f"eV x {result.widths[0]:.3f} Å every {result.settings.pace} steps (measured), "
+        f"γ {result.settings.bias_factor:g}",
         f"- simulated: {steps_on_file} steps = {steps_on_file * result.settings.timestep_fs / 1000:.2f} ps, "
         f"{len(hills.heights_ev)} hills; host drift {result.max_host_drift_a or 0:.3f} Å (max)",
         f"- committed transitions site <-> interstitial: {n}",

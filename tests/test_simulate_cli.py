@@ -107,7 +107,11 @@ def test_metad_reports_bad_input(tmp_path: Path) -> None:
         ("--threads", "0", "--threads: Input should be greater than or equal to 1"),
         ("--potential", "chgnet-typo", "--potential: unknown potential"),
         ("--supercell-min-length-a", "40", "--supercell-min-length-a: 40 Å makes a cell of"),
-        ("--protocol", "frankel", "--protocol: Input should be 'frenkel', 'vacancy', 'interstitial' or 'paper'"),
+        (
+            "--protocol",
+            "frankel",
+            "--protocol: Input should be 'frenkel', 'vacancy', 'interstitial' or 'paper'",
+        ),
         ("--direction", "1,0", "--direction: expected three numbers"),
     ],
 )

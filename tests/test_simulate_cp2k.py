@@ -186,7 +186,9 @@ def test_cp2k_logs_deposited_heights_times_the_well_tempered_factor(tmp_path: Pa
 
     def law(heights: np.ndarray) -> np.ndarray:
         c, s = hills.centers[:, 0], hills.sigmas[:, 0]
-        bias = [float(np.sum(heights[:k] * np.exp(-0.5 * ((c[k] - c[:k]) / s[:k]) ** 2))) for k in range(len(c))]
+        bias = [
+            float(np.sum(heights[:k] * np.exp(-0.5 * ((c[k] - c[:k]) / s[:k]) ** 2))) for k in range(len(c))
+        ]
         return 0.1 * np.exp(-np.asarray(bias) / kdt)
 
     assert len(hills.heights_ev) == 20

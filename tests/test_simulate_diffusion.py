@@ -44,7 +44,10 @@ def test_md_arrhenius_runs_end_to_end_with_emt(tmp_path: Path) -> None:
         assert (tmp_path / "md" / "figures" / name).stat().st_size > 1000
     assert (tmp_path / "md" / "outputs" / "T_2500K" / "msd_2500K.csv").exists()
     # D and its uncertainty from kinisi's posterior; the Ea uncertainty propagated from it
-    assert all(0 < sd < d for d, sd in zip(result.diffusion_cm2_per_s, result.diffusion_stderr_cm2_per_s, strict=True))
+    assert all(
+        0 < sd < d
+        for d, sd in zip(result.diffusion_cm2_per_s, result.diffusion_stderr_cm2_per_s, strict=True)
+    )
     assert len(result.posteriors) == 3 and result.fit.ci95_ev[0] < result.fit.activation_energy_ev
     # a second call with the same parameters reads the stored trajectories back instead of rerunning
     _, again = _run(tmp_path / "md")

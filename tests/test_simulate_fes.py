@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-from ase import units
 import pytest
+from ase import units
 
 from sselab.errors import SimulationError
 from sselab.simulate.analytic import TwoStepLandscape
@@ -113,7 +113,7 @@ def test_minimum_free_energy_path_on_2d_surface_finds_curved_saddle() -> None:
 
 def test_single_basin_raises_clear_error() -> None:
     x = np.linspace(-1, 1, 101)
-    with pytest.raises(SimulationError, match="no barrier: .* 1 site"):
+    with pytest.raises(SimulationError, match=r"no barrier: .* 1 site"):
         find_barriers(FES(("d",), (x,), x**2, "hills"))
     assert len(find_minima(FES(("d",), (x,), x**2, "hills"))) == 1
 

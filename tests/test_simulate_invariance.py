@@ -30,7 +30,11 @@ def _vacancy_cell(repeat: int):
 def test_host_relative_bias_exerts_no_net_force_on_a_real_crystal(kind: str) -> None:
     atoms, mover, direction = _vacancy_cell(3)  # 107 Cu atoms, EMT
     reference = atoms.copy()
-    cv = HostDisplacement(mover, reference, direction) if kind == "displacement" else SiteDistance(mover, reference)
+    cv = (
+        HostDisplacement(mover, reference, direction)
+        if kind == "displacement"
+        else SiteDistance(mover, reference)
+    )
     metad = WellTemperedMetaD(EMT(), [cv], 0.1, [0.15], 1, 10, 700)
     for centre in (0.05, 0.2, 0.35):
         metad.hills.add([centre], [0.15], 0.1)

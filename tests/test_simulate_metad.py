@@ -69,10 +69,16 @@ def test_wt_metad_recovers_1d_double_well_barrier(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("model", "steps", "height"),
-    [(HarmonicWell1D(), 1500, 0.02), (QuarticWell1D(), 1500, 0.02), (DoubleWell1D(barrier_ev=1.5), 600, 0.01)],
+    [
+        (HarmonicWell1D(), 1500, 0.02),
+        (QuarticWell1D(), 1500, 0.02),
+        (DoubleWell1D(barrier_ev=1.5), 600, 0.01),
+    ],
     ids=["harmonic", "quartic", "uncrossed-double-well"],
 )
-def test_false_positive_cases_report_no_barrier(tmp_path: Path, model: Any, steps: int, height: float) -> None:
+def test_false_positive_cases_report_no_barrier(
+    tmp_path: Path, model: Any, steps: int, height: float
+) -> None:
     # the review's cases: barriers of 0.09-0.32 eV were reported for these single wells
     atoms, cvs = _walkers_1d()
     result = run_metadynamics(

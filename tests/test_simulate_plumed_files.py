@@ -1,5 +1,6 @@
 """HILLS and COLVAR as other tools read them: PLUMED's own Python reader (``plumed.read_as_pandas``), the
-``#! SET`` header lines (kerneltype, periodic bounds) and the equivalent ``plumed.dat`` (``UNITS LENGTH=A``)."""
+``#! SET`` header lines (kerneltype, periodic bounds) and the equivalent ``plumed.dat``
+(``UNITS LENGTH=A``)."""
 
 from __future__ import annotations
 

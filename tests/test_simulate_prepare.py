@@ -98,7 +98,9 @@ def test_frenkel_protocol_keeps_every_atom_and_aims_at_the_nearest_interstitial_
 
 
 def test_interstitial_protocol_adds_one_ion_and_aims_at_an_equivalent_void() -> None:
-    settings = MetaDSettings(potential="emt", protocol="interstitial", supercell_min_length_a=7.0, width_a=0.1)
+    settings = MetaDSettings(
+        potential="emt", protocol="interstitial", supercell_min_length_a=7.0, width_a=0.1
+    )
     setup = build_metad_setup(bulk("Cu", cubic=True).repeat(2), "Cu", settings)
     assert len(setup.atoms) == 33 and setup.migration.mover == 32 and setup.migration.defect == "interstitial"
     # octahedral hole to octahedral hole in fcc: a/sqrt(2)

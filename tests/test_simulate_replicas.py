@@ -59,7 +59,11 @@ def test_replicas_are_stored_as_one_row_with_their_standard_error(tmp_path: Path
 
 
 def test_a_set_with_an_unconverged_replica_is_not_converged_and_refused(tmp_path: Path) -> None:
-    replicas = [_replica(tmp_path, 0, 0.5), _replica(tmp_path, 1, 0.5, converged=False), _replica(tmp_path, 2, 0.5)]
+    replicas = [
+        _replica(tmp_path, 0, 0.5),
+        _replica(tmp_path, 1, 0.5, converged=False),
+        _replica(tmp_path, 2, 0.5),
+    ]
     combined = MetaDReplicaSet.from_replicas(replicas, tmp_path / "set")
     assert not combined.converged and "2 of 3 replicas converged" in combined.convergence_reason
     store = open_store(f"sqlite:///{tmp_path / 's.sqlite'}")
@@ -75,7 +79,12 @@ def test_smoke_tests_never_enter_the_benchmark(tmp_path: Path) -> None:
     assert estimate is not None and estimate.note.startswith("smoke test")
     row = {"method": "MetaD", "protocol": "paper", "converged": True, "note": estimate.note}
     assert is_smoke_test(row) and not benchmark_eligibility(row).eligible
-    params = {"method": "MetaD", "protocol": "frenkel", "converged": True, "parameters": '{"smoke_test": true}'}
+    params = {
+        "method": "MetaD",
+        "protocol": "frenkel",
+        "converged": True,
+        "parameters": '{"smoke_test": true}',
+    }
     assert "smoke test" in benchmark_eligibility(params).reason
 
 
@@ -91,7 +100,9 @@ def test_smoke_tests_never_enter_the_benchmark(tmp_path: Path) -> None:
         ({"method": "experiment", "protocol": None, "converged": None}, False, "reference"),
     ],
 )  # fmt: skip
-def test_benchmark_eligibility_is_a_function_of_the_stored_row(row: dict, eligible: bool, reason: str) -> None:
+def test_benchmark_eligibility_is_a_function_of_the_stored_row(
+    row: dict, eligible: bool, reason: str
+) -> None:
     verdict = benchmark_eligibility(row)
     assert verdict.eligible is eligible and reason in verdict.reason
     if row["protocol"] == "vacancy" and row["converged"]:

@@ -10,7 +10,7 @@ Example
 >>> "emt" in [p.name for p in list_potentials()]
 True
 >>> MetaDSettings().protocol
-'vacancy'
+'frenkel'
 """
 
 from sselab.simulate.analytic import DoubleWell1D, DoubleWell2D, TwoStepLandscape, particle_in_box

@@ -121,7 +121,8 @@ class MDArrheniusResult:
             return None
         method = "AIMD" if self.potential in AB_INITIO_POTENTIALS else "MLMD"
         temps = ", ".join(f"{t:g}" for t in self.temperatures_k)
-        protocol = "vacancy" if self.settings.vacancy else "perfect-crystal"
+        # a perfect crystal makes its own defects: what it measures is the intrinsic Ea (frenkel)
+        protocol = "vacancy" if self.settings.vacancy else "frenkel"
         return EaEstimate(
             method, self.fit.activation_energy_ev, self.fit.stderr_ev, min(self.temperatures_k),
             max(self.temperatures_k), protocol, self.converged, self.convergence_reason,

@@ -76,8 +76,8 @@ def make_dynamics(
     timestep_fs
         Time step (fs).
     thermostat
-        ``"langevin"`` (ASE ``Langevin`` with ``fixcm=False``), ``"bussi"`` (ASE ``Bussi``, stochastic velocity
-        rescaling, time constant ``tdamp_fs``, default 100 time steps) or ``"nose-hoover"`` (ASE
+        ``"langevin"`` (ASE ``Langevin`` with ``fixcm=False``), ``"bussi"`` (ASE ``Bussi``, stochastic
+        velocity rescaling, time constant ``tdamp_fs``, default 100 time steps) or ``"nose-hoover"`` (ASE
         ``NoseHooverChainNVT``; ``tdamp_fs`` default 100 time steps).
     friction_per_fs
         Langevin friction (1/fs).

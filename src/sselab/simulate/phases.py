@@ -44,7 +44,7 @@ KNOWN_PHASES: dict[tuple[str, int], PhaseRange] = {
         "orthorhombic -> hexagonal P63mc transition",
         "transition 381 K and melting 541 K as compiled for sselab issue 12; Gomes, Hagemann & Yvon, "
         "J. Alloys Compd. 346 (2002) 206 (Raman) put the first-order transition at 384 K with 8 K hysteresis",
-    ),  # fmt: skip
+    ),
 }
 
 

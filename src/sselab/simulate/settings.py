@@ -189,7 +189,8 @@ class MetaDSettings(_StructureSettings):
         "frenkel",
         description="frenkel: perfect crystal, the ion leaves its site for an interstitial (intrinsic Ea = "
         "½ΔF(interstitial) + Ea2); vacancy: hop into a vacancy made next to the ion (migration only); "
-        "interstitial: an extra ion hops between interstitial sites (migration only); paper: perfect crystal, "
+        "interstitial: an extra ion hops between interstitial sites (migration only); paper: perfect "
+        "crystal, "
         "raw Ea1/Ea2/span as Wang et al. 2025 report them.",
     )
     cv: Literal["auto", "displacement", "displacement2d", "coordination", "site-distance", "path"] = Field(
@@ -242,7 +243,8 @@ class MetaDSettings(_StructureSettings):
         200,
         ge=0,
         le=100_000,
-        description="Optimiser steps of each relaxation (positions and cell of the given cell, then positions "
+        description="Optimiser steps of each relaxation (positions and cell of the given cell, then "
+        "positions "
         "of the defect cell; 0: none).",
     )
     relax_fmax: PositiveFloat = Field(0.05, description="Force threshold of the relaxations (eV/Å).")
@@ -263,7 +265,8 @@ class MetaDSettings(_StructureSettings):
         1.0,
         ge=0.0,
         le=20.0,
-        description="Upper wall this far beyond the target on the first CV, a lower one half as far behind the "
+        description="Upper wall this far beyond the target on the first CV, a lower one half as far "
+        "behind the "
         "site (Å; None: none).",
     )
     wall_kappa_ev: PositiveFloat = Field(10.0, description="Wall strength κ (eV per Å²).")

@@ -145,8 +145,8 @@ def analyse_metadynamics(
 
     The sites come from the hills FES (``F = -γ/(γ-1) V``, ``bins`` intervals per CV): a site is a minimum
     at least ``min_depth_ev`` deep (default ``max(3 kT, the FES's noise)``, :func:`fes_noise_ev`), not on the
-    edge of the explored region, the target within ``target_tolerance`` of ``end`` along the first CV. Without two
-    such sites there is no barrier, whatever the reweighted FES shows. The reweighted FES
+    edge of the explored region, the target within ``target_tolerance`` of ``end`` along the first CV.
+    Without two such sites there is no barrier, whatever the reweighted FES shows. The reweighted FES
     (Tiwary–Parrinello, ``reweight_bins`` per CV, default 80 in 1D and 40 in 2D) gives the barrier between
     the same sites when it finds them within 3 of its bins; ``fes_method`` says which estimate is reported
     (``"reweighting"``, default: free of the Gaussian smoothing that lowers sharp barriers; ``"hills"``).
@@ -168,9 +168,11 @@ def analyse_metadynamics(
     )
     errors: dict[str, str] = {}
     found: dict[str, BarrierResult] = {}
-    options = {"min_depth_ev": depth, "target_tolerance": target_tolerance, "onward": onward}
     try:
-        found["hills"] = find_barriers(hills_fes, start=start, end=end, **options)
+        found["hills"] = find_barriers(
+            hills_fes, start=start, end=end, min_depth_ev=depth, target_tolerance=target_tolerance,
+            onward=onward,
+        )  # fmt: skip
     except SimulationError as exc:
         errors["hills"] = str(exc)
     ndim = hills_fes.ndim

@@ -52,8 +52,15 @@ from sselab.simulate.metad.plumed import (
     write_colvar_header,
     write_hills,
 )
-from sselab.simulate.metad.walls import Wall
 from sselab.simulate.metad.result import MetaDResult
+from sselab.simulate.metad.tracking import (
+    DriftTracker,
+    coordinate,
+    cv_states,
+    host_indices,
+    restore_cv_states,
+)
+from sselab.simulate.metad.walls import Wall
 from sselab.simulate.potentials import device_of
 from sselab.simulate.results import StructureInfo
 from sselab.simulate.runfolder import RunFolder, jsonable, utc_now
@@ -200,8 +207,8 @@ def run_metadynamics(
         atoms, settings.temperature_k, settings.timestep_fs, settings.thermostat, settings.friction_per_fs,
         rng=rng, fix_center_of_mass=settings.fix_center_of_mass,
     )  # fmt: skip
-    host = _host_indices(metad, len(atoms))
-    drift = _DriftTracker(host)
+    host = host_indices(metad, len(atoms))
+    drift = DriftTracker(host)
     if resuming:
         extra = load_checkpoint(ckpt, atoms, dyn)
         saved = json.loads(str(extra["parameters"]))
@@ -213,7 +220,7 @@ def run_metadynamics(
             ):
                 if k >= 0 or not walker_files:  # other processes' hills are read again from their files
                     metad.hills.add(c, w, float(h), float(t), walker=int(k))
-        _restore_cv_states(metad, extra)
+        restore_cv_states(metad, extra)
         drift.restore(extra, atoms)
         own = np.isin(metad.hills.walkers, metad.walker_ids)
         write_hills(hills_path, metad.hills, metad.cv_names, settings.bias_factor, mask=own)
@@ -222,7 +229,7 @@ def run_metadynamics(
         end = end if end is not None else saved.get("end")
         LOGGER.info("resumed metadynamics from %s at step %d (%d hills)", ckpt, dyn.nsteps, len(metad.hills))
     else:
-        _restore_cv_states(metad, None)  # a fresh run: no track left from an earlier use of the CVs
+        restore_cv_states(metad, None)  # a fresh run: no track left from an earlier use of the CVs
         initial_velocities(atoms, settings.temperature_k, rng, zero_momentum=settings.fix_center_of_mass)
         write_colvar_header(colvar_path, metad.cv_names, walls=bool(walls))
         write(folder.inputs / "start.extxyz", atoms)
@@ -234,7 +241,7 @@ def run_metadynamics(
         raise SimulationError(
             f"end has {len(end)} CV coordinates, the CVs are {len(start)}: {metad.cv_names}"
         )
-    record["end"] = None if end is None else [_coordinate(x) for x in end]
+    record["end"] = None if end is None else [coordinate(x) for x in end]
     (folder.inputs / "parameters.json").write_text(json.dumps(jsonable(record), indent=2) + "\n")
     (folder.outputs / "plumed.dat").write_text(
         plumed_input(
@@ -259,7 +266,7 @@ def run_metadynamics(
             return
         h = metad.hills
         arrays = {"centers": h.centers, "sigmas": h.sigmas, "heights": h.heights_ev, "times": h.times_ps}
-        state = {"walkers": h.walkers, "parameters": jsonable(record), **_cv_states(metad), **drift.state()}
+        state = {"walkers": h.walkers, "parameters": jsonable(record), **cv_states(metad), **drift.state()}
         save_checkpoint(ckpt, atoms, dyn, {**arrays, **state})
 
     dyn.attach(_write_colvar, interval=settings.colvar_stride)
@@ -312,99 +319,6 @@ def run_metadynamics(
     )
     folder.write_summary(result, started=started)
     return result
-
-
-def _coordinate(value: Any) -> float | None:
-    """A target coordinate as recorded: a float, or ``None`` for a free coordinate (``None`` or NaN)."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return None
-    return float(value)
-
-
-def _cv_states(metad: WellTemperedMetaD) -> dict[str, np.ndarray]:
-    """The unwrapping state of every CV that keeps one (``cv_state_<group>_<k>``), for the checkpoint."""
-    states: dict[str, np.ndarray] = {}
-    for g, group in enumerate(metad.groups):
-        for k, cv in enumerate(group):
-            state = cv.state() if hasattr(cv, "state") else None
-            if state is not None:
-                states[f"cv_state_{g}_{k}"] = np.asarray(state, dtype=float)
-    return states
-
-
-def _restore_cv_states(metad: WellTemperedMetaD, extra: Mapping[str, Any] | None) -> None:
-    """Give the CVs back their unwrapping state from a checkpoint's ``extra`` (exact restart); with ``None``
-    (or no state saved) reset them, so that their next evaluation starts from their reference."""
-    legacy = None if extra is None else extra.get("cv_unwrapped")  # (ngroups, ncv, 3), older checkpoints
-    for g, group in enumerate(metad.groups):
-        for k, cv in enumerate(group):
-            state = None if extra is None else extra.get(f"cv_state_{g}_{k}")
-            if state is None and legacy is not None and np.all(np.isfinite(legacy[g, k])):
-                state = legacy[g, k]
-            if state is not None and hasattr(cv, "restore_state"):
-                cv.restore_state(np.asarray(state))
-            elif hasattr(cv, "reset"):
-                cv.reset()
-
-
-def _host_indices(metad: WellTemperedMetaD, natoms: int) -> np.ndarray:
-    """Atoms no CV follows directly (every index a CV names is left out): the host whose drift is tracked."""
-    moved: set[int] = set()
-    for group in metad.groups:
-        for cv in group:
-            for attr in ("index", "index_1", "index_2"):
-                value = getattr(cv, attr, None)
-                if isinstance(value, int | np.integer):
-                    moved.add(int(value))
-    return np.array([i for i in range(natoms) if i not in moved], dtype=int)
-
-
-class _DriftTracker:
-    """The displacement of the host's centroid from the start of the run (Å, per-atom minimum image)."""
-
-    def __init__(self, host: np.ndarray) -> None:
-        self.host = host
-        self.reference: np.ndarray | None = None
-        self.last: np.ndarray | None = None
-        self.final_a: float | None = None
-        self.max_a: float | None = None
-
-    def start(self, atoms: Atoms) -> None:
-        if len(self.host) == 0:
-            return
-        self.reference = atoms.positions[self.host].copy()
-        self.last = self.reference.copy()
-        self.final_a = self.max_a = 0.0
-
-    def update(self, atoms: Atoms) -> None:
-        if self.reference is None or self.last is None or len(self.host) == 0:
-            return
-        current = atoms.positions[self.host]
-        delta = current - self.last
-        frac = np.linalg.solve(atoms.cell.array.T, delta.T).T if atoms.cell.rank == 3 else None
-        if frac is not None:
-            delta = (frac - np.round(frac) * atoms.pbc) @ atoms.cell.array
-        self.last = self.last + delta
-        self.final_a = float(np.linalg.norm((self.last - self.reference).mean(axis=0)))
-        self.max_a = max(self.max_a or 0.0, self.final_a)
-
-    def state(self) -> dict[str, np.ndarray]:
-        if self.reference is None or self.last is None:
-            return {}
-        return {
-            "drift_reference": self.reference,
-            "drift_last": self.last,
-            "drift_max": np.array(self.max_a or 0.0),
-        }
-
-    def restore(self, extra: Mapping[str, Any], atoms: Atoms) -> None:
-        if len(self.host) == 0:
-            return
-        if "drift_reference" in extra and len(extra["drift_reference"]) == len(self.host):
-            self.reference = np.asarray(extra["drift_reference"], float)
-            self.last = np.asarray(extra["drift_last"], float)
-            self.max_a = float(extra["drift_max"])
-            self.final_a = float(np.linalg.norm((self.last - self.reference).mean(axis=0)))
 
 
 def _describe(cv: CollectiveVariable) -> dict[str, Any]:

@@ -133,6 +133,6 @@ class PathCV(_HostRelative):
             "component": self.component,
             "mover": self.index,
             "atoms_used": [int(i) for i in self.used],
-            "n_frames": int(len(self.frames)),
+            "n_frames": len(self.frames),
             "lambda_per_a2": self.lambda_per_a2,
         }

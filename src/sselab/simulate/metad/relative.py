@@ -69,7 +69,7 @@ class _HostRelative:
         reference: Atoms,
         host: Sequence[int] | None = None,
         name: str = "d1",
-        site_offset_a: Sequence[float] | None = None,
+        site_offset_a: Sequence[float] | np.ndarray | None = None,
     ) -> None:
         n = len(reference)
         if not 0 <= index < n:
@@ -148,10 +148,10 @@ class HostDisplacement(_HostRelative):
         self,
         index: int,
         reference: Atoms,
-        direction: Sequence[float],
+        direction: Sequence[float] | np.ndarray,
         host: Sequence[int] | None = None,
         name: str = "d1",
-        site_offset_a: Sequence[float] | None = None,
+        site_offset_a: Sequence[float] | np.ndarray | None = None,
     ) -> None:
         super().__init__(index, reference, host, name, site_offset_a)
         d = np.asarray(direction, dtype=float)

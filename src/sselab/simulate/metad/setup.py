@@ -221,11 +221,11 @@ def build_colvars(
     (the relaxed, equilibrated cell with the same atoms as ``migration.atoms``).
 
     CV kinds (:func:`resolve_cv`): ``displacement`` (projection of the ion's host-relative displacement on the
-    hop direction, Å), ``displacement2d`` (plus a perpendicular component), ``site-distance`` (radial distance
-    from the site, Å), ``coordination`` (the protocol's length CV and the coordination number to
-    ``coordination_elements`` with a cut-off), ``path`` (PLUMED-style ``s``, ``z`` through ``path_frames``, the
-    CI-NEB band). Walls: an upper wall ``wall_margin_a`` beyond the reach of the first length CV (and a lower
-    one as far behind the site for a displacement).
+    hop direction, Å), ``displacement2d`` (plus a perpendicular component), ``site-distance`` (radial
+    distance from the site, Å), ``coordination`` (the protocol's length CV and the coordination number to
+    ``coordination_elements`` with a cut-off), ``path`` (PLUMED-style ``s``, ``z`` through ``path_frames``,
+    the CI-NEB band). Walls: an upper wall ``wall_margin_a`` beyond the reach of the first length CV (and a
+    lower one half as far behind the site for a displacement).
     """
     kind, mover, vec = resolve_cv(settings), migration.mover, migration.direction
     symbols = set(reference.get_chemical_symbols())
@@ -274,7 +274,7 @@ def build_colvars(
             raise SimulationError("the path CV needs the CI-NEB images of the hop (path_frames)")
         s_cv, z_cv = PathCV(path_frames, mover, "s"), PathCV(path_frames, mover, "z")
         n = len(path_frames)
-        colvars, widths = [s_cv, z_cv], [0.1, None]
+        colvars, widths = [s_cv, z_cv], [None, None]
         start, end, lower, upper = [1.0, 0.0], [float(n), 0.0], [0.5, -0.05], [n + 0.5, 1.0]
         hop = float(n)
     walls: list[Wall] = []
@@ -286,8 +286,8 @@ def build_colvars(
         walls += [Wall(0, float(len(path_frames or [])) + 0.25, settings.wall_kappa_ev, "upper"),
                   Wall(0, 0.75, settings.wall_kappa_ev, "lower")]  # fmt: skip
     description = (
-        f"{reference.get_chemical_formula()} ({len(reference)} atoms), {settings.protocol} protocol, migrating "
-        f"{reference[mover].symbol} #{mover}, target {migration.hop_distance_a:.2f} Å along "
+        f"{reference.get_chemical_formula()} ({len(reference)} atoms), {settings.protocol} protocol, "
+        f"migrating {reference[mover].symbol} #{mover}, target {migration.hop_distance_a:.2f} Å along "
         f"{np.round(vec, 3).tolist()}, CV {kind} (host-relative), potential {settings.potential}"
     )
     return MetaDSetup(

@@ -122,8 +122,9 @@ def refine_void(atoms: Atoms, void: Void) -> Void:
         return -float(_clearance((x @ inverse)[None, :], atoms)[0])
 
     start = np.asarray(void.position_a, dtype=float)
-    best = minimize(negative_clearance, start, method="Nelder-Mead",
-                    options={"xatol": 1e-4, "fatol": 1e-6, "initial_simplex": start + 0.1 * np.vstack([np.zeros(3), np.eye(3)])})  # fmt: skip
+    simplex = start + 0.1 * np.vstack([np.zeros(3), np.eye(3)])
+    options = {"xatol": 1e-4, "fatol": 1e-6, "initial_simplex": simplex}
+    best = minimize(negative_clearance, start, method="Nelder-Mead", options=options)
     if -best.fun < void.clearance_a:
         return void
     x = best.x

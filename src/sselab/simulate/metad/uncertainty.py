@@ -65,7 +65,8 @@ def barrier_history(
 
 
 def split_walkers(colvar: ColvarData) -> list[ColvarData]:
-    """The COLVAR of each walker group (lines of one time are the groups in order); one item for one walker."""
+    """The COLVAR of each walker group (lines of one time are the groups in order); one item for one
+    walker."""
     times = colvar.times_ps
     if len(times) == 0:
         return [colvar]
@@ -80,7 +81,7 @@ def split_walkers(colvar: ColvarData) -> list[ColvarData]:
             colvar.values[g::n],
             colvar.bias_ev[g::n],
             None if static is None else static[g::n],
-        )  # fmt: skip
+        )
         for g in range(n)
     ]
 
@@ -97,14 +98,14 @@ def walker_uncertainty(
     quantity: str = "effective",
 ) -> tuple[float | None, dict[str, Any]]:
     """Standard error of the effective barrier over walkers sharing one bias: each walker's frames reweighted
-    on their own, between the same sites (``quantity``: ``"effective"`` or ``"intrinsic"``); ``sd/√n`` when at least :data:`MIN_REPLICAS` give a barrier, else
-    ``None`` ("unknown") with the reason."""
+    on their own, between the same sites (``quantity``: ``"effective"`` or ``"intrinsic"``); ``sd/√n`` when
+    at least :data:`MIN_REPLICAS` give a barrier, else ``None`` ("unknown") with the reason."""
     walkers = split_walkers(colvar)
     details: dict[str, Any] = {"walker_barriers_ev": [], "n_walkers": len(walkers)}
     if len(walkers) < MIN_REPLICAS:
         details["uncertainty_reason"] = (
-            f"unknown: {len(walkers)} walker(s); an error bar needs {MIN_REPLICAS} or more replicas or walkers "
-            "sharing one bias"
+            f"unknown: {len(walkers)} walker(s); an error bar needs {MIN_REPLICAS} or more replicas or "
+            "walkers sharing one bias"
         )
         return None, details
     lo, hi, _ = grid_from_hills(hills, bins)

@@ -2,8 +2,8 @@
 CVs and hill parameters (:mod:`sselab.simulate.metad.preparation` for the steps), saved in the run folder.
 
 :func:`prepare_metad` is what :func:`sselab.simulate.recipes.metad_of_structure` calls first. A run folder
-that already holds a preparation (``inputs/preparation.json``) is not prepared again: the saved reference cell,
-equilibrated start, migration and hill parameters are read back, so a resumed run continues exactly.
+that already holds a preparation (``inputs/preparation.json``) is not prepared again: the saved reference
+cell, equilibrated start, migration and hill parameters are read back, so a resumed run continues exactly.
 
 Example
 -------
@@ -92,8 +92,10 @@ def _save_migration(folder: Path, migration: Migration) -> None:
 
 def _load_migration(folder: Path, reference: Atoms) -> Migration:
     d = json.loads((folder / MIGRATION_FILE).read_text())
-    return Migration(reference, int(d["mover"]), np.asarray(d["target_a"]), np.asarray(d["direction"]),
-                     float(d["hop_distance_a"]), str(d["defect"]), float(d["reach_a"]), dict(d["notes"]))  # fmt: skip
+    return Migration(
+        reference, int(d["mover"]), np.asarray(d["target_a"]), np.asarray(d["direction"]),
+        float(d["hop_distance_a"]), str(d["defect"]), float(d["reach_a"]), dict(d["notes"]),
+    )  # fmt: skip
 
 
 def _path_frames(
@@ -105,8 +107,9 @@ def _path_frames(
 ) -> list[Atoms]:
     """The CI-NEB band of the hop (for the path CV): the ion moved to its target, both ends relaxed."""
     if migration.defect == "none":
-        raise SettingsError("the path CV needs a hop between two sites: use the vacancy or interstitial protocol",
-                            field="cv")  # fmt: skip
+        raise SettingsError(
+            "the path CV needs a hop between two sites: use the vacancy or interstitial protocol", field="cv"
+        )
     final = reference.copy()
     final.positions[migration.mover] = (
         reference.positions[migration.mover] + migration.direction * migration.hop_distance_a
@@ -152,8 +155,10 @@ def prepare_metad(
         LOGGER.warning(text)
     repeats = supercell_repeats(unit, settings.supercell_min_length_a)
     if len(unit) * int(np.prod(repeats)) > settings.max_atoms:
-        raise SettingsError(f"the relaxed cell makes {len(unit) * int(np.prod(repeats))} atoms, above max_atoms",
-                            field="supercell_min_length_a")  # fmt: skip
+        n_atoms = len(unit) * int(np.prod(repeats))
+        raise SettingsError(
+            f"the relaxed cell makes {n_atoms} atoms, above max_atoms", field="supercell_min_length_a"
+        )
     migration = PROTOCOLS[settings.protocol](
         make_supercell(unit, settings.supercell_min_length_a), cation, settings
     )
@@ -186,8 +191,8 @@ def prepare_metad(
             taus.append(tau)
     height, widths, pace, derived = hill_defaults(settings, spreads, taus, setup.widths)
     preparation = Preparation(
-        relaxed_cell, [int(r) for r in repeats], npt_cell, npt_t, spreads, taus, height, widths, pace, derived,
-        warnings, space_group,
+        relaxed_cell, [int(r) for r in repeats], npt_cell, npt_t, spreads, taus, height, widths, pace,
+        derived, warnings, space_group,
     )  # fmt: skip
     preparation.save(folder.inputs, reference, start)
     _save_migration(folder.inputs, migration)
