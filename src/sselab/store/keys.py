@@ -131,6 +131,12 @@ def _parts(record: AnyRecord, dataset: str) -> tuple[str, list[Any], tuple[Any, 
     return TABLE_OF[StructureRecord], base, structure_value(record.cif, record.provenance)
 
 
+def identity(record: AnyRecord, dataset: str) -> tuple[Any, ...]:
+    """What makes two records the same row: table, key parts (before occurrence numbering) and value."""
+    table, parts, value = _parts(record, record.dataset or dataset)
+    return (table, json.dumps(parts, ensure_ascii=False), value)
+
+
 def assign_keys(records: Iterable[AnyRecord], dataset: str) -> list[KeyedRecord]:
     """Natural keys of ``records`` (of a batch of ``dataset``), numbering repeated keys by occurrence.
 
