@@ -28,7 +28,7 @@ from sselab.store import (
     Store,
     open_store,
 )
-from sselab.store.readonly import _run_postgresql, readonly_query
+from sselab.store.readonly import _Limits, _run_postgresql, readonly_query
 
 pytestmark = pytest.mark.slow
 
@@ -177,13 +177,18 @@ def test_postgres_readonly_guard_refuses_writes(pg_store: Store) -> None:
             readonly_query(pg_store, sql, timeout_s=0.5)
     # the connection layer alone: a writable CTE at top level meets the READ ONLY transaction ...
     with pytest.raises(UnsafeQueryError, match="read-only transaction"):
-        _run_postgresql(pg_store.engine, HOSTILE_PG[0], 10, 2.0, wrap=False)
+        _run_postgresql(pg_store.engine, HOSTILE_PG[0], _Limits(10, 2.0, 10**6, 10**7), wrap=False)
     # ... a smuggled COMMIT meets the extended protocol (one statement only) ...
     with pytest.raises(SselabError):
-        _run_postgresql(pg_store.engine, "SELECT 1; COMMIT; DELETE FROM sources", 10, 2.0, wrap=False)
+        _run_postgresql(
+            pg_store.engine,
+            "SELECT 1; COMMIT; DELETE FROM sources",
+            _Limits(10, 2.0, 10**6, 10**7),
+            wrap=False,
+        )
     # ... and inside the wrapper a data-modifying WITH is refused
     with pytest.raises(SselabError):
-        _run_postgresql(pg_store.engine, HOSTILE_PG[0], 10, 2.0)
+        _run_postgresql(pg_store.engine, HOSTILE_PG[0], _Limits(10, 2.0, 10**6, 10**7))
     assert _fingerprint(pg_store) == before
     ok = readonly_query(pg_store, "SELECT formula FROM materials WHERE formula LIKE 'Mg%'", max_rows=1)
     assert ok.rows.formula.tolist() == ["Mg(BH4)2·2NH3"]
