@@ -362,11 +362,11 @@ def _fetch_postgresql(cursor: Any, sql: str, limits: _Limits, wrap: bool, starte
     largest = (
         "greatest(" + ", ".join(f"coalesce(octet_length(c{i}::text), 0)" for i in range(len(columns))) + ")"
     )
-    probe = (
-        f"SELECT max({largest}), count(*), count(*) FILTER (WHERE running <= {limits.max_result_bytes})"
-        " FROM ("
-        f"SELECT *, sum({sizes}) OVER (ROWS UNBOUNDED PRECEDING) AS running FROM ({inner}) AS sselab_r"
-        ") AS sselab_s"
+    probe = (  # sizes first, so that the window keeps two numbers per row, never the values
+        f"SELECT max(largest), count(*), count(*) FILTER (WHERE running <= {limits.max_result_bytes}) FROM ("
+        "SELECT largest, sum(total) OVER (ROWS UNBOUNDED PRECEDING) AS running FROM ("
+        f"SELECT {largest} AS largest, {sizes} AS total FROM ({inner}) AS sselab_r"
+        ") AS sselab_sizes) AS sselab_s"
     )
     _execute(cursor, probe)
     biggest, total, fitting = cursor.fetchone() or (0, 0, 0)
