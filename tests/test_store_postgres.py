@@ -243,7 +243,7 @@ def test_postgres_query_bounds(pg_store: Store) -> None:
     with pytest.raises(UnsafeQueryError, match="per cell"):
         readonly_query(pg_store, "SELECT repeat('x', 100000000) AS big", timeout_s=60.0)
     # 1 GB: PostgreSQL folds the constant at planning (seconds per copy): refused by one bound or the other
-    with pytest.raises(UnsafeQueryError, match="per cell|longer than the limit"):
+    with pytest.raises(UnsafeQueryError, match=r"per cell|longer than the limit"):
         readonly_query(pg_store, "SELECT repeat('x', 1000000000) AS big", timeout_s=5.0)
     capped = readonly_query(
         pg_store,

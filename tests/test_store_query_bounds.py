@@ -164,7 +164,9 @@ def test_tool_messages_to_the_model_are_bounded(store_path: Path, tmp_path: Path
     message = result.model_message("r1")
     assert len(message) <= MODEL_MESSAGE_CHARS and "[cut: 2000000 characters]" in message
     wide = build_registry().call(
-        context, "run_sql", {"sql": "SELECT id, printf('%.*c', 2000, 'x') AS t FROM conductivity_measurements"}
+        context,
+        "run_sql",
+        {"sql": "SELECT id, printf('%.*c', 2000, 'x') AS t FROM conductivity_measurements"},
     )
     text = wide.model_message("r3")
     assert len(text) <= MODEL_MESSAGE_CHARS and "first 25 of 50 rows shown" in text
