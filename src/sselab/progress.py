@@ -14,7 +14,7 @@ Example::
     ...     for step in range(1, 4):
     ...         report_progress(step, 3, label="demo")
     >>> events[-1].done, events[-1].total, events[-1].label
-    (3, 3, 'demo')
+    (3.0, 3.0, 'demo')
 """
 
 from __future__ import annotations

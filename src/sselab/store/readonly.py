@@ -25,7 +25,7 @@ Example::
     >>> from sselab.store import open_store
     >>> from sselab.store.readonly import readonly_query
     >>> store = open_store("sqlite://")
-    >>> readonly_query(store, "SELECT count(*) AS n FROM materials").rows.n[0]
+    >>> int(readonly_query(store, "SELECT count(*) AS n FROM materials").rows.n[0])
     0
 """
 
