@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 import typer
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from sselab.cli.errors import describe
@@ -180,3 +182,40 @@ def test_real_entry_point_prints_no_traceback(tmp_path: Path) -> None:
     )
     assert done.returncode == 2 and "Traceback" not in done.stdout + done.stderr
     assert done.stderr.strip().startswith("error:") and len(done.stderr.strip().splitlines()) == 1
+
+
+@pytest.fixture(scope="module")
+def small_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from sselab.store import ConductivityRecord, ImportBatch, MaterialRecord, open_store
+
+    path = tmp_path_factory.mktemp("cli_fuzz") / "s.sqlite"
+    store = open_store(f"sqlite:///{path}")
+    rows = [
+        ConductivityRecord(MaterialRecord.from_formula("LiBH4"), 300.0 + 20 * i, 1e-6 * (i + 1))
+        for i in range(4)
+    ]
+    store.import_batch(ImportBatch("d", "a" * 64, "d.csv", conductivities=rows))
+    store.close()
+    return path
+
+
+_FUZZ_TEXT = st.one_of(
+    st.text(max_size=60),
+    st.lists(st.sampled_from(["SELECT", "*", "FROM", "materials", ";", "'", "--", "(", ")", "zeroblob(1e9)",
+                              "WITH", "RECURSIVE", "x", "1e999", "\x00", "LiBH4", "·", "((((", "9" * 40]),
+             max_size=12).map(" ".join),
+)  # fmt: skip
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=_FUZZ_TEXT, command=st.sampled_from(["query", "arrhenius", "descriptors"]))
+def test_fuzzed_cli_inputs_end_in_an_exit_code(
+    small_store: Path, tmp_path: Path, text: str, command: str
+) -> None:
+    if command == "query":
+        args = ["db", "query", text, "--db", str(small_store), "--timeout", "1"]
+    elif command == "arrhenius":
+        args = ["arrhenius", text, "--db", str(small_store), "--out", str(tmp_path / "out")]
+    else:
+        args = ["descriptors", text]
+    assert_clean(runner.invoke(app, args), codes=(0, 1, 2))
