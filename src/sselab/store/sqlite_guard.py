@@ -74,8 +74,11 @@ def run_guarded(
     max_cell_bytes: int = DEFAULT_MAX_CELL_BYTES,
     max_result_bytes: int = DEFAULT_MAX_RESULT_BYTES,
     forbidden: Iterable[str] = (),
+    params: Any = None,
 ) -> dict[str, Any]:
     """Run ``sql`` on ``conn`` within the bounds; the connection's limits and handlers are restored after.
+
+    ``params`` are the values of the statement's ``?`` (a sequence) or ``:name`` (a mapping) placeholders.
 
     Returns
     -------
@@ -106,7 +109,7 @@ def run_guarded(
     rows: list[tuple[Any, ...]] = []
     truncated_by: str | None = None
     try:
-        cursor = conn.execute(sql)
+        cursor = conn.execute(sql) if params is None else conn.execute(sql, params)
         columns = [d[0] for d in cursor.description or ()]
         total = 0
         while truncated_by is None:
@@ -175,6 +178,7 @@ def _serve(request: dict[str, Any]) -> dict[str, Any]:
             max_cell_bytes=request["max_cell_bytes"],
             max_result_bytes=request["max_result_bytes"],
             forbidden=request["forbidden"],
+            params=request.get("params"),
         )
     finally:
         conn.close()
