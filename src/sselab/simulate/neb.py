@@ -35,6 +35,7 @@ from ase.optimize import BFGS, FIRE, MDMin
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from sselab.errors import SimulationError
+from sselab.progress import report_progress
 from sselab.simulate.figures import plot_neb_profile
 from sselab.simulate.potentials import CalculatorFactory, device_of
 from sselab.simulate.results import EaEstimate, StructureInfo, atoms_as_dict, atoms_from_dict, result_data
@@ -306,7 +307,8 @@ def run_neb(
         band.interpolate(mic=True)
     log = out / "outputs" / "neb.log" if out else None
     opt = _OPTIMIZERS[settings.optimizer](band, logfile=str(log) if log else None)
-    converged = _relax_band(opt, fmax, steps) if progress else bool(opt.run(fmax=fmax, steps=steps))
+    label = f"NEB {out.name}" if out is not None else "NEB"
+    converged = _relax_band(opt, fmax, steps, label, bar=progress)
     force_calls += (int(opt.nsteps) + 1) * settings.n_images
     energies = np.array([image.get_potential_energy() for image in images])
     relative = energies - energies[0]
@@ -348,8 +350,20 @@ def run_neb(
     return result
 
 
-def _relax_band(opt: Any, fmax: float, steps: int) -> bool:
-    """Run the band optimiser with a rich progress bar; return whether it converged."""
+def _relax_band(opt: Any, fmax: float, steps: int, label: str, *, bar: bool) -> bool:
+    """Run the band optimiser (ASE's ``opt.irun``, as ``opt.run`` does); return whether it converged.
+
+    Each optimiser step is reported with :func:`sselab.progress.report_progress` (a no-op without a sink);
+    with ``bar`` a rich progress bar shows steps/s and the current fmax.
+    """
+    if not bar:
+        converged, done = False, 0
+        for done, state in enumerate(opt.irun(fmax=fmax, steps=steps)):
+            converged = bool(state)
+            report_progress(done, steps, label=label, unit="steps")
+        if converged and done < steps:  # finished early: the last report says so
+            report_progress(done, done, label=label, unit="steps")
+        return converged
     columns = (
         TextColumn("[bold]NEB"),
         BarColumn(),
@@ -358,18 +372,20 @@ def _relax_band(opt: Any, fmax: float, steps: int) -> bool:
         TimeRemainingColumn(),
     )
     converged = False
-    with Progress(*columns) as bar:
-        task = bar.add_task("NEB", total=steps, rate="   -", fmax="   -")
+    with Progress(*columns) as progress:
+        task = progress.add_task("NEB", total=steps, rate="   -", fmax="   -")
         start = time.perf_counter()
         for done, state in enumerate(opt.irun(fmax=fmax, steps=steps)):
             converged = bool(state)
             forces = opt.optimizable.get_gradient().reshape(-1, 3)
             rate = done / max(time.perf_counter() - start, 1e-9)
-            bar.update(
+            progress.update(
                 task, completed=done, rate=f"{rate:6.2f}", fmax=f"{np.sqrt((forces**2).sum(1)).max():.3f}"
             )
+            report_progress(done, steps, label=label, unit="steps")
         if converged:
-            bar.update(task, total=max(done, 1), completed=max(done, 1))
+            progress.update(task, total=max(done, 1), completed=max(done, 1))
+            report_progress(max(done, 1), max(done, 1), label=label, unit="steps")
     return bool(converged)
 
 
