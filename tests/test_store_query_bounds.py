@@ -141,7 +141,15 @@ def test_ctrl_c_during_db_query_exits_cleanly_and_kills_the_worker(store_path: P
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
-    time.sleep(4.0)  # the CLI has started and the worker runs the statement
+    deadline = time.monotonic() + 60  # wait until the CLI has started and its worker runs the statement
+    while time.monotonic() < deadline and process.poll() is None:
+        found = subprocess.run(
+            ["pgrep", "-P", str(process.pid), "-f", "sqlite_guard.py"], capture_output=True, text=True
+        )
+        if found.stdout.split():
+            break
+        time.sleep(0.2)
+    time.sleep(0.5)
     process.send_signal(2)  # SIGINT, as Ctrl-C
     output, _ = process.communicate(timeout=20)
     text = output.decode("utf-8", "replace")
@@ -185,3 +193,26 @@ def test_bound_parameters_reach_the_worker_and_the_in_memory_path(store_path: Pa
     assert int(readonly_query(store, "SELECT ? + 1 AS n", params=(41,)).rows.n[0]) == 42
     with pytest.raises(UnsafeQueryError, match="number, text or None"):
         readonly_query(store_path, "SELECT ?", params=[b"bytes"])
+
+
+def test_in_process_queries_keep_every_bound_without_a_worker(
+    store_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``in_process=True`` (the web pages' own statements): same answers and refusals, no process started."""
+
+    def no_worker(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a worker process was started")
+
+    monkeypatch.setattr(readonly_module.subprocess, "Popen", no_worker)
+    sql = "SELECT count(*) AS n FROM conductivity_measurements WHERE temperature_k > ?"
+    assert int(readonly_query(store_path, sql, params=[320.0], in_process=True).rows.n[0]) == 29
+    start = time.perf_counter()
+    with pytest.raises(UnsafeQueryError, match="longer than the limit of 1 s"):
+        readonly_query(store_path, SLOW, timeout_s=1.0, in_process=True)
+    assert time.perf_counter() - start < 2.0
+    with pytest.raises(UnsafeQueryError, match="larger than the limit"):
+        readonly_query(store_path, ONE_GB_CELL, in_process=True)
+    with pytest.raises(UnsafeQueryError, match="only SELECT or WITH"):
+        readonly_query(store_path, "DELETE FROM materials", in_process=True)
+    with pytest.raises(UnsafeQueryError, match="read-only connection"):
+        readonly_query(store_path, "SELECT * FROM pragma_journal_mode", in_process=True)

@@ -100,6 +100,7 @@ def readonly_query(
     params: Sequence[Any] | Mapping[str, Any] | None = None,
     max_cell_bytes: int = DEFAULT_MAX_CELL_BYTES,
     max_result_bytes: int = DEFAULT_MAX_RESULT_BYTES,
+    in_process: bool = False,
 ) -> ReadOnlyResult:
     """Run one SELECT/WITH statement on a connection that cannot write.
 
@@ -124,6 +125,11 @@ def readonly_query(
         Largest value (string or blob) the query may read or compute, in bytes; a larger one refuses it.
     max_result_bytes
         Most bytes of rows returned; the rest is cut (``truncated_by="bytes"``).
+    in_process
+        SQLite file only: run in this process instead of a worker (every bound above still holds, the
+        interrupt at the deadline included; no process to kill and no memory limit). For statements sselab
+        composed itself with the values as ``params`` (the web pages, about 35 ms faster per query), never for
+        SQL text from a user or a model.
 
     Raises
     ------
@@ -152,7 +158,8 @@ def readonly_query(
                     raise UnsafeQueryError("an in-memory SQLite URL names no database to read")
                 answer = _run_sqlite_shared(engine, clean, limits, params)
             else:
-                answer = _run_sqlite_file(path, clean, limits, params)
+                run = _run_sqlite_here if in_process else _run_sqlite_file
+                answer = run(path, clean, limits, params)
         elif url.get_backend_name() == "postgresql":
             assert engine is not None
             answer = _run_postgresql(engine, clean, limits, params=params)
@@ -279,6 +286,34 @@ def _run_sqlite_file(path: Path, sql: str, limits: _Limits, params: Any = None) 
     return answer
 
 
+def _run_sqlite_here(path: Path, sql: str, limits: _Limits, params: Any = None) -> dict[str, Any]:
+    """Run the query in this process on the file opened read-only (``in_process=True``)."""
+    path = path.expanduser().resolve()
+    if not path.is_file():
+        raise StoreError(f"no SQLite store at {path}")
+    try:
+        conn = sqlite_guard.open_readonly(f"{path.as_uri()}?mode=ro", limits.timeout_s)
+    except sqlite3.Error as exc:
+        return {"ok": False, "kind": "failed", "message": f"cannot open the store: {exc}"}
+    try:
+        return _guarded(conn, sql, limits, params)
+    finally:
+        conn.close()
+
+
+def _guarded(conn: sqlite3.Connection, sql: str, limits: _Limits, params: Any) -> dict[str, Any]:
+    return sqlite_guard.run_guarded(
+        conn,
+        sql,
+        max_rows=limits.max_rows,
+        timeout_s=limits.timeout_s,
+        max_cell_bytes=limits.max_cell_bytes,
+        max_result_bytes=limits.max_result_bytes,
+        forbidden=FORBIDDEN_FUNCTIONS,
+        params=params,
+    )
+
+
 def _run_sqlite_shared(engine: Engine, sql: str, limits: _Limits, params: Any = None) -> dict[str, Any]:
     """An in-memory store has one connection: guard it for the query and restore it afterwards."""
     raw = engine.raw_connection()
@@ -289,16 +324,7 @@ def _run_sqlite_shared(engine: Engine, sql: str, limits: _Limits, params: Any = 
             raise UnsafeQueryError("the in-memory store is busy in a transaction")
         conn.execute("PRAGMA query_only=ON")
         try:
-            return sqlite_guard.run_guarded(
-                conn,
-                sql,
-                max_rows=limits.max_rows,
-                timeout_s=limits.timeout_s,
-                max_cell_bytes=limits.max_cell_bytes,
-                max_result_bytes=limits.max_result_bytes,
-                forbidden=FORBIDDEN_FUNCTIONS,
-                params=params,
-            )
+            return _guarded(conn, sql, limits, params)
         finally:
             conn.execute("PRAGMA query_only=OFF")
     finally:

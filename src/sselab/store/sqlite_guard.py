@@ -149,6 +149,14 @@ def run_guarded(
             "truncated_by": truncated_by}  # fmt: skip
 
 
+def open_readonly(uri: str, timeout_s: float) -> sqlite3.Connection:
+    """A connection to ``uri`` (``file:...?mode=ro``) that cannot write (query_only, no trusted schema)."""
+    conn = sqlite3.connect(uri, uri=True, timeout=timeout_s, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA query_only=ON")
+    conn.execute("PRAGMA trusted_schema=OFF")
+    return conn
+
+
 def _serve(request: dict[str, Any]) -> dict[str, Any]:
     try:
         import resource
@@ -157,16 +165,8 @@ def _serve(request: dict[str, Any]) -> dict[str, Any]:
     except (ImportError, ValueError, OSError):  # not on this platform: SQLite's own heap limit still holds
         pass
     try:
-        conn = sqlite3.connect(
-            request["uri"],
-            uri=True,
-            timeout=request["timeout_s"],
-            isolation_level=None,
-            check_same_thread=False,
-        )
-        conn.execute("PRAGMA query_only=ON")
-        conn.execute("PRAGMA trusted_schema=OFF")
-        conn.execute(f"PRAGMA hard_heap_limit={WORKER_MEMORY_BYTES // 2}")
+        conn = open_readonly(request["uri"], request["timeout_s"])
+        conn.execute(f"PRAGMA hard_heap_limit={WORKER_MEMORY_BYTES // 2}")  # process-wide: the worker only
     except sqlite3.Error as exc:
         return {"ok": False, "kind": "failed", "message": f"cannot open the store: {exc}"}
     try:
