@@ -10,7 +10,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING_CONVENTION = {
@@ -93,6 +104,7 @@ class ConductivityMeasurement(Base):
     """σ (S/cm) of a material at temperature T (K)."""
 
     __tablename__ = "conductivity_measurements"
+    __table_args__ = (Index("ix_conductivity_measurements_natural_key", "dataset", "natural_key"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     material_id: Mapped[int] = mapped_column(ForeignKey("materials.id"), index=True)
     temperature_k: Mapped[float] = mapped_column(Float)
@@ -102,12 +114,16 @@ class ConductivityMeasurement(Base):
     dataset: Mapped[str | None] = mapped_column(String(100), index=True)
     row_number: Mapped[int | None] = mapped_column(Integer)
     import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"))
+    natural_key: Mapped[str | None] = mapped_column(
+        String(64), comment="sha256 of the row's natural key (sselab.store.keys); NULL for rows not imported"
+    )
 
 
 class ActivationEnergy(Base):
     """An activation energy (eV) by a method (experiment, MetaD, CI-NEB ...); ``flag`` marks a doubted row."""
 
     __tablename__ = "activation_energies"
+    __table_args__ = (Index("ix_activation_energies_natural_key", "dataset", "natural_key"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     material_id: Mapped[int] = mapped_column(ForeignKey("materials.id"), index=True)
     activation_energy_ev: Mapped[float] = mapped_column(Float)
@@ -125,12 +141,16 @@ class ActivationEnergy(Base):
     note: Mapped[str | None] = mapped_column(Text)
     flag: Mapped[str | None] = mapped_column(Text, comment="why a user flagged/overrode this row")
     import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"))
+    natural_key: Mapped[str | None] = mapped_column(
+        String(64), comment="sha256 of the row's natural key (sselab.store.keys); NULL for rows not imported"
+    )
 
 
 class Structure(Base):
     """A crystal structure (CIF text) of a material, with provenance."""
 
     __tablename__ = "structures"
+    __table_args__ = (Index("ix_structures_natural_key", "dataset", "natural_key"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     material_id: Mapped[int] = mapped_column(ForeignKey("materials.id"), index=True)
     cif: Mapped[str] = mapped_column(Text)
@@ -139,6 +159,9 @@ class Structure(Base):
     dataset: Mapped[str | None] = mapped_column(String(100))
     row_number: Mapped[int | None] = mapped_column(Integer)
     import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"))
+    natural_key: Mapped[str | None] = mapped_column(
+        String(64), comment="sha256 of the row's natural key (sselab.store.keys); NULL for rows not imported"
+    )
 
 
 class ModelFit(Base):

@@ -10,7 +10,11 @@ Example::
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import logging
+from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
@@ -19,8 +23,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from sselab.errors import DataImportError, SselabError, StoreError
-from sselab.store import importer
+from sselab.store import importer, rowmatch
 from sselab.store.extras import StoreExtrasMixin, frame, new_id
+from sselab.store.keys import KeyedRecord, assign_keys, value_text
 from sselab.store.models import (
     TABLES,
     ActivationEnergy,
@@ -31,7 +36,13 @@ from sselab.store.models import (
     Source,
 )
 from sselab.store.models import Structure as StructureRow
-from sselab.store.records import ActivationEnergyRecord, ImportBatch, ImportResult, StructureRecord
+from sselab.store.records import (
+    ActivationEnergyRecord,
+    ImportBatch,
+    ImportResult,
+    RowChange,
+    StructureRecord,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +63,28 @@ MATERIAL_COLUMNS = [
 STRUCTURE_COLUMNS = [
     "structure_id", "material_id", "formula", "cif", "provenance", "doi", "dataset", "row_number",
 ]  # fmt: skip
+
+
+def _classify(
+    keyed: list[KeyedRecord], stored: dict[tuple[str, str], tuple[int, tuple[Any, ...]]]
+) -> tuple[list[KeyedRecord], list[tuple[int, KeyedRecord, tuple[Any, ...]]], list[KeyedRecord]]:
+    """Split keyed records into new, changed (stored id, record, old value) and unchanged."""
+    new: list[KeyedRecord] = []
+    changed: list[tuple[int, KeyedRecord, tuple[Any, ...]]] = []
+    same: list[KeyedRecord] = []
+    for item in keyed:
+        hit = stored.get((item.table, item.key))
+        if hit is None:
+            new.append(item)
+        elif hit[1] == item.value:
+            same.append(item)
+        else:
+            changed.append((hit[0], item, hit[1]))
+    return new, changed, same
+
+
+def _count(tables: Iterable[str]) -> dict[str, int]:
+    return dict(Counter(tables))
 
 
 class Store(StoreExtrasMixin):
@@ -95,6 +128,11 @@ class Store(StoreExtrasMixin):
 
         Every record is validated first; any error rolls the whole batch back. A batch whose
         ``(dataset, file_sha256)`` was imported before adds nothing and returns ``already_present=True``.
+        Otherwise each record's natural key (:mod:`sselab.store.keys`) is looked up among the dataset's rows:
+        a new key is inserted, a stored key with the same value is left alone (``unchanged``), a stored key
+        with another value is updated in place (``replaced``, each listed in ``changes``). On SQLite the
+        transaction takes the write lock at once (``BEGIN IMMEDIATE``: a concurrent import waits for the busy
+        timeout instead of failing); on PostgreSQL imports of one dataset are serialised by an advisory lock.
 
         Raises
         ------
@@ -102,12 +140,17 @@ class Store(StoreExtrasMixin):
             Naming the file, row and field of the first invalid record, or the database error.
         """
         importer.validate_batch(batch)
+        records = [*batch.conductivities, *batch.activation_energies, *batch.structures]
+        keyed = assign_keys(records, batch.dataset)
         sha = batch.file_sha256.lower()
         try:
-            with self.engine.begin() as conn:
+            with self.write_transaction() as conn:
+                if conn.dialect.name == "postgresql":
+                    lock = int(hashlib.sha256(batch.dataset.encode()).hexdigest()[:15], 16)
+                    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({lock})")
                 seen = conn.execute(
                     select(Import.id).where(
-                        Import.dataset == batch.dataset, Import.file_sha256 == batch.file_sha256
+                        Import.dataset == batch.dataset, func.lower(Import.file_sha256) == sha
                     )
                 ).scalar()
                 if seen is not None:
@@ -115,6 +158,8 @@ class Store(StoreExtrasMixin):
                         "%s (%s) was imported before (import %s)", batch.file_name, batch.dataset, seen
                     )
                     return ImportResult(inserted={}, already_present=True, import_id=seen)
+                stored = rowmatch.existing_rows(conn, keyed, batch.dataset)
+                new, changed, same = _classify(keyed, stored)
                 import_id = new_id(
                     conn.execute(
                         insert(Import).values(
@@ -122,16 +167,50 @@ class Store(StoreExtrasMixin):
                         )
                     )
                 )
-                inserted = importer.insert_batch_rows(conn, batch, import_id)
-                conn.execute(update(Import).where(Import.id == import_id).values(counts=inserted))
+                fresh = {id(item.record) for item in new}
+                subset = dataclasses.replace(
+                    batch,
+                    conductivities=[r for r in batch.conductivities if id(r) in fresh],
+                    activation_energies=[r for r in batch.activation_energies if id(r) in fresh],
+                    structures=[r for r in batch.structures if id(r) in fresh],
+                )
+                inserted = importer.insert_batch_rows(
+                    conn, subset, import_id, {id(item.record): item.key for item in new}
+                )
+                rowmatch.update_rows(conn, [(row_id, item) for row_id, item, _ in changed], import_id)
+                replaced = _count(item.table for _, item, _ in changed)
+                unchanged = _count(item.table for item in same)
+                counts = {**inserted, "replaced": replaced, "unchanged": unchanged}
+                conn.execute(update(Import).where(Import.id == import_id).values(counts=counts))
         except SselabError:
             raise
         except SQLAlchemyError as exc:
             raise DataImportError(
                 f"database refused the batch: {exc.__class__.__name__}: {exc}", file=batch.file_name
             ) from exc
-        logger.info("imported %s into %s: %s", batch.file_name, batch.dataset, inserted)
-        return ImportResult(inserted=inserted, already_present=False, import_id=import_id)
+        changes = tuple(
+            RowChange(
+                item.table,
+                row_id,
+                item.record.row_number,
+                item.key_text,
+                value_text(item.table, old),
+                value_text(item.table, item.value),
+            )
+            for row_id, item, old in changed
+        )
+        logger.info(
+            "imported %s into %s: inserted %s, replaced %s, unchanged %s",
+            batch.file_name, batch.dataset, inserted, replaced, unchanged,
+        )  # fmt: skip
+        return ImportResult(
+            inserted=inserted,
+            already_present=False,
+            import_id=import_id,
+            replaced=replaced,
+            unchanged=unchanged,
+            changes=changes,
+        )
 
     def add_activation_energy(self, record: ActivationEnergyRecord) -> int:
         """Add one activation energy (e.g. from a simulation run); returns its id."""
@@ -147,7 +226,7 @@ class Store(StoreExtrasMixin):
         material = importer.as_material(record.material, record.dataset)
         source = importer.as_source(record.source)
         try:
-            with self.engine.begin() as conn:
+            with self.write_transaction() as conn:
                 mids, _ = importer.resolve_materials(conn, [material])
                 sids, _ = importer.resolve_sources(conn, [source] if source else [])
                 row = {
@@ -163,7 +242,7 @@ class Store(StoreExtrasMixin):
 
     def flag_activation_energy(self, ea_id: int, reason: str | None) -> None:
         """Flag an activation-energy row as doubtful with a reason (``None`` clears the flag)."""
-        with self.engine.begin() as conn:
+        with self.write_transaction() as conn:
             n = conn.execute(
                 update(ActivationEnergy).where(ActivationEnergy.id == ea_id).values(flag=reason)
             ).rowcount

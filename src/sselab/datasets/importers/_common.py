@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 from collections.abc import Iterable, Iterator, Mapping
@@ -50,6 +51,10 @@ class ParsedFile:
         """Record a skipped row (``field_name=None``) or field, with the raw text."""
         self.skipped.append(SkippedRow(row=row, field=field_name, reason=reason, raw=_raw_text(raw)))
 
+    def has_skip(self, row: int, field_name: str | None) -> bool:
+        """Whether a skip was recorded for this row and field."""
+        return any(item.row == row and item.field == field_name for item in self.skipped)
+
     def warn(self, row: int | None, text: str) -> None:
         """Record a warning about a row (imported as written)."""
         self.warnings.append(f"row {row}: {text}" if row is not None else text)
@@ -95,6 +100,7 @@ class ParsedFile:
 
     def to_report(self, result: ImportResult | None = None) -> ImportReport:
         """The import report; ``result`` is the store's answer (``None`` for a dry run)."""
+        changes = tuple(dataclasses.asdict(change) for change in result.changes) if result else ()
         return ImportReport(
             dataset=self.dataset,
             file=self.file_name,
@@ -106,7 +112,14 @@ class ParsedFile:
             inserted=dict(result.inserted) if result else {},
             already_present=result.already_present if result else False,
             file_sha256=self.file_sha256,
+            replaced=dict(result.replaced) if result else {},
+            unchanged=dict(result.unchanged) if result else {},
+            changes=changes,
         )
+
+
+MAX_RAW_CHARS = 500
+"""Raw text kept in a report entry (longer cells are cut, with their length said)."""
 
 
 def _raw_text(raw: Any) -> str:
@@ -114,7 +127,10 @@ def _raw_text(raw: Any) -> str:
         return ""
     if isinstance(raw, float) and math.isnan(raw):
         return ""
-    return str(raw)
+    text = str(raw)
+    if len(text) > MAX_RAW_CHARS:
+        return f"{text[:MAX_RAW_CHARS]}… ({len(text)} characters)"
+    return text
 
 
 def parse_formula_or_error(
