@@ -23,7 +23,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from sselab.errors import DataImportError, SselabError, StoreError
-from sselab.store import importer, rowmatch
+from sselab.store import export, importer, rowmatch
+from sselab.store.export import origin_column
 from sselab.store.extras import StoreExtrasMixin, frame, new_id
 from sselab.store.keys import KeyedRecord, assign_keys, value_text
 from sselab.store.models import (
@@ -54,6 +55,7 @@ ACTIVATION_ENERGY_COLUMNS = [
     "ea_id", "material_id", "formula", "cation", "valence", "anion", "anion_family", "neutral_molecule",
     "neutral_count", "contains_carbon", "activation_energy_ev", "uncertainty_ev", "method", "potential",
     "phase", "temperature_min_k", "temperature_max_k", "doi", "dataset", "run_folder", "note", "flag",
+    "origin",
 ]  # fmt: skip
 MATERIAL_COLUMNS = [
     "material_id", "formula", "dataset", "reduced_formula", "cation", "valence", "anion", "anion_family",
@@ -291,7 +293,11 @@ class Store(StoreExtrasMixin):
         return self._frame(stmt, CONDUCTIVITY_COLUMNS)
 
     def activation_energy_frame(self, method: str | None = None, dataset: str | None = None) -> pd.DataFrame:
-        """Activation energies (eV) with chemistry, method and source (:data:`ACTIVATION_ENERGY_COLUMNS`)."""
+        """Activation energies (eV) with chemistry, method and source (:data:`ACTIVATION_ENERGY_COLUMNS`).
+
+        ``origin`` is ``"sselab"`` (a run of sselab) or ``"literature"`` (imported or entered from a source):
+        :func:`sselab.store.export.origin_column`.
+        """
         a, m = ActivationEnergy, Material
         stmt = (
             select(
@@ -317,6 +323,7 @@ class Store(StoreExtrasMixin):
                 a.run_folder,
                 a.note,
                 a.flag,
+                origin_column(a),
             )
             .join(m, a.material_id == m.id)
             .outerjoin(Source, a.source_id == Source.id)
@@ -366,6 +373,21 @@ class Store(StoreExtrasMixin):
         if material_id is not None:
             stmt = stmt.where(s.material_id == material_id)
         return self._frame(stmt, STRUCTURE_COLUMNS)
+
+    def export_frames(
+        self,
+        *,
+        dataset: str | None = None,
+        cation: str | None = None,
+        method: str | None = None,
+        formula: str | None = None,
+    ) -> dict[str, pd.DataFrame]:
+        """σ(T) and Ea rows with units and sources in the column names (what ``sselab data export`` writes).
+
+        Returns ``{"conductivity": ..., "activation_energy": ...}``; columns and filters:
+        :func:`sselab.store.export.export_frames`. ``sselab data import-table`` reads the frames back.
+        """
+        return export.export_frames(self, dataset=dataset, cation=cation, method=method, formula=formula)
 
     def stats(self) -> dict[str, int]:
         """Number of rows in each table."""

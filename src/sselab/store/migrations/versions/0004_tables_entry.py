@@ -5,8 +5,8 @@ Revises: 0003_rel
 Create Date: 2026-11-28 09:00:00
 
 ``entry`` is the id a source gives its row (an OBELiX or Liverpool ``ID``, a table's reference number, a
-user table's ``entry`` column). It is already part of the row's natural key (``sselab.store.keys``); storing it
-lets ``sselab data export`` write it, so that two rows that differ only by it (Laskowski et al. list some
+user table's ``entry`` column). It is already part of the row's natural key (``sselab.store.keys``); storing
+it lets ``sselab data export`` write it, so that two rows that differ only by it (Laskowski et al. list some
 compositions twice with one value) survive an export -> import round trip. Rows stored before this revision
 keep a NULL entry.
 """
