@@ -53,16 +53,22 @@ def _run(
         console.print(f"  {stage:<18} {marks[event]}")
 
     console.print(f"pipeline [bold]{config.name}[/bold] ({config.source}) -> {config.out_dir}")
+    from sselab.cli.progress_display import ProgressDisplay
     from sselab.pipeline.runner import PipelineFailed
 
     failure: PipelineFailed | None = None
+    display = ProgressDisplay(console)  # steps/s and time left inside each stage
     try:
-        result = run_pipeline(config, scheduler=scheduler, n_workers=workers, on_stage=on_stage)
+        result = run_pipeline(
+            config, scheduler=scheduler, n_workers=workers, on_stage=on_stage, on_progress=display.update
+        )
     except PipelineFailed as exc:
         failure, result = exc, exc.run
     except SselabError as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from exc
+    finally:
+        display.close()
     table = Table(title="Pipeline stages")
     for column in ("stage", "status", "seconds", "summary"):
         table.add_column(column)

@@ -37,6 +37,7 @@ import numpy as np
 
 from sselab.datasets.importers._common import ParsedFile
 from sselab.errors import DataImportError
+from sselab.progress import report_progress
 from sselab.store import validation as store_validation
 from sselab.store.keys import identity
 from sselab.store.limits import MAX_STRUCTURE_SITES, MIN_INTERATOMIC_DISTANCE_A, out_of_range
@@ -298,7 +299,12 @@ def screen_parsed_file(parsed: ParsedFile, *, check_structures: bool = True) -> 
 
     parsed.conductivities = [r for r in parsed.conductivities if valid(r)]
     parsed.activation_energies = [r for r in parsed.activation_energies if valid(r)]
-    parsed.structures = [r for r in parsed.structures if valid(r)]
+    kept_structures = []
+    for number, record in enumerate(parsed.structures, start=1):
+        if valid(record):
+            kept_structures.append(record)
+        report_progress(number, len(parsed.structures), label=f"{parsed.dataset} CIF checks", unit="CIFs")
+    parsed.structures = kept_structures
     group_of = {
         id(record): record.row_number if record.row_number is not None else ("record", index)
         for index, record in enumerate(_records(parsed))

@@ -20,6 +20,9 @@ from typing import Any
 
 import pandas as pd
 
+from sselab.pipeline.executor import reporting_calculator
+from sselab.progress import report_progress
+
 logger = logging.getLogger(__name__)
 
 #: Spec keys of :func:`metad_job` and their defaults.
@@ -78,9 +81,11 @@ def metad_job(spec: dict[str, Any]) -> dict[str, Any]:
         None,
         p["relax_steps"],
     )
+    label = f"MetaD {spec.get('name', Path(p['structure']).stem)}"
+    calculator = reporting_calculator(setup.calculator, total=int(p["steps"]), label=label)  # progress/step
     result = run_metadynamics(
         setup.atoms,
-        setup.calculator,
+        calculator,
         setup.colvars,
         p["temperature_k"],
         p["steps"],
@@ -226,7 +231,13 @@ def search_job(spec: dict[str, Any]) -> dict[str, Any]:
         seed=spec.get("seed", 1),
     )
     checkpoint = JsonlCheckpoint(run_dir / "individuals.jsonl")
-    result = run_search(cell, calculator, checkpoint, spec["run_name"], settings)
+    seen: list[object] = []
+
+    def report(individual: object) -> None:  # progress: one report per new individual, of the budget
+        seen.append(individual)
+        report_progress(len(seen), settings.budget, label=f"search {cell.formula}", unit="structures")
+
+    result = run_search(cell, calculator, checkpoint, spec["run_name"], settings, on_individual=report)
     paths = write_best_cifs(result, run_dir / "best", n_best=int(spec.get("n_best", 3)))
     figure = convergence_figure({settings.method: result}, title=f"{cell.formula} (Z={cell.z})")
     figure.savefig(run_dir / "convergence.png", dpi=120)

@@ -221,5 +221,9 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     except StoreError:
         raise
     except Exception as exc:
-        raise StoreError(f"cannot open/migrate the store at {engine.url!r}: {exc}") from exc
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        where = engine.url.render_as_string(hide_password=True)
+        raise StoreError(
+            f"cannot open/migrate the store at {where}: {reason[0] if reason else type(exc).__name__}"
+        ) from exc
     logger.info("store %s migrated to %s", engine.url, revision)

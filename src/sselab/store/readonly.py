@@ -4,30 +4,41 @@ Defence in depth, each layer enough on its own for the common attacks:
 
 1. Text (:func:`sselab.store.sqltext.check_readonly_sql`): one statement, starting with SELECT or WITH, no
    write keywords or dangerous functions outside strings/comments, at most ``max_sql_chars`` characters.
-2. SQLite: the file is opened through a ``file:...?mode=ro`` URI (the connection cannot write), with
-   ``PRAGMA query_only=ON``, ``trusted_schema=OFF``, an authorizer that allows only reading, selecting,
-   recursive CTEs and harmless functions (everything else, ATTACH and PRAGMA included, is denied), and a
-   progress handler that stops the query after ``timeout_s``.
-3. PostgreSQL: the statement runs in a ``READ ONLY`` transaction with ``SET LOCAL statement_timeout``, through
-   the extended protocol (one statement only), and the transaction is always rolled back.
+2. SQLite (:mod:`sselab.store.sqlite_guard`): the file is opened through a ``file:...?mode=ro`` URI (the
+   connection cannot write), with ``PRAGMA query_only=ON``, ``trusted_schema=OFF``, an authorizer that allows
+   only reading, selecting, recursive CTEs and harmless functions (everything else, ATTACH and PRAGMA
+   included, is denied), ``SQLITE_LIMIT_LENGTH`` = ``max_cell_bytes`` (no value, stored or computed, may be
+   larger), and an ``interrupt()`` at ``timeout_s`` from a timer thread. The query runs in a worker process
+   (standard library only, memory-limited) that is killed if it outlives the deadline by
+   :data:`KILL_GRACE_S`: no statement can run on. An in-memory store (one connection, in this process) gets
+   the same bounds but no worker.
+3. PostgreSQL: the statement runs in a ``READ ONLY`` transaction with ``SET LOCAL statement_timeout`` (the
+   server cancels it), through the extended protocol (one statement only); the size of every cell and of
+   the whole result is measured on the server first (``octet_length(cell::text)``), so a 1 GB cell is never
+   sent; the transaction is always rolled back.
 
-At most ``max_rows + 1`` rows are fetched; ``truncated`` says whether there were more than ``max_rows``.
+At most ``max_rows`` rows and ``max_result_bytes`` bytes are returned; ``truncated`` says whether more
+matched (``truncated_by``: ``"rows"`` or ``"bytes"``).
 
 Example::
 
     >>> from sselab.store import open_store
     >>> from sselab.store.readonly import readonly_query
     >>> store = open_store("sqlite://")
-    >>> readonly_query(store, "SELECT count(*) AS n FROM materials").rows.n[0]
+    >>> int(readonly_query(store, "SELECT count(*) AS n FROM materials").rows.n[0])
     0
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import pickle
 import sqlite3
+import subprocess
+import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,7 +48,9 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import URL, make_url
 
 from sselab.errors import StoreError, UnsafeQueryError
+from sselab.store import sqlite_guard
 from sselab.store.engine import create_store_engine, sqlite_file
+from sselab.store.sqlite_guard import DEFAULT_MAX_CELL_BYTES, DEFAULT_MAX_RESULT_BYTES
 from sselab.store.sqltext import FORBIDDEN_FUNCTIONS, check_readonly_sql
 
 if TYPE_CHECKING:
@@ -45,10 +58,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-_ALLOWED_ACTIONS = frozenset({sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION, 33})
-"""SQLite authorizer actions the guard allows (33 is SQLITE_RECURSIVE)."""
-_PROGRESS_STEPS = 2_000
-"""SQLite virtual-machine instructions between two checks of the time limit."""
+KILL_GRACE_S = 0.5
+"""Seconds past the deadline after which the SQLite worker process is killed."""
+_WORKER = Path(sqlite_guard.__file__).resolve()
 
 
 @dataclass(frozen=True)
@@ -62,15 +74,18 @@ class ReadOnlyResult:
     rows
         At most ``max_rows`` rows as a DataFrame.
     truncated
-        True when the query had more than ``max_rows`` rows.
+        True when the query had more than ``max_rows`` rows, or more than ``max_result_bytes`` bytes.
     sql
         The statement as run (comments removed, no trailing ``;``).
+    truncated_by
+        ``"rows"`` or ``"bytes"`` (which limit cut the result), ``None`` when complete.
     """
 
     columns: tuple[str, ...]
     rows: pd.DataFrame
     truncated: bool
     sql: str
+    truncated_by: str | None = None
 
 
 def readonly_query(
@@ -79,6 +94,8 @@ def readonly_query(
     max_rows: int = 1000,
     timeout_s: float = 10.0,
     max_sql_chars: int = 10_000,
+    max_cell_bytes: int = DEFAULT_MAX_CELL_BYTES,
+    max_result_bytes: int = DEFAULT_MAX_RESULT_BYTES,
     *,
     params: Sequence[Any] | Mapping[str, Any] | None = None,
 ) -> ReadOnlyResult:
@@ -93,26 +110,36 @@ def readonly_query(
     max_rows
         Rows returned at most; more rows set ``truncated``.
     timeout_s
-        Wall-clock limit of the query in seconds.
+        Wall-clock limit of the query in seconds: the statement is interrupted (SQLite) or cancelled
+        (PostgreSQL) at the deadline, whatever it is doing.
     max_sql_chars
         Longest statement accepted, in characters.
+    max_cell_bytes
+        Largest value (string or blob) the query may read or compute, in bytes; a larger one refuses it.
+    max_result_bytes
+        Most bytes of rows returned; the rest is cut (``truncated_by="bytes"``).
     params
         Values of the statement's bound parameters (``?`` placeholders with a sequence on SQLite, the
-        driver's placeholders on PostgreSQL); never part of the SQL text, so never checked as SQL.
+        driver's placeholders on PostgreSQL); never part of the SQL text, so never checked as SQL. They
+        travel to the SQLite worker as JSON (numbers, text, None).
 
     Raises
     ------
     UnsafeQueryError
-        When the statement is refused by any layer of the guard, or breaks the time limit.
+        When the statement is refused by any layer of the guard, breaks the time limit or holds a value
+        larger than ``max_cell_bytes``.
     StoreError
         When the statement is allowed but fails (syntax error, unknown column ...); the message is the
         database's.
     """
     if int(max_rows) < 1:
         raise UnsafeQueryError(f"max_rows must be at least 1, got {max_rows}")
-    if not timeout_s > 0:
-        raise UnsafeQueryError(f"timeout_s must be positive, got {timeout_s}")
+    if not 0 < timeout_s < float("inf"):
+        raise UnsafeQueryError(f"timeout_s must be a positive number of seconds, got {timeout_s}")
+    if int(max_cell_bytes) < 1 or int(max_result_bytes) < 1:
+        raise UnsafeQueryError("max_cell_bytes and max_result_bytes must be at least 1")
     clean = check_readonly_sql(sql, max_sql_chars=max_sql_chars)
+    limits = _Limits(int(max_rows), float(timeout_s), int(max_cell_bytes), int(max_result_bytes))
     engine, url, owned = _resolve(url_or_store)
     try:
         if url.get_backend_name() == "sqlite":
@@ -120,12 +147,12 @@ def readonly_query(
             if path is None:
                 if engine is None:
                     raise UnsafeQueryError("an in-memory SQLite URL names no database to read")
-                columns, rows = _run_sqlite_shared(engine, clean, max_rows, timeout_s, params)
+                answer = _run_sqlite_shared(engine, clean, limits, params)
             else:
-                columns, rows = _run_sqlite_file(path, clean, max_rows, timeout_s, params)
+                answer = _run_sqlite_file(path, clean, limits, params)
         elif url.get_backend_name() == "postgresql":
             assert engine is not None
-            columns, rows = _run_postgresql(engine, clean, max_rows, timeout_s, params=params)
+            answer = _run_postgresql(engine, clean, limits, params=params)
         else:
             raise UnsafeQueryError(
                 f"read-only queries are supported on SQLite and PostgreSQL, not {url.get_backend_name()}"
@@ -133,12 +160,49 @@ def readonly_query(
     finally:
         if owned and engine is not None:
             engine.dispose()
-    truncated = len(rows) > max_rows
+    _raise_for(answer, limits)
+    columns, rows, truncated_by = answer["columns"], answer["rows"], answer.get("truncated_by")
     frame = pd.DataFrame.from_records(rows[:max_rows], columns=list(columns))
     logger.info(
-        "read-only query returned %d rows%s: %s", len(frame), " (truncated)" if truncated else "", clean
+        "read-only query returned %d rows%s: %s",
+        len(frame),
+        f" (truncated by {truncated_by})" if truncated_by else "",
+        clean,
     )
-    return ReadOnlyResult(columns=tuple(columns), rows=frame, truncated=truncated, sql=clean)
+    return ReadOnlyResult(
+        columns=tuple(columns),
+        rows=frame,
+        truncated=truncated_by is not None,
+        sql=clean,
+        truncated_by=truncated_by,
+    )
+
+
+@dataclass(frozen=True)
+class _Limits:
+    max_rows: int
+    timeout_s: float
+    max_cell_bytes: int
+    max_result_bytes: int
+
+
+def _raise_for(answer: dict[str, Any], limits: _Limits) -> None:
+    """Turn a failed answer of the guard into the error a caller (or an LLM) can act on."""
+    if answer.get("ok"):
+        return
+    kind, message = answer.get("kind"), str(answer.get("message", ""))
+    if kind == "timeout":
+        raise UnsafeQueryError(
+            f"query refused: it ran longer than the limit of {limits.timeout_s:g} s (stopped)"
+        )
+    if kind == "too_big":
+        raise UnsafeQueryError(
+            "query refused: it reads or builds a value larger than the limit of "
+            f"{limits.max_cell_bytes} bytes per cell ({message})"
+        )
+    if kind == "refused":
+        raise UnsafeQueryError(f"query refused by the read-only connection: {message}")
+    raise StoreError(f"query failed: {message}")
 
 
 def _resolve(target: Any) -> tuple[Engine | None, URL, bool]:
@@ -154,81 +218,58 @@ def _resolve(target: Any) -> tuple[Engine | None, URL, bool]:
     return create_store_engine(url), url, True
 
 
-def _authorizer(
-    action: int, arg1: str | None, arg2: str | None, _db: str | None, _trigger: str | None
-) -> int:
-    if action not in _ALLOWED_ACTIONS:
-        return sqlite3.SQLITE_DENY
-    if action == sqlite3.SQLITE_FUNCTION and (arg2 or "").lower() in FORBIDDEN_FUNCTIONS:
-        return sqlite3.SQLITE_DENY
-    return sqlite3.SQLITE_OK
+def _json_params(params: Any) -> Any:
+    """Bound parameters as JSON values for the worker (a list, a dict or None)."""
+    if params is None:
+        return None
+    return dict(params) if isinstance(params, Mapping) else list(params)
 
 
-def _deadline_handler(timeout_s: float) -> tuple[Callable[[], int], Callable[[], bool]]:
-    deadline = time.monotonic() + timeout_s
-    hit = [False]
-
-    def handler() -> int:
-        if time.monotonic() > deadline:
-            hit[0] = True
-            return 1
-        return 0
-
-    return handler, lambda: hit[0]
-
-
-def _fetch_sqlite(
-    conn: sqlite3.Connection, sql: str, max_rows: int, timeout_s: float, params: Any = None
-) -> tuple[list[str], list[tuple[Any, ...]]]:
-    handler, timed_out = _deadline_handler(timeout_s)
-    conn.set_progress_handler(handler, _PROGRESS_STEPS)
-    conn.set_authorizer(_authorizer)
-    try:
-        cursor = conn.execute(sql) if params is None else conn.execute(sql, params)
-        columns = [d[0] for d in cursor.description or ()]
-        rows = cursor.fetchmany(max_rows + 1)
-        cursor.close()
-    except sqlite3.Error as exc:
-        if timed_out():
-            raise UnsafeQueryError(f"query refused: it ran longer than the limit of {timeout_s:g} s") from exc
-        message = str(exc)
-        refusals = (
-            "not authorized",
-            "authorization denied",
-            "readonly",
-            "prohibited",
-            "one statement at a time",
-        )
-        if any(r in message for r in refusals):
-            raise UnsafeQueryError(f"query refused by the read-only connection: {message}") from exc
-        raise StoreError(f"query failed: {message}") from exc
-    except sqlite3.Warning as exc:  # "You can only execute one statement at a time" (older Pythons)
-        raise UnsafeQueryError(f"query refused: {exc}") from exc
-    finally:
-        conn.set_authorizer(None)
-        conn.set_progress_handler(None, _PROGRESS_STEPS)
-    return columns, rows
-
-
-def _run_sqlite_file(
-    path: Path, sql: str, max_rows: int, timeout_s: float, params: Any = None
-) -> tuple[list[str], list[tuple[Any, ...]]]:
+def _run_sqlite_file(path: Path, sql: str, limits: _Limits, params: Any = None) -> dict[str, Any]:
+    """Run the query in a worker process on the file opened read-only; kill it past the deadline."""
     path = path.expanduser().resolve()
     if not path.is_file():
         raise StoreError(f"no SQLite store at {path}")
-    uri = f"{path.as_uri()}?mode=ro"
-    conn = sqlite3.connect(uri, uri=True, timeout=timeout_s, isolation_level=None, check_same_thread=False)
+    request = {
+        "uri": f"{path.as_uri()}?mode=ro",
+        "sql": sql,
+        "max_rows": limits.max_rows,
+        "timeout_s": limits.timeout_s,
+        "max_cell_bytes": limits.max_cell_bytes,
+        "max_result_bytes": limits.max_result_bytes,
+        "forbidden": sorted(FORBIDDEN_FUNCTIONS),
+        "params": _json_params(params),
+    }
+    started = time.monotonic()
+    worker = subprocess.Popen(
+        [sys.executable, "-I", "-S", str(_WORKER)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
-        conn.execute("PRAGMA query_only=ON")
-        conn.execute("PRAGMA trusted_schema=OFF")
-        return _fetch_sqlite(conn, sql, max_rows, timeout_s, params)
-    finally:
-        conn.close()
+        out, err = worker.communicate(
+            json.dumps(request).encode("utf-8"), timeout=limits.timeout_s + KILL_GRACE_S
+        )
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.communicate()
+        logger.info("query worker killed after %.2f s", time.monotonic() - started)
+        return {"ok": False, "kind": "timeout", "message": "killed at the deadline"}
+    except BaseException:  # Ctrl-C or any error here: never leave the worker running
+        worker.kill()
+        worker.communicate()
+        raise
+    if worker.returncode != 0 or not out:
+        last = (err.decode("utf-8", "replace").strip().splitlines() or [f"exit status {worker.returncode}"])[
+            -1
+        ]
+        return {"ok": False, "kind": "too_big", "message": f"the query process failed: {last[:300]}"}
+    answer: dict[str, Any] = pickle.loads(out)  # written by our own worker (sqlite_guard.main)
+    return answer
 
 
-def _run_sqlite_shared(
-    engine: Engine, sql: str, max_rows: int, timeout_s: float, params: Any = None
-) -> tuple[list[str], list[tuple[Any, ...]]]:
+def _run_sqlite_shared(engine: Engine, sql: str, limits: _Limits, params: Any = None) -> dict[str, Any]:
     """An in-memory store has one connection: guard it for the query and restore it afterwards."""
     raw = engine.raw_connection()
     try:
@@ -238,7 +279,16 @@ def _run_sqlite_shared(
             raise UnsafeQueryError("the in-memory store is busy in a transaction")
         conn.execute("PRAGMA query_only=ON")
         try:
-            return _fetch_sqlite(conn, sql, max_rows, timeout_s, params)
+            return sqlite_guard.run_guarded(
+                conn,
+                sql,
+                max_rows=limits.max_rows,
+                timeout_s=limits.timeout_s,
+                max_cell_bytes=limits.max_cell_bytes,
+                max_result_bytes=limits.max_result_bytes,
+                forbidden=FORBIDDEN_FUNCTIONS,
+                params=params,
+            )
         finally:
             conn.execute("PRAGMA query_only=OFF")
     finally:
@@ -246,25 +296,25 @@ def _run_sqlite_shared(
 
 
 def _run_postgresql(
-    engine: Engine, sql: str, max_rows: int, timeout_s: float, wrap: bool = True, params: Any = None
-) -> tuple[list[str], list[tuple[Any, ...]]]:
+    engine: Engine, sql: str, limits: _Limits, wrap: bool = True, params: Any = None
+) -> dict[str, Any]:
+    """Run the query in a rolled-back READ ONLY transaction with the server's statement timeout."""
     from sqlalchemy.exc import DBAPIError
 
-    timeout_ms = max(1, int(timeout_s * 1000))
+    started = time.monotonic()
     with engine.connect() as conn:
         raw = conn.connection.dbapi_connection
         assert raw is not None
         cursor = raw.cursor()
         try:
             cursor.execute("SET TRANSACTION READ ONLY")
-            cursor.execute(f"SET LOCAL statement_timeout = {timeout_ms}")
-            cursor.execute(f"SET LOCAL lock_timeout = {timeout_ms}")
+            _set_timeouts(cursor, limits.timeout_s)
             cursor.execute("SHOW transaction_read_only")
             if (cursor.fetchone() or ("off",))[0] != "on":
                 raise UnsafeQueryError(
                     "query refused: the PostgreSQL transaction could not be made read-only"
                 )
-            columns, rows = _fetch_postgresql(cursor, sql, max_rows, wrap, params)
+            answer = _fetch_postgresql(cursor, sql, limits, wrap, started, params)
         except UnsafeQueryError:
             raise
         except Exception as exc:
@@ -277,9 +327,9 @@ def _run_postgresql(
             ):
                 raise UnsafeQueryError(f"query refused by the read-only transaction: {message}") from exc
             if sqlstate == "57014" or "statement timeout" in message:
-                raise UnsafeQueryError(
-                    f"query refused: it ran longer than the limit of {timeout_s:g} s"
-                ) from exc
+                return {"ok": False, "kind": "timeout", "message": message}
+            if sqlstate in ("54000", "53200") or "out of memory" in message:  # program limit, memory
+                return {"ok": False, "kind": "too_big", "message": message}
             if "multiple commands" in message:
                 raise UnsafeQueryError(f"query refused: {message}") from exc
             if isinstance(exc, DBAPIError | StoreError) or type(exc).__module__.startswith("psycopg"):
@@ -288,22 +338,74 @@ def _run_postgresql(
         finally:
             cursor.close()
             conn.rollback()
-    return columns, rows
+    return answer
+
+
+def _set_timeouts(cursor: Any, seconds: float) -> None:
+    milliseconds = max(1, int(seconds * 1000))
+    cursor.execute(f"SET LOCAL statement_timeout = {milliseconds}")
+    cursor.execute(f"SET LOCAL lock_timeout = {milliseconds}")
+
+
+def _execute(cursor: Any, sql: str, params: Any = None) -> None:
+    """Run one statement; ``params`` bind the placeholders of the user's statement (it appears once)."""
+    module = type(cursor).__module__
+    if module == "psycopg" or module.startswith("psycopg."):
+        cursor.execute(sql, params, binary=True)  # the extended protocol refuses a second statement
+    else:  # another driver (psycopg2): the read-only transaction still holds
+        cursor.execute(sql, params)
 
 
 def _fetch_postgresql(
-    cursor: Any, sql: str, max_rows: int, wrap: bool = True, params: Any = None
-) -> tuple[list[str], list[tuple[Any, ...]]]:
-    """Fetch at most ``max_rows + 1`` rows.
+    cursor: Any, sql: str, limits: _Limits, wrap: bool, started: float, params: Any = None
+) -> dict[str, Any]:
+    """Measure the result on the server, then fetch at most ``max_rows + 1`` rows of it.
 
-    The statement is wrapped as ``SELECT * FROM (<sql>) LIMIT n`` (PostgreSQL refuses a data-modifying WITH
-    inside a subquery, and the server never produces more rows than needed), and psycopg 3 sends it through
-    the extended protocol (``binary=True``), which refuses a second statement.
+    The statement is wrapped as ``SELECT * FROM (<sql>) AS q(c1, ..., cn) LIMIT n`` (PostgreSQL refuses a
+    data-modifying WITH inside a subquery, and the server never produces more rows than needed). A first
+    pass computes the largest cell and the total size as text (``octet_length(ci::text)``) on the server, so
+    that a value over ``max_cell_bytes`` is refused before any of it is sent, and the rows that fit in
+    ``max_result_bytes`` are counted; the second pass fetches them.
     """
-    wrapped = f"SELECT * FROM (\n{sql}\n) AS sselab_readonly LIMIT {int(max_rows) + 1}" if wrap else sql
-    module = type(cursor).__module__
-    if module == "psycopg" or module.startswith("psycopg."):
-        cursor.execute(wrapped, params, binary=True)
-    else:  # another driver (psycopg2): the read-only transaction still holds
-        cursor.execute(wrapped, params)
-    return [d[0] for d in cursor.description or ()], [tuple(r) for r in cursor.fetchmany(int(max_rows) + 1)]
+    if not wrap:
+        _execute(cursor, sql, params)
+        rows = [tuple(r) for r in cursor.fetchmany(limits.max_rows + 1)]
+        columns = [d[0] for d in cursor.description or ()]
+        return _answer(columns, rows, limits, None)
+    limit = limits.max_rows + 1
+    _execute(cursor, f"SELECT * FROM (\n{sql}\n) AS sselab_q LIMIT 0", params)
+    columns = [d[0] for d in cursor.description or ()]
+    if not columns:
+        return _answer(columns, [], limits, None)
+    aliases = ", ".join(f"c{i}" for i in range(len(columns)))
+    inner = f"SELECT * FROM (\n{sql}\n) AS sselab_q({aliases}) LIMIT {limit}"
+    sizes = " + ".join(f"coalesce(octet_length(c{i}::text), 0)" for i in range(len(columns)))
+    largest = (
+        "greatest(" + ", ".join(f"coalesce(octet_length(c{i}::text), 0)" for i in range(len(columns))) + ")"
+    )
+    probe = (  # sizes first, so that the window keeps two numbers per row, never the values
+        f"SELECT max(largest), count(*), count(*) FILTER (WHERE running <= {limits.max_result_bytes}) FROM ("
+        "SELECT largest, sum(total) OVER (ROWS UNBOUNDED PRECEDING) AS running FROM ("
+        f"SELECT {largest} AS largest, {sizes} AS total FROM ({inner}) AS sselab_r"
+        ") AS sselab_sizes) AS sselab_s"
+    )
+    _execute(cursor, probe, params)
+    biggest, total, fitting = cursor.fetchone() or (0, 0, 0)
+    if biggest is not None and int(biggest) > limits.max_cell_bytes:
+        return {"ok": False, "kind": "too_big", "message": f"a cell of {int(biggest)} bytes"}
+    remaining = limits.timeout_s - (time.monotonic() - started)
+    if remaining <= 0:
+        return {"ok": False, "kind": "timeout", "message": "the size check used the whole time limit"}
+    _set_timeouts(cursor, remaining)
+    take = min(int(fitting or 0), int(total or 0))
+    _execute(cursor, f"SELECT * FROM ({inner}) AS sselab_r LIMIT {take}", params)
+    rows = [tuple(r) for r in cursor.fetchmany(limit)]
+    return _answer(columns, rows, limits, "bytes" if take < int(total or 0) else None)
+
+
+def _answer(
+    columns: list[str], rows: list[tuple[Any, ...]], limits: _Limits, by: str | None
+) -> dict[str, Any]:
+    truncated_by = "rows" if len(rows) > limits.max_rows else by
+    return {"ok": True, "columns": columns, "rows": rows[: limits.max_rows],
+            "truncated": truncated_by is not None, "truncated_by": truncated_by}  # fmt: skip

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from sselab.datasets.report import ImportReport, SkippedRow
 from sselab.errors import FormulaParseError
+from sselab.progress import report_progress
 from sselab.store.records import (
     ActivationEnergyRecord,
     ConductivityRecord,
@@ -158,10 +159,20 @@ def is_blank(value: Any) -> bool:
 
 
 def track(items: Iterable[T], *, total: int, description: str, progress: bool) -> Iterator[T]:
-    """Iterate ``items`` behind a rich progress bar when ``progress`` is True."""
+    """Iterate ``items`` behind a rich progress bar when ``progress`` is True.
+
+    Each row is also reported with :func:`sselab.progress.report_progress` (a no-op unless a caller, such
+    as the pipeline, listens).
+    """
+
+    def counted(source: Iterable[T]) -> Iterator[T]:
+        for number, item in enumerate(source, start=1):
+            yield item
+            report_progress(number, total, label=f"{description} rows", unit="rows")
+
     if not progress:
-        yield from items
+        yield from counted(items)
         return
     from rich.progress import track as rich_track
 
-    yield from rich_track(items, total=total, description=description, transient=True)
+    yield from counted(rich_track(items, total=total, description=description, transient=True))

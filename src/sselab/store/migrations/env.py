@@ -2,6 +2,7 @@
 
 Run programmatically by :func:`sselab.store.engine.upgrade`, which passes an open connection in
 ``config.attributes["connection"]``; with no connection, the URL in the config (``sqlalchemy.url``) is used.
+Imported outside an Alembic run (``pytest --doctest-modules`` collects it) it does nothing.
 """
 
 from __future__ import annotations
@@ -11,7 +12,10 @@ from sqlalchemy import create_engine
 
 from sselab.store.models import Base
 
-config = context.config
+try:
+    config = context.config
+except AttributeError:  # not run by Alembic: no migration context
+    config = None
 target_metadata = Base.metadata
 
 
@@ -50,7 +54,9 @@ def run_migrations_offline() -> None:
         context.run_migrations()
 
 
-if context.is_offline_mode():
+if config is None:
+    pass
+elif context.is_offline_mode():
     run_migrations_offline()
 else:
     run_migrations_online()
