@@ -80,6 +80,8 @@ SUFFIXES: dict[str, str] = {
     ".pq": "Parquet",
 }
 """File types read by :func:`read_table_file`, by suffix."""
+EXPORT_MARKERS = ("source_file", "source_row")
+"""Columns that mark a table as written by ``sselab data export``."""
 ADD_FILE_NAME = "sselab data add"
 """The "file" a single entry of ``sselab data add`` is recorded as coming from."""
 DEFAULT_ADD_DATASET = "user"
@@ -240,6 +242,12 @@ def read_table(
     ).hexdigest()
     out = ParsedFile(name, path.name, digest, rows_read=len(table.rows) + len(table.problems))
     out.skipped.extend(table.problems)
+    if set(EXPORT_MARKERS) <= set(table.header):
+        out.keep_repeated_rows = True
+        out.assumptions.append(
+            "an sselab export (it has the columns source_file and source_row): a row that repeats another "
+            "exactly is a distinct stored row (the source gave the value twice) and is kept, with a warning"
+        )
     out.assumptions.extend(_assumptions(resolved, name, given is not None))
     out.assumptions.append(
         f"import digest {digest[:16]}… = sha256 of the file with this column map and dataset"
