@@ -7,8 +7,8 @@
 
 The σ(T) table is generated here from an Arrhenius law with a known Ea (0.55 eV) and carries Crossref's test
 DOI prefix (10.5555): it is test data, not a measurement. The literature Ea table is
-``docs/templates/wang2025_quoted_values.csv``, numbers quoted in the text of Wang et al., Angew. Chem. Int. Ed.
-2025 (the sentence of each is in its last column).
+``docs/templates/wang2025_quoted_values.csv``, numbers quoted in the text of Wang et al., Angew. Chem. Int.
+Ed. 2025 (the sentence of each is in its last column).
 """
 
 from __future__ import annotations
