@@ -308,20 +308,20 @@ def load_map_file(path: Path) -> dict[str, Any]:
     ConfigError
         For a missing or unreadable file, a syntax error (with its line), or a top level that is no table.
     """
+    suffix = path.suffix.lower()
+    if suffix not in (".toml", ".yaml", ".yml"):
+        raise ConfigError(f"column map {path}: use a .toml or .yaml file")
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"column map {path}: cannot read it ({exc})") from exc
-    suffix = path.suffix.lower()
     try:
         if suffix == ".toml":
             data: Any = tomllib.loads(text)
-        elif suffix in (".yaml", ".yml"):
+        else:
             import yaml
 
             data = yaml.safe_load(text)
-        else:
-            raise ConfigError(f"column map {path}: use a .toml or .yaml file")
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"column map {path}: not valid TOML: {exc}") from exc
     except ImportError as exc:
