@@ -110,7 +110,8 @@ class StageContext:
         def progress(done: int, total: int) -> None:
             if self._state is not None:
                 self._state.update(jobs={"kind": kind, "done": done, "total": total})
-            report_progress(done, total, label=f"{kind} jobs", unit="jobs")
+            if total > 1:  # one job shows its own progress
+                report_progress(done, total, label=f"{kind} jobs", unit="jobs")
 
         return self._executor.run(
             self.store, f"{self.name}/{kind}", func, specs, on_progress=progress, on_event=self._on_event

@@ -209,7 +209,11 @@ def _read_row(
         )
     cif = cifs.get(entry_id)
     flagged = str(row["Cif ID"]).strip().lower() == "done"
-    if cif is not None:
+    if cif is not None and out.has_skip(line, "DOI"):
+        out.skip(
+            line, "cif", f"ID {entry_id}: the row's DOI cannot be stored; structure not stored without it", ""
+        )
+    elif cif is not None:
         out.structures.append(
             StructureRecord(
                 material,
