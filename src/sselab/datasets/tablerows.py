@@ -129,7 +129,8 @@ class RowReader:
             store_quantity = "uncertainty_ev"
         problem_text = quantity_problem(store_quantity, converted) if store_quantity else None
         if problem_text is not None:
-            self.out.skip(line, name, f"{problem_text} (read as {value:g} {unit})", raw)
+            read_as = f" (read as {value:g} {unit})" if converted != value else ""
+            self.out.skip(line, name, f"{problem_text}{read_as}", raw)
             return None
         return converted
 

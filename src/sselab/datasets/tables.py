@@ -158,14 +158,14 @@ def _read_parquet(path: Path) -> Table:
 
 
 def _assumptions(resolved: ResolvedMap, dataset: str, dataset_given: bool) -> list[str]:
-    notes = [
-        f"rows stored as dataset {dataset!r}"
-        + (
-            ""
-            if dataset_given
-            else " (the file's name; choose another with --dataset or `dataset =` in the map)"
-        )
-    ]
+    how = (
+        "" if dataset_given else " (the file's name; choose another with --dataset or `dataset =` in the map)"
+    )
+    if "dataset" in resolved.columns:
+        where = f"rows stored under the dataset of column {resolved.columns['dataset']!r}; rows without one"
+        notes = [f"{where} as dataset {dataset!r}{how}"]
+    else:
+        notes = [f"rows stored as dataset {dataset!r}{how}"]
     for field in UNIT_FIELDS:
         if field not in resolved.units or (field not in resolved.columns and field not in resolved.defaults):
             continue
