@@ -288,3 +288,13 @@ def test_import_table_cli_errors_are_one_line_with_exit_code_2(tmp_path: Path) -
     dry = runner.invoke(app, ["data", "import-table", str(path), *args, "--dry-run", "--db", db])
     assert dry.exit_code == 0 and "dry run: nothing stored" in dry.output
     assert not Path(db).exists()
+
+
+def test_the_docs_templates_are_valid_maps_and_sselab_names() -> None:
+    templates = REPO / "docs" / "templates"
+    toml = build_column_map(load_map_file(templates / "column_map_template.toml"))
+    assert toml == build_column_map(load_map_file(templates / "column_map_template.yaml"))
+    assert toml.unit("uncertainty") == "kJ/mol" and toml.defaults == {"method": "experiment"}
+    header = (templates / "sselab_table_template.csv").read_text(encoding="utf-8").strip().split(",")
+    resolved = resolve(build_column_map(), header, "sselab_table_template.csv")
+    assert resolved.unused == () and set(resolved.recognised) == set(header)
