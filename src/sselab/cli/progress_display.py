@@ -89,10 +89,14 @@ class ProgressDisplay:
             self._finished.add(key)
             if self.live and key in self._tasks:
                 self._bars().remove_task(self._tasks.pop(key))
-            self.console.print(f"    {stage}: {event.label}: {describe(event)}", highlight=False)
+            self.console.print(
+                f"    {stage}: {event.label}: {describe(event)}", highlight=False, soft_wrap=True
+            )
         elif not self.live and now - self._printed.get(key, -TEXT_INTERVAL_S) >= TEXT_INTERVAL_S:
             self._printed[key] = now
-            self.console.print(f"    {stage}: {event.label}: {describe(event)}", highlight=False)
+            self.console.print(
+                f"    {stage}: {event.label}: {describe(event)}", highlight=False, soft_wrap=True
+            )
 
     def print(self, text: str) -> None:
         """A line above the bars."""
