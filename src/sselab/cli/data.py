@@ -45,7 +45,7 @@ def print_report(console: Console, report: ImportReport, saved: Path | None = No
     from rich.table import Table
 
     console.print(f"[bold]{report.dataset}[/bold] ({report.file}): {report.summary}", highlight=False)
-    if report.inserted:
+    if any(report.inserted.values()):
         console.print("  inserted: " + ", ".join(f"{k}={v}" for k, v in sorted(report.inserted.items()) if v))
     for change in report.changes[:_MAX_SKIPPED_SHOWN]:
         console.print(

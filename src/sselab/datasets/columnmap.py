@@ -2,9 +2,10 @@
 
 A researcher's table (CSV, TSV, Excel, Parquet) names its columns as it likes; a :class:`ColumnMap` says which
 column is the formula, the temperature, the conductivity, the activation energy, its method and so on
-(:data:`FIELDS`), the unit of every number column (:data:`UNITS`; there is no default unit: a number column
-without a declared unit is refused), and values that hold for every row (``defaults``, e.g. the DOI of a
-figure digitised from one paper, or ``method = "experiment"``). It comes from a small TOML or YAML file, from
+(:data:`FIELDS`), the unit of every number column (:data:`~sselab.datasets.tableunits.UNITS`, converted by
+:mod:`sselab.datasets.tableunits`; there is no default unit: a number column without a declared unit is
+refused), and values that hold for every row (``defaults``, e.g. the DOI of a figure digitised from one paper,
+or ``method = "experiment"``). It comes from a small TOML or YAML file, from
 command-line options, or both (options win, key by key), and is validated once here.
 
 Columns named as :data:`CANONICAL` (``temperature_k``, ``conductivity_s_per_cm``, ``activation_energy_ev``,
@@ -22,8 +23,6 @@ Example::
 
 from __future__ import annotations
 
-import math
-import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -32,10 +31,24 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
-from sselab.datasets.validation import CellProblem
+from sselab.datasets.tableunits import UNITS, check_unit, convert, quantity_of
 from sselab.errors import ConfigError
 from sselab.store.records import METHODS
-from sselab.transport.units import ENERGY_UNITS, to_ev, to_kelvin, to_s_per_cm
+
+__all__ = [
+    "CANONICAL",
+    "DEFAULT_FIELDS",
+    "FIELDS",
+    "UNITS",
+    "UNIT_FIELDS",
+    "ColumnMap",
+    "ResolvedMap",
+    "build_column_map",
+    "convert",
+    "load_map_file",
+    "parse_assignments",
+    "resolve",
+]
 
 FIELDS: dict[str, str] = {
     "formula": "chemical formula as written (required)",
@@ -75,16 +88,6 @@ DEFAULT_FIELDS: tuple[str, ...] = (
 )  # fmt: skip
 """Fields that ``[defaults]`` may set for every row (a blank cell of a mapped column takes the default)."""
 
-TEMPERATURE_UNITS: tuple[str, ...] = ("K", "°C", "1000/K")
-CONDUCTIVITY_UNITS: tuple[str, ...] = (
-    "S/cm", "mS/cm", "µS/cm", "S/m", "mS/m", "log10(S/cm)", "log10(mS/cm)", "log10(S/m)", "log10(S K/cm)",
-)  # fmt: skip
-UNITS: dict[str, tuple[str, ...]] = {
-    "temperature": TEMPERATURE_UNITS,
-    "conductivity": CONDUCTIVITY_UNITS,
-    "activation_energy": ENERGY_UNITS,
-}
-"""Accepted units per quantity (aliases such as ``C``, ``degC``, ``S cm-1``, ``kJ mol-1`` are accepted)."""
 
 CANONICAL: dict[str, tuple[str, str | None]] = {
     "formula": ("formula", None),
@@ -116,87 +119,6 @@ CANONICAL: dict[str, tuple[str, str | None]] = {
     "run_folder": ("run_folder", None),
 }
 """Column names recognised without a map (``sselab data export`` writes them): name -> (field, unit)."""
-
-_LOG10 = re.compile(r"^log10\s*\((.*)\)$")
-_SIGMA_T = {"s k/cm", "s k cm-1", "s·k/cm", "s k cm^-1"}
-_TEMPERATURE_ALIASES = {
-    "1000/k": "1000/K",
-    "1000/t": "1000/K",
-    "1000 k-1": "1000/K",
-    "1000/t (1/k)": "1000/K",
-}
-MAX_LOG10 = 30.0
-"""Largest |log10 σ| read (10^±30 S/cm is far outside any physical range; beyond it 10^x overflows)."""
-
-
-def _norm(text: str) -> str:
-    return " ".join(str(text).strip().lower().replace("μ", "µ").split())
-
-
-def check_unit(quantity: str, unit: str) -> str:
-    """``unit`` stripped, after checking that it is a unit of ``quantity`` (raises :class:`ConfigError`)."""
-    text = str(unit).strip()
-    try:
-        convert(quantity, text, 1.0, temperature_k=300.0)
-    except (ConfigError, CellProblem) as exc:
-        raise ConfigError(
-            f"unit {text!r} is not a {quantity.replace('_', ' ')} unit; use one of "
-            f"{', '.join(UNITS[quantity])}"
-        ) from exc
-    return text
-
-
-def convert(quantity: str, unit: str, value: float, *, temperature_k: float | None = None) -> float:
-    """Convert ``value`` of ``quantity`` from ``unit`` to the store's unit (K, S/cm, eV).
-
-    Parameters
-    ----------
-    quantity
-        ``"temperature"``, ``"conductivity"`` or ``"activation_energy"``.
-    unit
-        A unit of :data:`UNITS` (or an alias). ``1000/K`` is 1000/T with T in K; ``log10(X)`` is the
-        decimal logarithm of σ in X; ``log10(S K/cm)`` is log10(σT), which needs ``temperature_k``.
-    value
-        The number as read.
-    temperature_k
-        The row's temperature (K), for σT only.
-
-    Raises
-    ------
-    ConfigError
-        For a unit that is not one of ``quantity``.
-    CellProblem
-        For a value that has no meaning in that unit (below absolute zero, 1000/T <= 0, a huge log).
-    """
-    key = _norm(unit)
-    if quantity == "temperature":
-        if _TEMPERATURE_ALIASES.get(key) == "1000/K":
-            if value <= 0:
-                raise CellProblem(f"1000/T = {value:g} K⁻¹ must be positive")
-            return 1000.0 / value
-        try:
-            return float(to_kelvin(value, unit))
-        except ConfigError as exc:
-            if "below absolute zero" in str(exc):
-                raise CellProblem(f"{value:g} {unit} is below absolute zero") from exc
-            raise
-    if quantity == "conductivity":
-        log = _LOG10.match(key)
-        if log is None:
-            return float(to_s_per_cm(value, unit))
-        inner = log.group(1).strip()
-        if inner not in _SIGMA_T:
-            to_s_per_cm(1.0, inner)  # the inner unit must be one (ConfigError otherwise)
-        if not math.isfinite(value) or abs(value) > MAX_LOG10:
-            raise CellProblem(f"log10 value {value:g} is outside ±{MAX_LOG10:g}")
-        if inner in _SIGMA_T:
-            if temperature_k is None:
-                raise CellProblem("log10(σT) needs the row's temperature")
-            return float(10.0**value / temperature_k)
-        return float(to_s_per_cm(10.0**value, inner))
-    if quantity == "activation_energy":
-        return float(to_ev(value, unit))
-    raise ConfigError(f"no unit conversion for {quantity!r}")
 
 
 class ColumnMap(BaseModel):
@@ -245,7 +167,7 @@ class ColumnMap(BaseModel):
             if key not in UNIT_FIELDS:
                 raise ValueError(f"{key!r} takes no unit; number fields are {', '.join(UNIT_FIELDS)}")
             try:
-                out[key] = check_unit(_quantity(key), unit)
+                out[key] = check_unit(quantity_of(key), unit)
             except ConfigError as exc:
                 raise ValueError(f"{key}: {exc}") from exc
         return out
@@ -279,7 +201,7 @@ class ColumnMap(BaseModel):
             if given and key not in self.units and not (fallback and fallback in self.units):
                 raise ValueError(
                     f"units.{key} is required: the {key.replace('_', ' ')} column has no declared unit "
-                    f"(one of {', '.join(UNITS[_quantity(key)])})"
+                    f"(one of {', '.join(UNITS[quantity_of(key)])})"
                 )
         return self
 
@@ -293,11 +215,6 @@ class ColumnMap(BaseModel):
     def as_dict(self) -> dict[str, Any]:
         """JSON-serialisable form (what a TOML or YAML map file holds)."""
         return self.model_dump(exclude_none=True)
-
-
-def _quantity(field: str) -> str:
-    return {"uncertainty": "activation_energy", "temperature_min": "temperature",
-            "temperature_max": "temperature"}.get(field, field)  # fmt: skip
 
 
 def load_map_file(path: Path) -> dict[str, Any]:

@@ -28,8 +28,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from sselab.datasets.columnmap import ResolvedMap, _quantity, convert
+from sselab.datasets.columnmap import ResolvedMap
 from sselab.datasets.importers._common import ParsedFile, is_blank, parse_formula_or_error
+from sselab.datasets.tableunits import convert, quantity_of
 from sselab.datasets.validation import CellProblem, parse_number, quantity_problem, text_cell
 from sselab.errors import ConfigError
 from sselab.store.records import (
@@ -120,11 +121,11 @@ class RowReader:
             value = parse_number(raw)
             if value is None:
                 return None
-            converted = convert(_quantity(field), unit, value, temperature_k=temperature_k)
+            converted = convert(quantity_of(field), unit, value, temperature_k=temperature_k)
         except (CellProblem, ConfigError, OverflowError) as problem:
             self.out.skip(line, name, f"{problem} ({field} in {unit})", raw)
             return None
-        store_quantity = _STORE_QUANTITY.get(_quantity(field), "")
+        store_quantity = _STORE_QUANTITY.get(quantity_of(field), "")
         if field == "uncertainty":
             store_quantity = "uncertainty_ev"
         problem_text = quantity_problem(store_quantity, converted) if store_quantity else None

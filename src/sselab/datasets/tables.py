@@ -30,6 +30,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,9 +39,7 @@ from sselab.datasets.columnmap import (
     UNIT_FIELDS,
     ColumnMap,
     ResolvedMap,
-    _quantity,
     build_column_map,
-    convert,
     resolve,
 )
 from sselab.datasets.fetch import sha256_of
@@ -50,6 +49,7 @@ from sselab.datasets.readers import DEFAULT_LIMITS, Table, TableRow, read_csv_ta
 from sselab.datasets.registry import list_datasets
 from sselab.datasets.report import ImportReport
 from sselab.datasets.tablerows import RowReader
+from sselab.datasets.tableunits import convert, quantity_of
 from sselab.datasets.validation import screen_parsed_file
 from sselab.errors import ConfigError, DataImportError
 from sselab.store.validation import text_problem
@@ -183,7 +183,7 @@ def _assumptions(resolved: ResolvedMap, dataset: str, dataset_given: bool) -> li
 
 def describe_conversion(field: str, unit: str) -> str:
     """How a value in ``unit`` becomes the store's unit, as a formula (``T(K) = value + 273.15``)."""
-    quantity = _quantity(field)
+    quantity = quantity_of(field)
     if quantity == "temperature":
         if abs(convert("temperature", unit, 1.0) - 1000.0) < 1e-9:
             return "T(K) = 1000 / value"
@@ -285,7 +285,9 @@ def entry_file(
     """One entry (field -> value, the fields of a column map) read as a one-row table, row 1, no store.
 
     ``units`` defaults to K, S/cm and eV for the fields given. The entry is checked exactly as a table row
-    (and then screened by :func:`sselab.datasets.validation.screen_parsed_file`).
+    (and then screened by :func:`sselab.datasets.validation.screen_parsed_file`). Every entry is its own
+    import (its digest holds a random part), so that adding a value again always goes through the natural
+    keys: the same value is "already stored", another one replaces the stored value, also after an edit.
     """
     given = {field: value for field, value in values.items() if value is not None}
     defaults = {"temperature": "K", "conductivity": "S/cm", "activation_energy": "eV"}
@@ -300,7 +302,7 @@ def entry_file(
     name = check_dataset_name(dataset)
     resolved = resolve(column_map, list(given), ADD_FILE_NAME)
     digest = hashlib.sha256(
-        json.dumps([given, unit_map, name], sort_keys=True, default=str).encode()
+        json.dumps([given, unit_map, name, uuid.uuid4().hex], sort_keys=True, default=str).encode()
     ).hexdigest()
     out = ParsedFile(name, ADD_FILE_NAME, digest, rows_read=1)
     RowReader(out, resolved).read(1, given)

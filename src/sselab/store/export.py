@@ -198,3 +198,22 @@ def export_frames(
     for table in (conductivity, activation):
         table["source_row"] = table["source_row"].astype("Int64")
     return {"conductivity": conductivity, "activation_energy": activation}
+
+
+class ExportMixin:
+    """:meth:`export_frames` of :class:`~sselab.store.Store` (kept here beside the columns it returns)."""
+
+    def export_frames(
+        self,
+        *,
+        dataset: str | None = None,
+        cation: str | None = None,
+        method: str | None = None,
+        formula: str | None = None,
+    ) -> dict[str, pd.DataFrame]:
+        """σ(T) and Ea rows with units and sources in the column names (what ``sselab data export`` writes).
+
+        Returns ``{"conductivity": ..., "activation_energy": ...}``; columns and filters:
+        :func:`export_frames`. ``sselab data import-table`` reads the frames back.
+        """
+        return export_frames(self, dataset=dataset, cation=cation, method=method, formula=formula)  # type: ignore[arg-type]

@@ -23,8 +23,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from sselab.errors import DataImportError, SselabError, StoreError
-from sselab.store import export, importer, rowmatch
-from sselab.store.export import origin_column
+from sselab.store import importer, rowmatch
+from sselab.store.export import ExportMixin, origin_column
 from sselab.store.extras import StoreExtrasMixin, frame, new_id
 from sselab.store.keys import KeyedRecord, assign_keys, value_text
 from sselab.store.models import (
@@ -89,7 +89,7 @@ def _count(tables: Iterable[str]) -> dict[str, int]:
     return dict(Counter(tables))
 
 
-class Store(StoreExtrasMixin):
+class Store(StoreExtrasMixin, ExportMixin):
     """The sselab database (SQLite file or any SQLAlchemy URL); open it with :func:`sselab.store.open_store`.
 
     Parameters
@@ -373,21 +373,6 @@ class Store(StoreExtrasMixin):
         if material_id is not None:
             stmt = stmt.where(s.material_id == material_id)
         return self._frame(stmt, STRUCTURE_COLUMNS)
-
-    def export_frames(
-        self,
-        *,
-        dataset: str | None = None,
-        cation: str | None = None,
-        method: str | None = None,
-        formula: str | None = None,
-    ) -> dict[str, pd.DataFrame]:
-        """σ(T) and Ea rows with units and sources in the column names (what ``sselab data export`` writes).
-
-        Returns ``{"conductivity": ..., "activation_energy": ...}``; columns and filters:
-        :func:`sselab.store.export.export_frames`. ``sselab data import-table`` reads the frames back.
-        """
-        return export.export_frames(self, dataset=dataset, cation=cation, method=method, formula=formula)
 
     def stats(self) -> dict[str, int]:
         """Number of rows in each table."""
