@@ -209,7 +209,7 @@ def test_data_add_checks_one_entry_like_a_table_row(tmp_path: Path) -> None:
     assert "0 rows added, 0 replaced, 1 already stored" in _invoke(*entry)
     edited = [("1.6e-4" if cell == "1.5e-4" else cell) for cell in entry]
     assert "0 rows added, 1 replaced" in _invoke(*edited)
-    assert "σ = 0.00016 S/cm -> σ = 0.00015 S/cm" in _invoke(*entry)  # back to the first value: replaced again
+    assert "σ = 0.00016 S/cm -> σ = 0.00015 S/cm" in _invoke(*entry)  # back to the first value: replaced
     ea = ["data", "add", "LiTaSiO5", "--ea", "79", "--ea-unit", "kJ/mol", "--method", "ci-neb", "--potential",
           "PBE", "--citation", "a test entry", "--db", db]  # fmt: skip
     _invoke(*ea)
