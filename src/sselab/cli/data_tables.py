@@ -214,15 +214,18 @@ def export_command(
         )
     except SselabError as exc:
         raise _fail(str(exc)) from exc
-    out.mkdir(parents=True, exist_ok=True)
     table = Table("file", "rows", "columns", title="sselab data export")
-    for name, frame in frames.items():
-        path = out / f"{name}.{fmt}"
-        if fmt == "csv":
-            frame.to_csv(path, index=False)
-        else:
-            frame.to_parquet(path, index=False)
-        table.add_row(str(path), str(len(frame)), ", ".join(frame.columns[:6]) + ", …")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for name, frame in frames.items():
+            path = out / f"{name}.{fmt}"
+            if fmt == "csv":
+                frame.to_csv(path, index=False)
+            else:
+                frame.to_parquet(path, index=False)
+            table.add_row(str(path), str(len(frame)), ", ".join(frame.columns[:6]) + ", …")
+    except OSError as exc:
+        raise _fail(f"cannot write the export into {out}: {exc.strerror or exc}") from exc
     Console().print(table)
 
 
