@@ -24,7 +24,7 @@ from sselab.datasets import import_file
 from sselab.datasets.readers import ReadLimits, read_archive_texts
 from sselab.errors import DataImportError
 from sselab.store import Store, open_store
-from sselab.store.limits import PHYSICAL_RANGES
+from sselab.store.limits import IMPORT_RANGES
 
 BAD = Path(__file__).parent / "data" / "bad"
 WANG_COLUMNS = ["Index", "Conducting_Ion", "Valence", "Classification", "Pretty_Formula", "Phase_Transition",
@@ -33,8 +33,8 @@ WANG_COLUMNS = ["Index", "Conducting_Ion", "Valence", "Classification", "Pretty_
 
 def assert_nothing_absurd(store: Store) -> None:
     """Every stored value lies in its physical range; no text holds a NUL."""
-    t, s = PHYSICAL_RANGES["temperature_k"], PHYSICAL_RANGES["conductivity_s_per_cm"]
-    ea = PHYSICAL_RANGES["activation_energy_ev"]
+    t, s = IMPORT_RANGES["temperature_k"], IMPORT_RANGES["conductivity_s_per_cm"]
+    ea = IMPORT_RANGES["activation_energy_ev"]
     sigma = store.conductivity_frame()
     assert sigma.temperature_k.map(t.contains).all() and sigma.conductivity_s_per_cm.map(s.contains).all()
     energies = store.activation_energy_frame()
@@ -74,8 +74,8 @@ REPORT_CASES = [
      {(3, "target"): "cut off", (4, "target"): "exponent is missing"}),
     ("liverpool_truncated_last_line.csv", "liverpool-ionics", 2, {(4, None): "no line break"}),
     ("liverpool_absurd_values.csv", "liverpool-ionics", 1,
-     {(2, "target"): "physical range", (3, "temperature"): "physical range", (4, "target"): "log10",
-      (5, "target"): "physical range", (6, "temperature"): "physical range", (7, "target"): "not a number",
+     {(2, "target"): "plausible range", (3, "temperature"): "plausible range", (4, "target"): "log10",
+      (5, "target"): "plausible range", (6, "temperature"): "plausible range", (7, "target"): "not a number",
       (8, "target"): "not a number", (9, "temperature"): "not a number", (10, "target"): "bound"}),
     ("liverpool_blank_lines.csv", "liverpool-ionics", 3, {}),
     ("liverpool_duplicates.csv", "liverpool-ionics", 2, {(3, None): "duplicate of row 2",
@@ -84,8 +84,8 @@ REPORT_CASES = [
     ("liverpool_header_only.csv", "liverpool-ionics", 0, {}),
     ("liverpool_log10_values.csv", "liverpool-ionics", 0, {(2, "target"): "log10", (3, "target"): "log10"}),
     ("laskowski_wrong_units_truncated.csv", "laskowski2023", 5,
-     {(1, "Ea"): "kJ/mol", (2, "Ea"): "physical range", (3, "Ea"): "physical range",
-      (4, "Ea"): "physical range", (6, None): "no line break"}),
+     {(1, "Ea"): "kJ/mol", (2, "Ea"): "plausible range", (3, "Ea"): "plausible range",
+      (4, "Ea"): "plausible range", (6, None): "no line break"}),
 ]  # fmt: skip
 
 
@@ -180,7 +180,7 @@ def test_wang_format_values_in_wrong_units_are_refused_with_a_hint(tmp_path: Pat
     report = _import("wang2025-ea", path, store_file)
     skipped = _skipped(report)
     assert "as kJ/mol it would be 0.466 eV" in skipped[(2, "Ea (eV)")]
-    assert all("physical range" in skipped[(r, "Ea (eV)")] for r in (3, 4, 5))
+    assert all("plausible range" in skipped[(r, "Ea (eV)")] for r in (3, 4, 5))
     assert "duplicate of row 7" in skipped[(8, None)]
     store = open_store(f"sqlite:///{store_file}")
     assert store.activation_energy_frame().activation_energy_ev.tolist() == [0.53]
@@ -234,9 +234,9 @@ def test_obelix_garbage_cifs_zip_bomb_and_absurd_cells(tmp_path: Path, store_fil
     assert archive.stat().st_size < 100_000
     report = _import("obelix", BAD / "obelix_bad.csv", store_file, extra_path=archive)
     skipped = _skipped(report)
-    assert "physical range" in skipped[(3, "a")] and "metadata keeps null" in skipped[(3, "a")]
-    assert "physical range" in skipped[(4, "Ionic conductivity (S cm-1)")]
-    assert "physical range" in skipped[(4, "gamma")]
+    assert "plausible range" in skipped[(3, "a")] and "metadata keeps null" in skipped[(3, "a")]
+    assert "plausible range" in skipped[(4, "Ionic conductivity (S cm-1)")]
+    assert "plausible range" in skipped[(4, "gamma")]
     assert "pymatgen cannot read" in skipped[(5, "cif")]
     assert "pymatgen cannot read" in skipped[(6, "cif")]  # three atoms on one site
     assert "closer than 0.5 Å" in skipped[(7, "cif")]
@@ -300,7 +300,7 @@ def test_cli_import_of_a_bad_file_prints_a_report_or_a_one_line_error(store_file
         terminal_width=200,
     )  # fmt: skip
     assert ok.exit_code == 0, ok.output
-    assert "1 imported" in ok.output and "physical range" in ok.output
+    assert "1 imported" in ok.output and "plausible range" in ok.output
     bad = runner.invoke(
         app, ["data", "import", "liverpool-ionics", "--file", str(BAD / "liverpool_utf16.csv"), "--db",
               str(store_file)]

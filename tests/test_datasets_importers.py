@@ -164,5 +164,5 @@ def test_obelix_unreadable_or_absurd_lattice_cell_is_null_and_listed(mirror: Pat
     assert entry["c_angstrom"] is None
     skipped = {(s.row, s.field): s for s in parsed.skipped}
     assert skipped[(2, "a")].raw == "5.5O71" and "not a number" in skipped[(2, "a")].reason
-    assert skipped[(2, "c")].raw == "-5" and "physical range" in skipped[(2, "c")].reason
+    assert skipped[(2, "c")].raw == "-5" and "plausible range" in skipped[(2, "c")].reason
     assert "metadata keeps null" in skipped[(2, "c")].reason

@@ -150,7 +150,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Import a dataset (or all) into the store; print and save the import report.
 
-        Every row is checked first (physical ranges, numbers as written, duplicates, structures); refused
+        Every row is checked first (plausible ranges, numbers as written, duplicates, structures); refused
         rows are listed with their reason. Re-importing an edited file adds only its new rows and replaces
         the edited ones.
         """

@@ -75,5 +75,6 @@ def configure_logging(verbose: bool) -> Path | None:
         setattr(file_handler, _TAG, True)
         root.addHandler(file_handler)
     root.setLevel(logging.INFO)
+    logging.captureWarnings(False)  # re-install, even if an earlier call's hook was replaced meanwhile
     logging.captureWarnings(True)  # warnings.warn(...) -> logger "py.warnings" -> the file, not the terminal
     return path

@@ -5,8 +5,9 @@ passes through :func:`screen_parsed_file` here before the store is touched. Impo
 helpers of this module (:func:`number_cell`, :func:`text_cell`) so that a refusal names the file's own
 column and keeps the raw text; the screen then checks every record again, whatever built it:
 
-* physical ranges of :mod:`sselab.store.limits` (T, σ, Ea, lattice lengths and angles), with a hint when the
-  unit looks wrong (Ea 45 "eV" is 0.47 eV if it was kJ/mol);
+* the plausible ranges of a literature value, :data:`sselab.store.limits.IMPORT_RANGES` (T, σ, Ea, lattice
+  lengths and angles), with a hint when the unit looks wrong (Ea 45 "eV" is 0.47 eV if it was kJ/mol), and
+  the store's own checks (physical ranges, text that fits its column);
 * numbers as written: a dangling or single-zero exponent (``2.90E-0``: a truncated ``2.90E-04``), bounds
   (``<1E-10``), ``inf``/``nan``, over-long cells, control characters (NUL);
 * exact duplicate rows (same material, quantity, conditions, source and value): the later one is skipped;
@@ -23,7 +24,7 @@ Example::
     >>> number_cell(out, 7, "Ea (eV)", "45", "activation_energy_ev") is None
     True
     >>> out.skipped[0].reason.split(";")[0]
-    '45 eV is outside the physical range 0 < Ea <= 5 eV'
+    '45 eV is outside the plausible range 0 < Ea <= 5 eV'
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from sselab.errors import DataImportError
 from sselab.progress import report_progress
 from sselab.store import validation as store_validation
 from sselab.store.keys import identity
-from sselab.store.limits import MAX_STRUCTURE_SITES, MIN_INTERATOMIC_DISTANCE_A, out_of_range
+from sselab.store.limits import IMPORT_RANGES, MAX_STRUCTURE_SITES, MIN_INTERATOMIC_DISTANCE_A, out_of_range
 from sselab.store.records import ActivationEnergyRecord, ConductivityRecord, StructureRecord
 
 MAX_NUMBER_CHARS = 40
@@ -108,12 +109,12 @@ def parse_number(text: Any) -> float | None:
 
 
 def quantity_problem(quantity: str, value: float) -> str | None:
-    """Why ``value`` of ``quantity`` (a :data:`~sselab.store.limits.PHYSICAL_RANGES` key) cannot be stored.
+    """Why ``value`` of ``quantity`` (an :data:`~sselab.store.limits.IMPORT_RANGES` key) cannot be imported.
 
     The reason adds a unit hint where one is plausible: an Ea above 5 "eV" that is a plausible Ea in kJ/mol,
     kcal/mol or meV; a negative conductivity that is a plausible log10 σ.
     """
-    problem = out_of_range(quantity, value)
+    problem = out_of_range(quantity, value, IMPORT_RANGES)
     if problem is None:
         return None
     if quantity == "activation_energy_ev" and value > 0:
@@ -147,7 +148,7 @@ def number_cell(out: ParsedFile, row: int, field: str, raw: Any, quantity: str |
     raw
         The cell as read.
     quantity
-        A :data:`~sselab.store.limits.PHYSICAL_RANGES` key whose range the value must satisfy, in that unit
+        An :data:`~sselab.store.limits.IMPORT_RANGES` key whose range the value must satisfy, in that unit
         (convert first, e.g. °C to K, and check the converted value with :func:`quantity_problem`).
     """
     try:
@@ -264,6 +265,31 @@ _RECORD_CHECKS: dict[type, Callable[[Any, str | None, int], None]] = {
 }
 
 
+_IMPORT_CHECKED = {
+    ConductivityRecord: (
+        ("temperature_k", "temperature_k"),
+        ("conductivity_s_per_cm", "conductivity_s_per_cm"),
+    ),
+    ActivationEnergyRecord: (
+        ("activation_energy_ev", "activation_energy_ev"),
+        ("uncertainty_ev", "uncertainty_ev"),
+        ("temperature_min_k", "temperature_k"),
+        ("temperature_max_k", "temperature_k"),
+    ),
+}
+
+
+def import_range_problem(record: Any) -> tuple[str, str] | None:
+    """``(field, reason)`` of the first value of ``record`` outside the import ranges."""
+    for field, quantity in _IMPORT_CHECKED.get(type(record), ()):
+        value = getattr(record, field)
+        if value is not None:
+            problem = quantity_problem(quantity, value)
+            if problem is not None:
+                return field, problem
+    return None
+
+
 def _raw_value(record: Any, field: str | None) -> str:
     value = getattr(record, field, None) if field else None
     if field == "material" or value is None:
@@ -290,6 +316,10 @@ def screen_parsed_file(parsed: ParsedFile, *, check_structures: bool = True) -> 
         except DataImportError as error:
             reason = str(error).split(": ", 1)[-1] if error.field else str(error)
             parsed.skip(row, error.field, reason, _raw_value(record, error.field))
+            return False
+        outside = import_range_problem(record)
+        if outside is not None:
+            parsed.skip(row, outside[0], outside[1], _raw_value(record, outside[0]))
             return False
         if isinstance(record, StructureRecord) and check_structures:
             problem = structure_problem(record.cif)

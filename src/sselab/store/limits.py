@@ -1,13 +1,17 @@
-"""Physical ranges of the quantities the store holds: what is refused as absurd, with the reason.
+"""Ranges of the quantities the store holds: what is refused as absurd or as implausible, with the reason.
 
-One table, used twice: the store refuses a record outside these ranges (:mod:`sselab.store.validation`), and
-the import boundary (:mod:`sselab.datasets.validation`) reports such a row as skipped, with its file, row,
-field and raw text, before the store is asked. The reasoning behind each range is in ``docs/datasets.md``.
+Two tables. :data:`PHYSICAL_RANGES` is what no producer may store (a simulation, a notebook, an import):
+the store refuses a record outside them (:mod:`sselab.store.validation`). :data:`IMPORT_RANGES`, tighter, is
+what a literature value (measured or computed) must satisfy: the import boundary
+(:mod:`sselab.datasets.validation`) reports a row outside them as skipped, with its file, row, field and raw
+text, before the store is asked. The reasoning behind each range is in ``docs/datasets.md``.
 
 Example::
 
     >>> out_of_range("activation_energy_ev", 45.0)
-    '45 eV is outside the physical range 0 < Ea <= 5 eV'
+    '45 eV is outside the physical range 0 < Ea <= 10 eV'
+    >>> out_of_range("activation_energy_ev", 7.0, IMPORT_RANGES)
+    '7 eV is outside the plausible range 0 < Ea <= 5 eV'
     >>> out_of_range("temperature_k", 298.15) is None
     True
 """
@@ -57,6 +61,18 @@ class PhysicalRange:
 
 
 PHYSICAL_RANGES: dict[str, PhysicalRange] = {
+    # no producer stores a temperature above 10 000 K (MD accelerates hops at up to ~4000 K) or an Ea above
+    # 10 eV (twice the strongest bond an ion could break on its way); these only catch the absurd
+    "temperature_k": PhysicalRange("T", 1.0, 10_000.0, "K"),
+    "conductivity_s_per_cm": PhysicalRange("σ", 1e-30, 1000.0, "S/cm"),
+    "activation_energy_ev": PhysicalRange("Ea", 0.0, 10.0, "eV", low_inclusive=False),
+    "uncertainty_ev": PhysicalRange("uncertainty", 0.0, 10.0, "eV"),
+    "lattice_length_angstrom": PhysicalRange("a", 0.5, 1000.0, "Å", low_inclusive=False),
+    "lattice_angle_deg": PhysicalRange("angle", 0.0, 180.0, "degrees", False, False),
+}
+"""What the store refuses from anyone, by field name (the unit is in the name)."""
+
+IMPORT_RANGES: dict[str, PhysicalRange] = {
     # a conductivity is measured between a few K (cryostat impedance) and ~2000 K (zirconia, β-alumina);
     # 3000 K is above the melting point of every electrolyte sselab knows (ZrO2 melts at 2988 K)
     "temperature_k": PhysicalRange("T", 1.0, 3000.0, "K"),
@@ -73,7 +89,7 @@ PHYSICAL_RANGES: dict[str, PhysicalRange] = {
     "lattice_length_angstrom": PhysicalRange("a", 1.0, 200.0, "Å"),
     "lattice_angle_deg": PhysicalRange("angle", 0.0, 180.0, "degrees", False, False),
 }
-"""The ranges by field name (the unit is in the name)."""
+"""What a literature value must satisfy to be imported, by field name (tighter than the physical ones)."""
 
 MIN_INTERATOMIC_DISTANCE_A = 0.5
 """Shortest distance between two atoms of a structure (Å): H2 has the shortest bond, 0.74 Å."""
@@ -83,17 +99,20 @@ MAX_CIF_CHARS = 2_000_000
 """Longest CIF text accepted (characters); OBELiX's largest is 6.3 kB."""
 
 
-def out_of_range(field: str, value: float) -> str | None:
-    """Why ``value`` of ``field`` is not physical (``None`` when it is, or when the field has no range).
+def out_of_range(field: str, value: float, ranges: dict[str, PhysicalRange] | None = None) -> str | None:
+    """Why ``value`` of ``field`` is refused (``None`` when it is not, or when the field has no range).
 
     Parameters
     ----------
     field
-        A key of :data:`PHYSICAL_RANGES` (``"temperature_k"``, ``"conductivity_s_per_cm"``, ...).
+        A key of the ranges (``"temperature_k"``, ``"conductivity_s_per_cm"``, ...).
     value
         The value in the unit of the field's name.
+    ranges
+        :data:`PHYSICAL_RANGES` (the default: what the store refuses) or :data:`IMPORT_RANGES`.
     """
-    bounds = PHYSICAL_RANGES.get(field)
+    table = PHYSICAL_RANGES if ranges is None else ranges
+    bounds = table.get(field)
     if bounds is None:
         return None
     try:
@@ -102,4 +121,5 @@ def out_of_range(field: str, value: float) -> str | None:
         return f"{value!r} is not a number"
     if bounds.contains(number):
         return None
-    return f"{number:g} {bounds.unit} is outside the physical range {bounds.describe()}"
+    kind = "physical" if table is PHYSICAL_RANGES else "plausible"
+    return f"{number:g} {bounds.unit} is outside the {kind} range {bounds.describe()}"

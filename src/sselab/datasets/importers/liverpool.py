@@ -70,7 +70,7 @@ def read_liverpool(path: Path, *, temperature_unit: str = "auto", progress: bool
     """Read ``LiIonDatabase.csv`` into conductivity records (row numbers are file lines, header = line 1).
 
     Formulas the chemistry parser cannot read are stored as written (no composition) and listed as warnings.
-    Cells are read by :mod:`sselab.datasets.validation` (numbers as written, physical ranges after the unit
+    Cells are read by :mod:`sselab.datasets.validation` (numbers as written, plausible ranges after the unit
     conversion); a bad cell skips its row with the reason and the raw text.
 
     Raises

@@ -12,7 +12,7 @@ formulas several times, e.g. tetragonal and cubic LLTO), each with ``id``, ``row
 ``space_group`` (as written, stripped), ``space_group_number``, ``a_angstrom``, ``b_angstrom``,
 ``c_angstrom`` (Å), ``alpha_deg``, ``beta_deg``, ``gamma_deg`` (degrees), ``family``, ``z`` (formula units
 per cell) and ``has_cif`` (whether the archive holds its CIF; None when no archive was read). A cell that is
-not a number, or a lattice length or angle outside its physical range, is stored as null and listed as a
+not a number, or a lattice length or angle outside its plausible range, is stored as null and listed as a
 skipped field (row, field, reason, raw text). CIFs are read from the archive with size limits (a member that
 decompresses beyond 2 MB is refused) and checked by :func:`sselab.datasets.validation.structure_problem`.
 """
@@ -132,7 +132,7 @@ def row_metadata(
     """The crystallographic facts of one OBELiX row (keys in the module docstring).
 
     ``cifs`` is the archive's CIFs by ID (None when no archive was read: ``has_cif`` is then None).
-    Unreadable numbers, and lattice values outside their physical range, become None and are listed on
+    Unreadable numbers, and lattice values outside their plausible range, become None and are listed on
     ``out`` as skipped fields (row, field, reason, raw text).
     """
     entry_id = str(row["ID"]).strip()
