@@ -15,7 +15,7 @@ from sselab.datasets.columnmap import build_column_map, convert, load_map_file, 
 from sselab.datasets.tables import read_table
 from sselab.datasets.validation import screen_parsed_file
 from sselab.errors import ConfigError, DataImportError, SselabError
-from sselab.store.limits import PHYSICAL_RANGES
+from sselab.store.limits import IMPORT_RANGES
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "docs" / "templates" / "wang2025_quoted_values.csv"
@@ -140,7 +140,7 @@ def test_every_refusal_names_the_file_line_column_and_raw_text(tmp_path: Path) -
     expected = {
         (4, "sigma (mS/cm)"): ("truncated", "2.90E-0"),
         (5, "T (C)"): ("below absolute zero", "-300"),
-        (6, "sigma (mS/cm)"): ("20 S/cm is outside the physical range", "2e4"),
+        (6, "sigma (mS/cm)"): ("20 S/cm is outside the plausible range", "2e4"),
         (7, "Ea (eV)"): ("as kJ/mol it would be 0.466 eV", "45"),
         (8, "Method"): ("unknown method 'NEB'", "NEB"),
         (9, "DOI"): ("not a DOI", "see the paper"),
@@ -258,10 +258,10 @@ def test_any_cell_text_gives_a_report_or_a_clean_error_never_an_absurd_value(
     except SselabError:
         return
     for record in parsed.conductivities:
-        assert PHYSICAL_RANGES["temperature_k"].contains(record.temperature_k)
-        assert PHYSICAL_RANGES["conductivity_s_per_cm"].contains(record.conductivity_s_per_cm)
+        assert IMPORT_RANGES["temperature_k"].contains(record.temperature_k)
+        assert IMPORT_RANGES["conductivity_s_per_cm"].contains(record.conductivity_s_per_cm)
     for ea in parsed.activation_energies:
-        assert PHYSICAL_RANGES["activation_energy_ev"].contains(ea.activation_energy_ev)
+        assert IMPORT_RANGES["activation_energy_ev"].contains(ea.activation_energy_ev)
 
 
 def test_import_table_cli_errors_are_one_line_with_exit_code_2(tmp_path: Path) -> None:
