@@ -114,7 +114,7 @@ class RowReader:
     def _number(
         self, line: int, cells: Mapping[str, Any], field: str, temperature_k: float | None = None
     ) -> float | None:
-        """A number field converted to the store's unit and checked against its import range (plausible literature values)."""
+        """A number field converted to the store's unit and checked against its import range."""
         raw, name = self._cell(cells, field)
         unit = self.map.units.get(field, "")
         try:
