@@ -290,3 +290,9 @@ def test_postgres_concurrent_imports_of_one_dataset_both_succeed(pg_store: Store
     for thread in threads:
         thread.join()
     assert outcomes == ["ok 2000", "ok 2000"], outcomes
+
+
+def test_postgres_bound_parameters(pg_store: Store) -> None:
+    sql = "SELECT count(*) AS n FROM conductivity_measurements WHERE temperature_k > %s"
+    rows = readonly_query(pg_store, sql, params=[400.0])
+    assert int(rows.rows.n[0]) > 0

@@ -172,3 +172,16 @@ def test_tool_messages_to_the_model_are_bounded(store_path: Path, tmp_path: Path
     assert len(text) <= MODEL_MESSAGE_CHARS and "first 25 of 50 rows shown" in text
     small = build_registry().call(context, "run_sql", {"sql": "SELECT id FROM conductivity_measurements"})
     assert '"n_rows": 50' in small.model_message("r2")
+
+
+def test_bound_parameters_reach_the_worker_and_the_in_memory_path(store_path: Path) -> None:
+    sql = "SELECT count(*) AS n FROM conductivity_measurements WHERE temperature_k > ?"
+    rows = readonly_query(store_path, sql, params=[320.0])
+    assert int(rows.rows.n[0]) == 29
+    named = readonly_query(store_path, "SELECT :x AS x, :y AS y", params={"x": "it's", "y": None})
+    assert named.rows.x.tolist() == ["it's"] and named.rows.y.isna().all()
+    store = open_store("sqlite://")
+    assert store.engine is not None
+    assert int(readonly_query(store, "SELECT ? + 1 AS n", params=(41,)).rows.n[0]) == 42
+    with pytest.raises(UnsafeQueryError, match="number, text or None"):
+        readonly_query(store_path, "SELECT ?", params=[b"bytes"])

@@ -12,7 +12,9 @@ Re-importing an edited file then adds the rows with new keys, leaves rows with t
 and replaces (in place) those whose value changed.
 
 When one file holds several rows with the same key (and different values), the second is keyed as its second
-occurrence, and so on, in file order. The key is stored as a SHA-256 hex digest (``natural_key`` column).
+occurrence, and so on, in file order. The key is stored as the SHA-256 hex digest of its parts joined by the
+unit separator U+001F (``natural_key`` column); changing how a key is made orphans the stored keys, so it is
+not changed lightly.
 
 Example::
 
@@ -41,6 +43,8 @@ from sselab.store.records import (
 )
 
 AnyRecord = ConductivityRecord | ActivationEnergyRecord | StructureRecord
+_SEPARATOR = "\x1f"
+"""Joins the parts of a key before hashing (the unit separator: refused in stored text)."""
 
 TABLE_OF: dict[type, str] = {
     ConductivityRecord: "conductivity_measurements",
@@ -51,13 +55,18 @@ TABLE_OF: dict[type, str] = {
 
 @dataclass(frozen=True)
 class KeyedRecord:
-    """A record with its table, natural key (hex digest), readable key and comparable value."""
+    """A record with its table, natural key (hex digest), key parts and comparable value."""
 
     table: str
     record: AnyRecord
     key: str
-    key_text: str
+    parts: tuple[Any, ...]
     value: tuple[Any, ...]
+
+    @property
+    def key_text(self) -> str:
+        """The key as a reader sees it (:func:`describe_key`)."""
+        return describe_key(self.table, self.parts)
 
 
 def _formula(material: MaterialLike) -> str:
@@ -151,14 +160,14 @@ def assign_keys(records: Iterable[AnyRecord], dataset: str) -> list[KeyedRecord]
     out: list[KeyedRecord] = []
     for record in records:
         table, parts, value = _parts(record, record.dataset or dataset)
-        text = json.dumps([table, *parts], ensure_ascii=False)
+        text = _SEPARATOR.join([table, *parts])  # stored text holds no control character: unambiguous
         occurrence = seen.get((table, text), 0) + 1
         seen[(table, text)] = occurrence
         if occurrence > 1:
             parts = [*parts, f"occurrence {occurrence}"]
-            text = json.dumps([table, *parts], ensure_ascii=False)
+            text = _SEPARATOR.join([table, *parts])
         digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-        out.append(KeyedRecord(table, record, digest, describe_key(table, parts), value))
+        out.append(KeyedRecord(table, record, digest, tuple(parts), value))
     return out
 
 

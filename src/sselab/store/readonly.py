@@ -50,6 +50,8 @@ from sqlalchemy.engine import URL, make_url
 from sselab.errors import StoreError, UnsafeQueryError
 from sselab.store import sqlite_guard
 from sselab.store.engine import create_store_engine, sqlite_file
+from sselab.store.pg_guard import QueryLimits as _Limits
+from sselab.store.pg_guard import run_postgresql as _run_postgresql
 from sselab.store.sqlite_guard import DEFAULT_MAX_CELL_BYTES, DEFAULT_MAX_RESULT_BYTES
 from sselab.store.sqltext import FORBIDDEN_FUNCTIONS, check_readonly_sql
 
@@ -94,10 +96,10 @@ def readonly_query(
     max_rows: int = 1000,
     timeout_s: float = 10.0,
     max_sql_chars: int = 10_000,
-    max_cell_bytes: int = DEFAULT_MAX_CELL_BYTES,
-    max_result_bytes: int = DEFAULT_MAX_RESULT_BYTES,
     *,
     params: Sequence[Any] | Mapping[str, Any] | None = None,
+    max_cell_bytes: int = DEFAULT_MAX_CELL_BYTES,
+    max_result_bytes: int = DEFAULT_MAX_RESULT_BYTES,
 ) -> ReadOnlyResult:
     """Run one SELECT/WITH statement on a connection that cannot write.
 
@@ -114,14 +116,14 @@ def readonly_query(
         (PostgreSQL) at the deadline, whatever it is doing.
     max_sql_chars
         Longest statement accepted, in characters.
+    params
+        Values of the statement's bound parameters (``?`` placeholders with a sequence on SQLite, the
+        driver's placeholders on PostgreSQL): numbers, text or None; never part of the SQL text, so never
+        checked as SQL.
     max_cell_bytes
         Largest value (string or blob) the query may read or compute, in bytes; a larger one refuses it.
     max_result_bytes
         Most bytes of rows returned; the rest is cut (``truncated_by="bytes"``).
-    params
-        Values of the statement's bound parameters (``?`` placeholders with a sequence on SQLite, the
-        driver's placeholders on PostgreSQL); never part of the SQL text, so never checked as SQL. They
-        travel to the SQLite worker as JSON (numbers, text, None).
 
     Raises
     ------
@@ -139,6 +141,7 @@ def readonly_query(
     if int(max_cell_bytes) < 1 or int(max_result_bytes) < 1:
         raise UnsafeQueryError("max_cell_bytes and max_result_bytes must be at least 1")
     clean = check_readonly_sql(sql, max_sql_chars=max_sql_chars)
+    params = _plain_params(params)
     limits = _Limits(int(max_rows), float(timeout_s), int(max_cell_bytes), int(max_result_bytes))
     engine, url, owned = _resolve(url_or_store)
     try:
@@ -178,12 +181,26 @@ def readonly_query(
     )
 
 
-@dataclass(frozen=True)
-class _Limits:
-    max_rows: int
-    timeout_s: float
-    max_cell_bytes: int
-    max_result_bytes: int
+def _plain_params(params: Any) -> list[Any] | dict[str, Any] | None:
+    """Bound parameters as a list or dict of numbers, text and None (what the worker receives as JSON)."""
+    if params is None:
+        return None
+    if isinstance(params, Mapping):
+        values: Any = {str(k): v for k, v in params.items()}
+        items = list(values.values())
+    elif isinstance(params, Sequence) and not isinstance(params, str | bytes):
+        values = list(params)
+        items = values
+    else:
+        raise UnsafeQueryError(
+            f"query parameters must be a sequence or a mapping, got {type(params).__name__}"
+        )
+    for value in items:
+        if not (value is None or isinstance(value, bool | int | float | str)):
+            raise UnsafeQueryError(
+                f"a query parameter must be a number, text or None, got {type(value).__name__}"
+            )
+    return values  # type: ignore[no-any-return]
 
 
 def _raise_for(answer: dict[str, Any], limits: _Limits) -> None:
@@ -218,13 +235,6 @@ def _resolve(target: Any) -> tuple[Engine | None, URL, bool]:
     return create_store_engine(url), url, True
 
 
-def _json_params(params: Any) -> Any:
-    """Bound parameters as JSON values for the worker (a list, a dict or None)."""
-    if params is None:
-        return None
-    return dict(params) if isinstance(params, Mapping) else list(params)
-
-
 def _run_sqlite_file(path: Path, sql: str, limits: _Limits, params: Any = None) -> dict[str, Any]:
     """Run the query in a worker process on the file opened read-only; kill it past the deadline."""
     path = path.expanduser().resolve()
@@ -238,7 +248,7 @@ def _run_sqlite_file(path: Path, sql: str, limits: _Limits, params: Any = None) 
         "max_cell_bytes": limits.max_cell_bytes,
         "max_result_bytes": limits.max_result_bytes,
         "forbidden": sorted(FORBIDDEN_FUNCTIONS),
-        "params": _json_params(params),
+        "params": params,
     }
     started = time.monotonic()
     worker = subprocess.Popen(
@@ -293,119 +303,3 @@ def _run_sqlite_shared(engine: Engine, sql: str, limits: _Limits, params: Any = 
             conn.execute("PRAGMA query_only=OFF")
     finally:
         raw.close()
-
-
-def _run_postgresql(
-    engine: Engine, sql: str, limits: _Limits, wrap: bool = True, params: Any = None
-) -> dict[str, Any]:
-    """Run the query in a rolled-back READ ONLY transaction with the server's statement timeout."""
-    from sqlalchemy.exc import DBAPIError
-
-    started = time.monotonic()
-    with engine.connect() as conn:
-        raw = conn.connection.dbapi_connection
-        assert raw is not None
-        cursor = raw.cursor()
-        try:
-            cursor.execute("SET TRANSACTION READ ONLY")
-            _set_timeouts(cursor, limits.timeout_s)
-            cursor.execute("SHOW transaction_read_only")
-            if (cursor.fetchone() or ("off",))[0] != "on":
-                raise UnsafeQueryError(
-                    "query refused: the PostgreSQL transaction could not be made read-only"
-                )
-            answer = _fetch_postgresql(cursor, sql, limits, wrap, started, params)
-        except UnsafeQueryError:
-            raise
-        except Exception as exc:
-            message = str(exc).strip()
-            sqlstate = getattr(exc, "sqlstate", None) or getattr(exc, "pgcode", None)
-            if (
-                sqlstate in ("25006", "42501")
-                or "read-only transaction" in message
-                or "data-modifying" in message
-            ):
-                raise UnsafeQueryError(f"query refused by the read-only transaction: {message}") from exc
-            if sqlstate == "57014" or "statement timeout" in message:
-                return {"ok": False, "kind": "timeout", "message": message}
-            if sqlstate in ("54000", "53200") or "out of memory" in message:  # program limit, memory
-                return {"ok": False, "kind": "too_big", "message": message}
-            if "multiple commands" in message:
-                raise UnsafeQueryError(f"query refused: {message}") from exc
-            if isinstance(exc, DBAPIError | StoreError) or type(exc).__module__.startswith("psycopg"):
-                raise StoreError(f"query failed: {message}") from exc
-            raise
-        finally:
-            cursor.close()
-            conn.rollback()
-    return answer
-
-
-def _set_timeouts(cursor: Any, seconds: float) -> None:
-    milliseconds = max(1, int(seconds * 1000))
-    cursor.execute(f"SET LOCAL statement_timeout = {milliseconds}")
-    cursor.execute(f"SET LOCAL lock_timeout = {milliseconds}")
-
-
-def _execute(cursor: Any, sql: str, params: Any = None) -> None:
-    """Run one statement; ``params`` bind the placeholders of the user's statement (it appears once)."""
-    module = type(cursor).__module__
-    if module == "psycopg" or module.startswith("psycopg."):
-        cursor.execute(sql, params, binary=True)  # the extended protocol refuses a second statement
-    else:  # another driver (psycopg2): the read-only transaction still holds
-        cursor.execute(sql, params)
-
-
-def _fetch_postgresql(
-    cursor: Any, sql: str, limits: _Limits, wrap: bool, started: float, params: Any = None
-) -> dict[str, Any]:
-    """Measure the result on the server, then fetch at most ``max_rows + 1`` rows of it.
-
-    The statement is wrapped as ``SELECT * FROM (<sql>) AS q(c1, ..., cn) LIMIT n`` (PostgreSQL refuses a
-    data-modifying WITH inside a subquery, and the server never produces more rows than needed). A first
-    pass computes the largest cell and the total size as text (``octet_length(ci::text)``) on the server, so
-    that a value over ``max_cell_bytes`` is refused before any of it is sent, and the rows that fit in
-    ``max_result_bytes`` are counted; the second pass fetches them.
-    """
-    if not wrap:
-        _execute(cursor, sql, params)
-        rows = [tuple(r) for r in cursor.fetchmany(limits.max_rows + 1)]
-        columns = [d[0] for d in cursor.description or ()]
-        return _answer(columns, rows, limits, None)
-    limit = limits.max_rows + 1
-    _execute(cursor, f"SELECT * FROM (\n{sql}\n) AS sselab_q LIMIT 0", params)
-    columns = [d[0] for d in cursor.description or ()]
-    if not columns:
-        return _answer(columns, [], limits, None)
-    aliases = ", ".join(f"c{i}" for i in range(len(columns)))
-    inner = f"SELECT * FROM (\n{sql}\n) AS sselab_q({aliases}) LIMIT {limit}"
-    sizes = " + ".join(f"coalesce(octet_length(c{i}::text), 0)" for i in range(len(columns)))
-    largest = (
-        "greatest(" + ", ".join(f"coalesce(octet_length(c{i}::text), 0)" for i in range(len(columns))) + ")"
-    )
-    probe = (  # sizes first, so that the window keeps two numbers per row, never the values
-        f"SELECT max(largest), count(*), count(*) FILTER (WHERE running <= {limits.max_result_bytes}) FROM ("
-        "SELECT largest, sum(total) OVER (ROWS UNBOUNDED PRECEDING) AS running FROM ("
-        f"SELECT {largest} AS largest, {sizes} AS total FROM ({inner}) AS sselab_r"
-        ") AS sselab_sizes) AS sselab_s"
-    )
-    _execute(cursor, probe, params)
-    biggest, total, fitting = cursor.fetchone() or (0, 0, 0)
-    if biggest is not None and int(biggest) > limits.max_cell_bytes:
-        return {"ok": False, "kind": "too_big", "message": f"a cell of {int(biggest)} bytes"}
-    remaining = limits.timeout_s - (time.monotonic() - started)
-    if remaining <= 0:
-        return {"ok": False, "kind": "timeout", "message": "the size check used the whole time limit"}
-    _set_timeouts(cursor, remaining)
-    take = min(int(fitting or 0), int(total or 0))
-    _execute(cursor, f"SELECT * FROM ({inner}) AS sselab_r LIMIT {take}", params)
-    rows = [tuple(r) for r in cursor.fetchmany(limit)]
-    return _answer(columns, rows, limits, "bytes" if take < int(total or 0) else None)
-
-
-def _answer(
-    columns: list[str], rows: list[tuple[Any, ...]], limits: _Limits, by: str | None
-) -> dict[str, Any]:
-    truncated_by = "rows" if len(rows) > limits.max_rows else by
-    return {"ok": True, "columns": columns, "rows": rows[: limits.max_rows],
-            "truncated": truncated_by is not None, "truncated_by": truncated_by}  # fmt: skip

@@ -78,7 +78,7 @@ def run_guarded(
 ) -> dict[str, Any]:
     """Run ``sql`` on ``conn`` within the bounds; the connection's limits and handlers are restored after.
 
-    ``params`` bind the statement's ``?`` (a sequence) or ``:name`` (a mapping) placeholders.
+    ``params`` are the values of the statement's ``?`` (a sequence) or ``:name`` (a mapping) placeholders.
 
     Returns
     -------

@@ -9,7 +9,9 @@ as skipped; these checks are the store's own refusal, for records that come by a
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
+from contextvars import ContextVar
 from typing import Any
 
 from sselab.errors import DataImportError
@@ -35,13 +37,13 @@ MAX_TEXT_CHARS = 10_000
 """Longest free text stored (citation, note, provenance)."""
 
 
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
 def control_character(text: str) -> str | None:
     """The first control character of ``text`` (tab, newline and carriage return allowed), as ``U+0000``."""
-    for char in text:
-        code = ord(char)
-        if (code < 32 and char not in "\t\n\r") or code == 127 or 0xD800 <= code <= 0xDFFF:
-            return f"U+{code:04X}"
-    return None
+    found = _CONTROL.search(text)
+    return f"U+{ord(found.group()):04X}" if found else None
 
 
 def text_problem(text: str, max_chars: int) -> str | None:
@@ -70,8 +72,22 @@ def _check_range(field: str, value: Any, file: str | None, row: int) -> None:
         raise _fail(problem, file, row, field)
 
 
+_CHECKED: ContextVar[set[int] | None] = ContextVar("sselab_checked_objects", default=None)
+"""Ids of material and source objects already checked in this batch (they repeat across its records)."""
+
+
+def _already_checked(value: Any) -> bool:
+    seen = _CHECKED.get()
+    if seen is None or isinstance(value, str):
+        return False
+    if id(value) in seen:
+        return True
+    seen.add(id(value))
+    return False
+
+
 def _check_source(source: Any, file: str | None, row: int) -> None:
-    if source is None:
+    if source is None or _already_checked(source):
         return
     if isinstance(source, str):
         _check_text(source, MAX_DOI_CHARS, file, row, "source")
@@ -102,6 +118,8 @@ def _row(record: AnyRecord, index: int) -> int:
 
 
 def _check_material(material: Any, file: str | None, row: int) -> None:
+    if _already_checked(material):
+        return
     formula = material if isinstance(material, str) else getattr(material, "formula", None)
     if not isinstance(material, str | MaterialRecord) or not isinstance(formula, str) or not formula.strip():
         raise _fail(f"material must be a non-empty formula, got {material!r}"[:300], file, row, "material")
@@ -193,6 +211,14 @@ def validate_structure(record: StructureRecord, file: str | None, row: int) -> N
 
 def validate_batch(batch: ImportBatch) -> None:
     """Validate every record of ``batch`` (raises :class:`DataImportError` naming the first bad row)."""
+    token = _CHECKED.set(set())  # the batch keeps its objects alive: an id is not reused meanwhile
+    try:
+        _validate_batch(batch)
+    finally:
+        _CHECKED.reset(token)
+
+
+def _validate_batch(batch: ImportBatch) -> None:
     file = batch.file_name
     if not batch.dataset or not isinstance(batch.dataset, str):
         raise _fail("dataset name is empty", file, None, "dataset")
