@@ -23,7 +23,7 @@ def test_migrated_schema_equals_models_metadata(tmp_path: Path) -> None:
 def test_open_store_stamps_head_and_is_idempotent(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'm.sqlite'}"
     store = open_store(url)
-    assert head_revision() == "0005_rel"
+    assert head_revision() == "0006_tables"
     assert current_revision(store.engine) == head_revision()
     store.close()
     again = open_store(url)  # already at head: nothing to do

@@ -1,5 +1,5 @@
 """``sselab data list | fetch NAME | import NAME|all`` and ``sselab demo`` (import everything, summary,
-figure)."""
+figure); ``data import-table | add | export`` are in :mod:`sselab.cli.data_tables`."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from sselab.cli import data_tables
 from sselab.cli.options import DbOption, OutDirOption, open_store_from_option
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ def print_report(console: Console, report: ImportReport, saved: Path | None = No
     from rich.table import Table
 
     console.print(f"[bold]{report.dataset}[/bold] ({report.file}): {report.summary}", highlight=False)
-    if report.inserted:
+    if any(report.inserted.values()):
         console.print("  inserted: " + ", ".join(f"{k}={v}" for k, v in sorted(report.inserted.items()) if v))
     for change in report.changes[:_MAX_SKIPPED_SHOWN]:
         console.print(
@@ -98,8 +99,11 @@ def _imports_frame(reports: dict[str, ImportReport]) -> pd.DataFrame:
 
 def register(app: typer.Typer) -> None:
     """Add the ``data`` command group and the ``demo`` command to ``app``."""
-    data_app = typer.Typer(help="Public datasets: list, fetch (mirror/cache/download, sha256) and import.")
+    data_app = typer.Typer(
+        help="Public datasets (list, fetch with sha256, import); your own tables (import-table, add, export)."
+    )
     app.add_typer(data_app, name="data")
+    data_tables.register(data_app)
 
     @data_app.command("list")
     def list_command() -> None:

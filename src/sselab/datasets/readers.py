@@ -253,8 +253,8 @@ def read_archive_texts(
     return texts, refused
 
 
-def read_xlsx_table(path: Path, *, limits: ReadLimits = DEFAULT_LIMITS) -> Table:
-    """Read the first sheet of an ``.xlsx`` workbook; each row keeps its sheet row number (header = row 1).
+def read_xlsx_table(path: Path, *, sheet: str | None = None, limits: ReadLimits = DEFAULT_LIMITS) -> Table:
+    """Read a sheet (default: the first) of an ``.xlsx`` workbook; rows keep their sheet row (header = row 1).
 
     Empty rows hold no record (their numbers are skipped, not reused). Cells are what openpyxl gives
     (numbers, text, dates, ``None``); ``raw`` is the row's cells joined by ``|``.
@@ -263,7 +263,7 @@ def read_xlsx_table(path: Path, *, limits: ReadLimits = DEFAULT_LIMITS) -> Table
     ------
     DataImportError
         For a file that is not a readable workbook (a truncated or renamed file), too large once
-        decompressed, or without a header row.
+        decompressed, without a header row, or without the named ``sheet``.
     """
     from openpyxl import load_workbook
 
@@ -274,10 +274,14 @@ def read_xlsx_table(path: Path, *, limits: ReadLimits = DEFAULT_LIMITS) -> Table
         raise DataImportError(
             f"not a readable .xlsx workbook: {type(exc).__name__}: {exc}", file=str(path)
         ) from exc
+    if sheet is not None and sheet not in workbook.sheetnames:
+        names = list(workbook.sheetnames)
+        workbook.close()
+        raise DataImportError(f"no sheet {sheet!r}; the workbook has {names}", file=str(path))
     try:
-        sheet = workbook.worksheets[0]
+        worksheet = workbook[sheet] if sheet is not None else workbook.worksheets[0]
         rows: list[TableRow] = []
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+        for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
             if all(value is None or (isinstance(value, str) and not value.strip()) for value in values):
                 continue
             raw = "|".join("" if value is None else str(value) for value in values)

@@ -304,7 +304,8 @@ def screen_parsed_file(parsed: ParsedFile, *, check_structures: bool = True) -> 
     to ``parsed.skipped`` with their row, field and value, so that the store never refuses the batch; with
     ``check_structures`` every CIF is checked by :func:`structure_problem`. A row whose records all equal
     those of an earlier row (same material, quantity, conditions, source and value) is a duplicate: it is
-    skipped and the report names the first row. Rows that keep no record are no longer counted as imported.
+    skipped and the report names the first row (with ``parsed.keep_repeated_rows``, as for an sselab export,
+    it is kept with a warning). Rows that keep no record are no longer counted as imported.
     """
     rows_with_records = {r.row_number for r in _records(parsed) if r.row_number is not None}
 
@@ -348,8 +349,11 @@ def screen_parsed_file(parsed: ParsedFile, *, check_structures: bool = True) -> 
         signature = tuple(sorted(identities, key=repr))
         first = first_row.setdefault(signature, group)
         if first != group:
-            duplicates.add(group)
             where = f"row {first}" if isinstance(first, int) else "an earlier record"
+            if parsed.keep_repeated_rows:
+                parsed.warn(group if isinstance(group, int) else None, f"repeats {where} exactly; kept")
+                continue
+            duplicates.add(group)
             parsed.skip(
                 group if isinstance(group, int) else 0,
                 None,

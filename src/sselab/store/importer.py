@@ -264,6 +264,7 @@ def insert_batch_rows(
             "row_number": r.row_number,
             "import_id": import_id,
             "natural_key": keys.get(id(r)),
+            "entry": r.entry,
         }
 
     n_c, n_a = len(batch.conductivities), len(batch.activation_energies)

@@ -118,6 +118,9 @@ class ConductivityMeasurement(Base):
     natural_key: Mapped[str | None] = mapped_column(
         String(64), comment="sha256 of the row's natural key (sselab.store.keys); NULL for rows not imported"
     )
+    entry: Mapped[str | None] = mapped_column(
+        String(64), comment="the source's own identifier of the row (part of the natural key)"
+    )
 
 
 class ActivationEnergy(Base):
@@ -160,6 +163,9 @@ class ActivationEnergy(Base):
     natural_key: Mapped[str | None] = mapped_column(
         String(64), comment="sha256 of the row's natural key (sselab.store.keys); NULL for rows not imported"
     )
+    entry: Mapped[str | None] = mapped_column(
+        String(64), comment="the source's own identifier of the row (part of the natural key)"
+    )
 
 
 class Structure(Base):
@@ -177,6 +183,9 @@ class Structure(Base):
     import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"))
     natural_key: Mapped[str | None] = mapped_column(
         String(64), comment="sha256 of the row's natural key (sselab.store.keys); NULL for rows not imported"
+    )
+    entry: Mapped[str | None] = mapped_column(
+        String(64), comment="the source's own identifier of the row (part of the natural key)"
     )
 
 

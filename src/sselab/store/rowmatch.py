@@ -61,7 +61,11 @@ def update_rows(
     for row_id, item in changed:
         record = item.record
         table = Base.metadata.tables[item.table]
-        values: dict[str, Any] = {"row_number": record.row_number, "import_id": import_id}
+        values: dict[str, Any] = {
+            "row_number": record.row_number,
+            "import_id": import_id,
+            "entry": record.entry,
+        }
         if isinstance(record, ActivationEnergyRecord):
             values |= ea_columns(record)
         elif isinstance(record, StructureRecord):

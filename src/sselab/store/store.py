@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from sselab.errors import DataImportError, SselabError, StoreError
 from sselab.store import importer, rowmatch
+from sselab.store.export import ExportMixin, origin_column
 from sselab.store.extras import StoreExtrasMixin, frame, lock_dataset, new_id
 from sselab.store.keys import KeyedRecord, assign_keys, value_text
 from sselab.store.models import (
@@ -55,6 +56,7 @@ ACTIVATION_ENERGY_COLUMNS = [
     "neutral_count", "contains_carbon", "activation_energy_ev", "uncertainty_ev", "method", "potential",
     "phase", "temperature_min_k", "temperature_max_k", "doi", "dataset", "run_folder", "note", "flag",
     "protocol", "converged", "convergence_reason", "device", "structure_provenance",
+    "origin",
 ]  # fmt: skip
 MATERIAL_COLUMNS = [
     "material_id", "formula", "dataset", "reduced_formula", "cation", "valence", "anion", "anion_family",
@@ -88,7 +90,7 @@ def _count(tables: Iterable[str]) -> dict[str, int]:
     return dict(Counter(tables))
 
 
-class Store(StoreExtrasMixin, ScreeningStoreMixin):
+class Store(StoreExtrasMixin, ScreeningStoreMixin, ExportMixin):
     """The sselab database (SQLite file or any SQLAlchemy URL); open it with :func:`sselab.store.open_store`.
 
     Parameters
@@ -290,7 +292,11 @@ class Store(StoreExtrasMixin, ScreeningStoreMixin):
         return self._frame(stmt, CONDUCTIVITY_COLUMNS)
 
     def activation_energy_frame(self, method: str | None = None, dataset: str | None = None) -> pd.DataFrame:
-        """Activation energies (eV) with chemistry, method and source (:data:`ACTIVATION_ENERGY_COLUMNS`)."""
+        """Activation energies (eV) with chemistry, method and source (:data:`ACTIVATION_ENERGY_COLUMNS`).
+
+        ``origin`` is ``"sselab"`` (a run of sselab) or ``"literature"`` (imported or entered from a source):
+        :func:`sselab.store.export.origin_column`.
+        """
         a, m = ActivationEnergy, Material
         stmt = (
             select(
@@ -321,6 +327,7 @@ class Store(StoreExtrasMixin, ScreeningStoreMixin):
                 a.convergence_reason,
                 a.device,
                 a.structure_provenance,
+                origin_column(a),
             )
             .join(m, a.material_id == m.id)
             .outerjoin(Source, a.source_id == Source.id)

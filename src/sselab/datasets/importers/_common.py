@@ -47,6 +47,9 @@ class ParsedFile:
     skipped: list[SkippedRow] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     assumptions: list[str] = field(default_factory=list)
+    keep_repeated_rows: bool = False
+    """Keep a row that repeats an earlier one exactly (with a warning) instead of skipping it as a duplicate:
+    set for an sselab export, whose rows are distinct stored rows even when their values coincide."""
 
     def skip(self, row: int, field_name: str | None, reason: str, raw: Any) -> None:
         """Record a skipped row (``field_name=None``) or field, with the raw text."""
