@@ -96,7 +96,7 @@ def test_bad_rows_are_skipped_with_reasons_and_odd_routes_warned(
     read = read_wang2025_candidates(edited)
     reasons = {s.row: (s.field, s.reason) for s in read.parsed.skipped}
     assert reasons[4][0] == "Structure" and "formula not read" in reasons[4][1]
-    assert reasons[5] == ("-0.059 X + 0.0029 ratom", "x is not a number")
+    assert reasons[5] == ("-0.059 X + 0.0029 ratom", "x is not a number: not a number")
     assert reasons[6][1] == "Ea in more than one route column or not a number"
     assert reasons[8] == ("Structure", "no formula")
     assert reasons[10][1] == "no Ea in any route column"
@@ -123,3 +123,21 @@ def test_canonical_formula_only_drops_counts_of_one() -> None:
     assert canonical_formula("Ca1(CB11H12)2·12H2O") == "Ca(CB11H12)2·12H2O"
     assert canonical_formula("Zn1(BH4)2·1.5NH3") == "Zn(BH4)2·1.5NH3"
     assert canonical_formula("Mg(BH4)2") == "Mg(BH4)2"
+
+
+def test_cells_are_read_as_written_and_a_file_that_is_no_workbook_is_refused(
+    tmp_path: Path, dataset_mirror: Path
+) -> None:
+    """The candidates go through the import boundary's readers: numbers as written, bounded workbook reads."""
+    edited = _copy_with_edits(
+        _mirror_file(dataset_mirror), tmp_path / "cut.xlsx", {"C4": "-1.31E-0", "D7": "<0.5"}
+    )
+    read = read_wang2025_candidates(edited)
+    reasons = {s.row: (s.field, s.reason) for s in read.parsed.skipped}
+    assert reasons[4][0] == "-0.059 X + 0.0029 ratom" and "exponent of a single 0" in reasons[4][1]
+    assert reasons[7][1] == "Ea in more than one route column or not a number"
+    assert len(read.rows) == 556
+    fake = tmp_path / "fake.xlsx"
+    fake.write_text("Index,Structure\n1,Mg(BH4)2\n", encoding="utf-8")
+    with pytest.raises(DataImportError, match=r"fake.xlsx"):
+        read_wang2025_candidates(fake)

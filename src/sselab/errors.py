@@ -17,6 +17,10 @@ class ConfigError(SselabError):
     """A setting or option has an invalid value."""
 
 
+_FORMULA_WINDOW = 80
+"""Characters of a long formula shown in a :class:`FormulaParseError` message."""
+
+
 class FormulaParseError(SselabError, ValueError):
     """A chemical formula could not be read.
 
@@ -34,9 +38,17 @@ class FormulaParseError(SselabError, ValueError):
         self.formula = formula
         self.position = position
         self.reason = reason
-        pointer = " " * position + "^"
+        shown, offset = formula, position
+        if len(formula) > _FORMULA_WINDOW:  # show a window around the failure, not a megabyte of text
+            first = max(0, min(position - _FORMULA_WINDOW // 2, len(formula) - _FORMULA_WINDOW))
+            shown = formula[first : first + _FORMULA_WINDOW]
+            offset = position - first
+            quoted = f"{len(formula)} characters starting {formula[:20]!r}..."
+        else:
+            quoted = repr(formula)
+        pointer = " " * offset + "^"
         super().__init__(
-            f"cannot read formula {formula!r} at position {position}: {reason}\n  {formula}\n  {pointer}"
+            f"cannot read formula {quoted} at position {position}: {reason}\n  {shown}\n  {pointer}"
         )
 
 

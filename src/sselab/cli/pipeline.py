@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sselab.cli.options import DbOption
+from sselab.cli.progress_display import ProgressDisplay
 from sselab.errors import SselabError
 from sselab.pipeline import load_config, pipeline_status, read_state, run_pipeline
 from sselab.pipeline.runner import PipelineFailed, validate_config
@@ -55,13 +56,18 @@ def _run(
 
     console.print(f"pipeline [bold]{config.name}[/bold] ({config.source}) -> {config.out_dir}")
     failure: PipelineFailed | None = None
+    display = ProgressDisplay(console)  # steps/s and time left inside each stage
     try:
-        result = run_pipeline(config, scheduler=scheduler, n_workers=workers, on_stage=on_stage)
+        result = run_pipeline(
+            config, scheduler=scheduler, n_workers=workers, on_stage=on_stage, on_progress=display.update
+        )
     except PipelineFailed as exc:
         failure, result = exc, exc.run
     except SselabError as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from exc
+    finally:
+        display.close()
     table = Table(title="Pipeline stages")
     for column in ("stage", "status", "seconds", "summary"):
         table.add_column(column)

@@ -34,6 +34,7 @@ from ase.optimize import BFGS, FIRE, MDMin
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from sselab.errors import SimulationError
+from sselab.progress import report_progress
 from sselab.simulate.figures import plot_neb_profile
 from sselab.simulate.neb_result import NEBResult
 from sselab.simulate.potentials import CalculatorFactory, device_of
@@ -194,7 +195,7 @@ def run_neb(
         band.interpolate(mic=True)
     log = out / "outputs" / "neb.log" if out else None
     opt = _OPTIMIZERS[settings.optimizer](band, logfile=str(log) if log else None)
-    converged = _relax_band(opt, fmax, steps) if progress else bool(opt.run(fmax=fmax, steps=steps))
+    converged = _relax_band(opt, fmax, steps, f"NEB {out.name}" if out else "NEB", bar=progress)
     force_calls += (int(opt.nsteps) + 1) * settings.n_images
     energies = np.array([image.get_potential_energy() for image in images])
     relative = energies - energies[0]
@@ -243,8 +244,9 @@ def run_neb(
     return result
 
 
-def _relax_band(opt: Any, fmax: float, steps: int) -> bool:
-    """Run the band optimiser with a rich progress bar; return whether it converged."""
+def _relax_band(opt: Any, fmax: float, steps: int, label: str, *, bar: bool) -> bool:
+    """Run the band optimiser (``opt.irun``, as ``opt.run`` does); return whether it converged. Each step is
+    reported with :func:`sselab.progress.report_progress`; with ``bar`` a rich bar shows steps/s and fmax."""
     columns = (
         TextColumn("[bold]NEB"),
         BarColumn(),
@@ -252,20 +254,22 @@ def _relax_band(opt: Any, fmax: float, steps: int) -> bool:
         TextColumn("{task.fields[rate]} steps/s  fmax {task.fields[fmax]} eV/Å"),
         TimeRemainingColumn(),
     )
-    converged = False
-    with Progress(*columns) as bar:
-        task = bar.add_task("NEB", total=steps, rate="   -", fmax="   -")
+    converged, done = False, 0
+    with Progress(*columns, disable=not bar) as progress:
+        task = progress.add_task("NEB", total=steps, rate="   -", fmax="   -")
         start = time.perf_counter()
         for done, state in enumerate(opt.irun(fmax=fmax, steps=steps)):
             converged = bool(state)
-            forces = opt.optimizable.get_gradient().reshape(-1, 3)
-            rate = done / max(time.perf_counter() - start, 1e-9)
-            bar.update(
-                task, completed=done, rate=f"{rate:6.2f}", fmax=f"{np.sqrt((forces**2).sum(1)).max():.3f}"
-            )
-        if converged:
-            bar.update(task, total=max(done, 1), completed=max(done, 1))
-    return bool(converged)
+            report_progress(done, steps, label=label, unit="steps")
+            if bar:
+                forces = opt.optimizable.get_gradient().reshape(-1, 3)
+                rate = done / max(time.perf_counter() - start, 1e-9)
+                fmax_now = f"{np.sqrt((forces**2).sum(1)).max():.3f}"
+                progress.update(task, completed=done, rate=f"{rate:6.2f}", fmax=fmax_now)
+        if converged and done < steps:  # finished early: the bar and the last report say so
+            progress.update(task, total=max(done, 1), completed=max(done, 1))
+            report_progress(max(done, 1), max(done, 1), label=label, unit="steps")
+    return converged
 
 
 def _frozen_copy(image: Atoms) -> Atoms:

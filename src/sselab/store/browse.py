@@ -187,6 +187,7 @@ def run_select(
         timeout_s=QUERY_TIMEOUT_S,
         max_sql_chars=50_000,
         params=params,
+        in_process=True,  # sselab's own statement, values bound: no worker process needed
     )
     return list(result.columns), result.rows, result.truncated
 

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 
 from sselab.store.browse import Rows, json_value, run_select, select_frame
+from sselab.store.export import origin_column
 from sselab.store.models import (
     ActivationEnergy,
     ConductivityMeasurement,
@@ -52,6 +53,7 @@ ACTIVATION_COLUMNS: tuple[str, ...] = (
     "note",
     "flag",
     "parameters",
+    "origin",
 )
 STRUCTURE_LIST_COLUMNS: tuple[str, ...] = (
     "structure_id",
@@ -167,6 +169,7 @@ def _activation_select() -> Select:
             a.note,
             a.flag,
             a.parameters,
+            origin_column(a),
         )
         .join(m, a.material_id == m.id)
         .outerjoin(Source, a.source_id == Source.id)

@@ -16,6 +16,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -104,6 +105,7 @@ class ConductivityMeasurement(Base):
     """σ (S/cm) of a material at temperature T (K)."""
 
     __tablename__ = "conductivity_measurements"
+    __table_args__ = (Index("ix_conductivity_measurements_natural_key", "dataset", "natural_key"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     material_id: Mapped[int] = mapped_column(ForeignKey("materials.id"), index=True)
     temperature_k: Mapped[float] = mapped_column(Float)
@@ -113,12 +115,19 @@ class ConductivityMeasurement(Base):
     dataset: Mapped[str | None] = mapped_column(String(100), index=True)
     row_number: Mapped[int | None] = mapped_column(Integer)
     import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"))
+    natural_key: Mapped[str | None] = mapped_column(
+        String(64), comment="sha256 of the row's natural key (sselab.store.keys); NULL for rows not imported"
+    )
+    entry: Mapped[str | None] = mapped_column(
+        String(64), comment="the source's own identifier of the row (part of the natural key)"
+    )
 
 
 class ActivationEnergy(Base):
     """An activation energy (eV) by a method (experiment, MetaD, CI-NEB ...); ``flag`` marks a doubted row."""
 
     __tablename__ = "activation_energies"
+    __table_args__ = (Index("ix_activation_energies_natural_key", "dataset", "natural_key"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     material_id: Mapped[int] = mapped_column(ForeignKey("materials.id"), index=True)
     activation_energy_ev: Mapped[float] = mapped_column(Float)
@@ -151,12 +160,19 @@ class ActivationEnergy(Base):
     structure_provenance: Mapped[str | None] = mapped_column(
         String(32), comment="experimental, predicted, user or built-in structure"
     )
+    natural_key: Mapped[str | None] = mapped_column(
+        String(64), comment="sha256 of the row's natural key (sselab.store.keys); NULL for rows not imported"
+    )
+    entry: Mapped[str | None] = mapped_column(
+        String(64), comment="the source's own identifier of the row (part of the natural key)"
+    )
 
 
 class Structure(Base):
     """A crystal structure (CIF text) of a material, with provenance."""
 
     __tablename__ = "structures"
+    __table_args__ = (Index("ix_structures_natural_key", "dataset", "natural_key"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     material_id: Mapped[int] = mapped_column(ForeignKey("materials.id"), index=True)
     cif: Mapped[str] = mapped_column(Text)
@@ -165,6 +181,12 @@ class Structure(Base):
     dataset: Mapped[str | None] = mapped_column(String(100))
     row_number: Mapped[int | None] = mapped_column(Integer)
     import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"))
+    natural_key: Mapped[str | None] = mapped_column(
+        String(64), comment="sha256 of the row's natural key (sselab.store.keys); NULL for rows not imported"
+    )
+    entry: Mapped[str | None] = mapped_column(
+        String(64), comment="the source's own identifier of the row (part of the natural key)"
+    )
 
 
 class ModelFit(Base):

@@ -1,7 +1,8 @@
 """Store methods for screening results (``screening_runs``, ``screening_predictions``) and the model list.
 
-A screening run is written in one transaction (replacing a run of the same name), so a reader never sees half
-a run. A published candidate list (``wang2025-candidates``) is imported the same way, together with its
+A screening run is written in one write transaction (``Store.write_transaction``: ``BEGIN IMMEDIATE`` on
+SQLite, so concurrent writers wait for the lock), replacing a run of the same name; a reader never sees half a
+run. A published candidate list (``wang2025-candidates``) is imported the same way, together with its
 ``imports`` row (so importing the same file twice adds nothing) and the models recovered from it.
 
 Example
@@ -21,15 +22,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from sqlalchemy import Engine, Select, delete, insert, select, update
+from sqlalchemy import Connection, Engine, Select, delete, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from sselab import __version__
 from sselab.errors import StoreError
-from sselab.store.extras import frame, new_id
+from sselab.store.extras import frame, lock_dataset, new_id
 from sselab.store.models import Import, ModelFit, ScreeningPrediction, ScreeningRun
 from sselab.store.records import ImportResult
 
@@ -90,6 +92,10 @@ class ScreeningStoreMixin:
 
     engine: Engine
 
+    if TYPE_CHECKING:  # provided by StoreExtrasMixin (BEGIN IMMEDIATE on SQLite)
+
+        def write_transaction(self) -> AbstractContextManager[Connection]: ...
+
     def _write_run(self, conn: Any, name: str, rows: list[dict[str, Any]], run: dict[str, Any]) -> int:
         old = conn.execute(select(ScreeningRun.id).where(ScreeningRun.name == name)).scalar()
         if old is not None:
@@ -137,7 +143,7 @@ class ScreeningStoreMixin:
             "counts": dict(counts) if counts else None, "sselab_version": __version__,
         }  # fmt: skip
         try:
-            with self.engine.begin() as conn:
+            with self.write_transaction() as conn:
                 return self._write_run(conn, name, rows, run)
         except SQLAlchemyError as exc:
             raise StoreError(f"cannot store screening {name!r}: {exc}") from exc
@@ -161,7 +167,8 @@ class ScreeningStoreMixin:
         """
         rows = _prediction_rows(predictions, criterion)
         try:
-            with self.engine.begin() as conn:
+            with self.write_transaction() as conn:
+                lock_dataset(conn, dataset)
                 seen = conn.execute(
                     select(Import.id).where(Import.dataset == dataset, Import.file_sha256 == file_sha256)
                 ).scalar()

@@ -31,6 +31,7 @@ from pymatgen.io.cif import CifWriter
 from threadpoolctl import threadpool_limits
 
 from sselab.errors import SearchInputError
+from sselab.progress import report_progress
 from sselab.structures.cell import SearchCell, search_cell
 from sselab.structures.checkpoint import (
     SearchCheckpoint,
@@ -252,6 +253,7 @@ def _extend(
     numbers = [int(n) for n in _numbers(cell)]
     blmin = min_distances(numbers, OPERATOR_DISTANCE_RATIO, OPERATOR_DISTANCE_FLOOR_A)
     structures: dict[str, Any] = {}
+    first = len(done)  # progress counts this call's individuals (a resumed run starts past 0)
     for index in range(len(done), settings.budget):
         started = time.perf_counter()
         rng = np.random.RandomState([settings.seed, index])
@@ -347,6 +349,9 @@ def _extend(
         logger.info("search %s: %s %s E=%.4f eV/atom dup=%s", run_name, key, operator, energy, duplicate_of)
         if on_individual is not None:
             on_individual(individual)
+        report_progress(
+            len(done) - first, settings.budget - first, label=f"search {cell.formula}", unit="structures"
+        )
         if stop_when is not None and stop_when(individual):
             break
 

@@ -21,7 +21,6 @@ a row whose route column disagrees with its chemistry is imported as published a
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -33,7 +32,9 @@ import pandas as pd
 
 from sselab.datasets.fetch import fetch, sha256_of
 from sselab.datasets.importers._common import ParsedFile, is_blank, parse_formula_or_error, track
+from sselab.datasets.readers import read_xlsx_table
 from sselab.datasets.report import ImportReport
+from sselab.datasets.validation import CellProblem, parse_number, text_cell
 from sselab.descriptors.wang2025_x import X_DS2, derive_wang2025_x
 from sselab.errors import DataImportError, StoreError
 from sselab.models.intervals import prediction_flags
@@ -47,6 +48,7 @@ from sselab.models.published import (
     published_models,
     recover_published_line,
 )
+from sselab.store.validation import MAX_FORMULA_CHARS
 
 if TYPE_CHECKING:
     from sselab.store import Store
@@ -84,45 +86,51 @@ def canonical_formula(formula: str) -> str:
     return re.sub(r"·1(?=[A-Z(])", "·", text)
 
 
-def _check_header(frame: pd.DataFrame, path: Path) -> None:
-    if frame.shape[1] < 6 or len(frame) <= HEADER_ROWS:
+def _check_header(header: Mapping[int, tuple[Any, ...]], path: Path) -> None:
+    """Check the three header rows (sheet row number -> cells)."""
+    width = min((len(header.get(row, ())) for row in range(1, HEADER_ROWS + 1)), default=0)
+    if width < 6 or len(header) < HEADER_ROWS:
         raise DataImportError(
-            f"expected 6 columns and {HEADER_ROWS} header rows, found {frame.shape}", file=str(path)
+            f"expected 6 columns and {HEADER_ROWS} header rows, found {len(header)} rows of {width} columns",
+            file=str(path),
         )
     for (row, col), expected in _EXPECTED_HEADER.items():
-        cell = str(frame.iat[row, col]).strip().lower()
+        value = header[row + 1][col]
+        cell = str(value).strip().lower()
         if cell != expected:
             raise DataImportError(
-                f"header cell row {row + 1}, column {col + 1} reads {frame.iat[row, col]!r}, expected "
-                f"{expected!r}",
+                f"header cell row {row + 1}, column {col + 1} reads {value!r}, expected {expected!r}",
                 file=str(path),
             )
-    descriptor = str(frame.iat[0, 2]).replace(" ", "").lower()
+    descriptor = str(header[1][2]).replace(" ", "").lower()
     if "x" not in descriptor or "ratom" not in descriptor:
-        raise DataImportError(f"column 3 header {frame.iat[0, 2]!r} is not the combined x", file=str(path))
+        raise DataImportError(f"column 3 header {header[1][2]!r} is not the combined x", file=str(path))
 
 
 def _number(value: Any) -> float | None:
-    if is_blank(value):
-        return None
+    """A number cell as written (:func:`sselab.datasets.validation.parse_number`), None when unreadable."""
     try:
-        number = float(value)
-    except (TypeError, ValueError):
+        return parse_number(value)
+    except CellProblem:
         return None
-    return number if math.isfinite(number) else None
 
 
 def read_wang2025_candidates(path: Path, *, progress: bool = False) -> CandidateRows:
     """Read the sheet at ``path``: rows ``row_number, formula, written, x, ea_ev, route, column``.
 
+    The sheet is read by the bounded reader of the import boundary
+    (:func:`sselab.datasets.readers.read_xlsx_table`: size limits, a clean error for a file that is not a
+    workbook); rows keep their sheet row numbers, empty rows hold no candidate.
+
     Raises
     ------
     DataImportError
-        When the sheet does not have the expected columns and header rows.
+        When the file is not a readable workbook or lacks the expected columns and header rows.
     """
-    frame = pd.read_excel(path, header=None, dtype=object)
-    _check_header(frame, path)
-    data = frame.iloc[HEADER_ROWS:]
+    table = read_xlsx_table(path)
+    lines = {1: table.header, **{row.line: row.cells for row in table.rows if row.line <= HEADER_ROWS}}
+    _check_header(lines, path)
+    data = [row for row in table.rows if row.line > HEADER_ROWS]
     out = ParsedFile(DATASET, path.name, sha256_of(path), rows_read=len(data))
     out.assumptions.append(
         "x and Ea are stored as published (model kind 'published'); Ea in the first route column is on y1, "
@@ -130,9 +138,8 @@ def read_wang2025_candidates(path: Path, *, progress: bool = False) -> Candidate
         "(Zn1(BH4)2·1NH3 -> Zn(BH4)2·NH3)."
     )
     rows = []
-    items = list(data.itertuples(index=False, name=None))
-    for offset, cells in enumerate(track(items, total=len(items), description=DATASET, progress=progress)):
-        row = _read_row(out, HEADER_ROWS + offset + 1, cells)
+    for item in track(data, total=len(data), description=DATASET, progress=progress):
+        row = _read_row(out, item.line, (*item.cells, *(None,) * (6 - len(item.cells))))
         if row is not None:
             rows.append(row)
             out.imported_rows.add(int(row["row_number"]))
@@ -147,15 +154,21 @@ def _read_row(out: ParsedFile, row_number: int, cells: tuple[Any, ...]) -> dict[
     if not written:
         out.skip(row_number, "Structure", "no formula", cells[1])
         return None
+    if text_cell(out, row_number, "Structure", written, MAX_FORMULA_CHARS) is None:
+        return None
     parsed, error = parse_formula_or_error(written)
     if parsed is None or not parsed.cation or not parsed.anions:
         out.skip(
             row_number, "Structure", f"formula not read as cation + anion: {error or 'no anion'}", written
         )
         return None
-    x = _number(cells[2])
+    try:
+        x = parse_number(cells[2])
+    except CellProblem as problem:
+        out.skip(row_number, "-0.059 X + 0.0029 ratom", f"x is not a number: {problem}", cells[2])
+        return None
     if x is None:
-        out.skip(row_number, "-0.059 X + 0.0029 ratom", "x is not a number", cells[2])
+        out.skip(row_number, "-0.059 X + 0.0029 ratom", "x is not a number: blank", cells[2])
         return None
     filled = {col: _number(cells[col]) for col in ROUTE_COLUMNS if not is_blank(cells[col])}
     if len(filled) != 1 or None in filled.values():

@@ -276,7 +276,7 @@ def run_metadynamics(
         traj_path = folder.outputs / "metad.traj"
         traj = Trajectory(str(traj_path), "a" if resuming and traj_path.exists() else "w", atoms)
         dyn.attach(traj.write, interval=settings.trajectory_every)
-    drive_dynamics(dyn, max(settings.steps - dyn.nsteps, 0), progress, "MetaD")
+    drive_dynamics(dyn, max(settings.steps - dyn.nsteps, 0), progress, f"MetaD {folder.root.name}")
     drift.update(atoms)
     _checkpoint()
     hills_data, colvar = read_hills(hills_path), read_colvar(colvar_path)
