@@ -8,7 +8,9 @@ points relaxed, 7 images, fmax 0.02 eV/Å). Acceptance: |MetaD − NEB| ≤ 0.10
 < 0.5 Å, converged. Writes the ``## MetaD vs CI-NEB (EMT Cu vacancy hop)`` section of ``docs/benchmarks.md``
 (machine, date, load) and ``runs/cu-metad/benchmark.json``.
 
-Run: ``nice -n 10 .venv/bin/python benchmarks/bench_metad_vs_neb_cu.py`` (about 10 CPU minutes).
+Run: ``nice -n 10 .venv/bin/python benchmarks/bench_metad_vs_neb_cu.py`` (40 min of one core on
+2026-12-01: 70 000 steps with the preparation; stop it at any time and rerun to continue; a converged run
+is only re-analysed). Every invocation's wall time and load go to ``runs/cu-metad/wall_times.json``.
 """
 
 from __future__ import annotations
@@ -48,9 +50,11 @@ def run_metad() -> tuple[str, float]:
     started = time.time()
     sselab = Path(sys.executable).with_name("sselab")
     with (RUN.parent / "cu-metad.log").open("a") as log:
-        command = [str(sselab), "metad", str(cif), *OPTIONS, "--out", str(RUN)]
+        command = [str(sselab), "metad", cif.name, *OPTIONS, "--out", RUN.name]  # as the README writes it
         env = {**os.environ, "COLUMNS": "110"}
-        done = subprocess.run(command, stdout=subprocess.PIPE, stderr=log, text=True, check=True, env=env)
+        done = subprocess.run(
+            command, stdout=subprocess.PIPE, stderr=log, text=True, check=True, env=env, cwd=RUN.parent
+        )
     return done.stdout, time.time() - started
 
 
@@ -75,7 +79,7 @@ def _wall_log(wall_s: float, steps_to: int, load: float) -> list[dict[str, float
 
 
 def _ev(value: float | None, fmt: str = ".3f") -> str:
-    return "none" if value is None else format(value, fmt)
+    return "n/a" if value is None else format(value, fmt)
 
 
 def main() -> None:
@@ -86,6 +90,8 @@ def main() -> None:
     total_wall = sum(e["wall_s"] for e in walls)
     neb_ev, neb_ok, calls = run_band(result)
     b = result.barriers
+    by_method = result.analysis.details.get("barriers_by_method", {})
+    hills_ev = by_method["hills"]["effective_ev"] if "hills" in by_method else None
     metad_ev = result.reported_ev
     sigma = b.uncertainty_ev if b else None
     transitions = result.convergence.get("transitions")
@@ -94,7 +100,7 @@ def main() -> None:
     out = {
         "metad_ev": metad_ev, "uncertainty_ev": sigma,
         "uncertainty_reason": result.analysis.uncertainty_reason,
-        "hills_ev": b.effective_ev if b else None, "neb_ev": neb_ev, "neb_converged": neb_ok,
+        "hills_ev": hills_ev, "neb_ev": neb_ev, "neb_converged": neb_ok,
         "difference_ev": difference, "transitions": transitions, "max_host_drift_a": drift,
         "converged": result.converged, "reason": result.convergence_reason, "steps": result.steps_done,
         "ps": result.simulated_time_ps, "hills": result.n_hills, "height_ev": result.settings.height_ev,
@@ -106,15 +112,14 @@ def main() -> None:
         difference is not None and abs(difference) <= 0.10 and (transitions or 0) >= 10
         and drift is not None and drift < 0.5 and result.converged is True
     )  # fmt: skip
-    loads = ", ".join(f"{e['load_start']:.1f}->{e['load_end']:.1f}" for e in walls)
+    loads = ", ".join(f"{_ev(e.get('load_start'), '.1f')}->{_ev(e.get('load_end'), '.1f')}" for e in walls)
     atoms = result.structure.n_atoms if result.structure else "?"
-    hills_ev = b.effective_ev if b else None
     sigma_text = f"± {sigma:.3f}" if sigma is not None else f"(σ {result.analysis.uncertainty_reason})"
     line = (
         f"- {datetime.now(UTC):%Y-%m-%d}, {platform.processor() or platform.machine()}, 2 cores shared, "
         f"nice 10, one thread, load (1-min, start->end of each invocation) {loads}; wall "
         f"{total_wall / 60:.1f} min over {len(walls)} invocation(s): "
-        f"`sselab metad Cu.cif {' '.join(OPTIONS)}`"
+        f"`sselab metad Cu.cif {' '.join(OPTIONS)} --out {RUN.name}`"
         f" — {atoms} atoms, {result.steps_done} steps ({result.simulated_time_ps:.0f} ps), {result.n_hills} "
         f"hills of {result.settings.height_ev:.4f} eV × {result.widths[0]:.3f} Å every "
         f"{result.settings.pace} steps (measured). **MetaD {_ev(metad_ev)} eV {sigma_text}** (reweighted; "

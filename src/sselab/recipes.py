@@ -12,9 +12,9 @@ composite defect barrier (CI-NEB migration + defect formation) registers itself 
 Example
 -------
 >>> sorted(RECIPES)
-['md-arrhenius', 'metad', 'neb', 'relax', 'search']
->>> get_recipe("metad").settings.default("width_a")
-0.2
+['md-arrhenius', 'metad', 'metad-replicas', 'neb', 'relax', 'search']
+>>> get_recipe("metad").settings.default("protocol")
+'frenkel'
 """
 
 from __future__ import annotations
