@@ -38,7 +38,7 @@ SETTINGS = {
     "temperature_k": 350.0,
     "supercell_min_length_a": 10.0,
     "steps": 20_000,
-    "chunk_steps": 1000,
+    "chunk_steps": 250,
     "timestep_fs": 1.0,
     "bias_factor": 20.0,
     "npt_steps": 300,
@@ -55,13 +55,19 @@ def run_dir(potential: str) -> Path:
 
 
 def run(potential: str) -> None:
+    """Run (or continue) the MetaD; ``bench.json`` records each invocation's start, load and end."""
     folder = run_dir(potential)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "bench.json"
+    bench = json.loads(path.read_text()) if path.is_file() else {"invocations": []}
+    entry = {"started_utc": datetime.now(UTC).isoformat(), "load_start": os.getloadavg()[0]}
+    bench["invocations"].append(entry)
+    path.write_text(json.dumps(bench, indent=2) + "\n")  # kept if the run is stopped
     started = time.time()
-    load = os.getloadavg()[0]
     metad_of_structure(libh4_pnma(), "Li", potential=potential, run_dir=folder, progress=False,
                        structure_provenance="built-in", **SETTINGS)  # fmt: skip
-    bench = {"wall_s": time.time() - started, "load_start": load, "load_end": os.getloadavg()[0]}
-    (folder / "bench.json").write_text(json.dumps(bench, indent=2) + "\n")
+    entry.update(wall_s=time.time() - started, load_end=os.getloadavg()[0])
+    path.write_text(json.dumps(bench, indent=2) + "\n")
 
 
 def report(potential: str) -> str:
@@ -110,11 +116,28 @@ def report(potential: str) -> str:
         f"- barriers (reweighted FES, sites from the hills FES): {parts}",
         f"- stopping rule: converged = {verdict[0]}; {verdict[1]}",
         f"- warnings of the preparation: {'; '.join(prep.get('warnings') or []) or 'none'}",
-        f"- machine: {platform.processor() or platform.machine()}, 2 cores shared, load at start "
-        f"{bench.get('load_start', float('nan')):.1f}, now {os.getloadavg()[0]:.1f}; 1 torch thread",
+        f"- machine: {platform.processor() or platform.machine()}, 2 cores shared (one taken by another "
+        f"benchmark), nice 10, 1 torch thread; {_invocations(bench, folder)}; "
+        f"load now {os.getloadavg()[0]:.1f}",
         END,
     ]
     return "\n".join(lines)
+
+
+def _invocations(bench: dict, folder: Path) -> str:
+    """Each invocation's start (UTC), 1-min load then, and wall time (to the last checkpoint if stopped)."""
+    items = bench.get("invocations", [])
+    checkpoint = folder / "checkpoint.npz"
+    last = checkpoint.stat().st_mtime if checkpoint.is_file() else None
+    parts = []
+    for item in items:
+        start = datetime.fromisoformat(item["started_utc"])
+        wall = item.get("wall_s")
+        if wall is None and last is not None:
+            wall = last - start.timestamp()
+        minutes = "?" if wall is None else f"{wall / 60:.0f} min"
+        parts.append(f"started {start:%H:%M} UTC at load {item['load_start']:.1f}, {minutes}")
+    return "; ".join(parts) or "no invocation recorded"
 
 
 def write_doc(block: str) -> None:
