@@ -7,7 +7,7 @@ pace measured), chunks of 1000 steps checked by the stopping rule, checkpoints e
 time (kill) and rerun to continue. ``report``: re-analyses the run folder's HILLS/COLVAR with the current
 code,
 applies the stopping rule, counts transitions, and writes the ``<!-- frenkel-metad -->`` block of
-``docs/libh4_barriers.md`` (machine, date, load).
+``docs/metadynamics.md`` (machine, date, load).
 
 Run: ``nice -n 10 env SSELAB_THREADS=1 OPENBLAS_NUM_THREADS=1 .venv/bin/python
 benchmarks/bench_metad_libh4_frenkel.py run [--potential chgnet]`` then ``... report``.
@@ -31,7 +31,7 @@ from sselab.simulate.reference import libh4_pnma
 from sselab.simulate.runfolder import read_summary
 
 ROOT = Path(__file__).resolve().parents[1]
-DOC = ROOT / "docs" / "libh4_barriers.md"
+DOC = ROOT / "docs" / "metadynamics.md"
 BEGIN, END = "<!-- BEGIN frenkel-metad -->", "<!-- END frenkel-metad -->"
 SETTINGS = {
     "protocol": "frenkel",
@@ -147,7 +147,7 @@ def write_doc(block: str) -> None:
         _, _, tail = rest.partition(END)
         text = head + block + tail
     else:
-        text = text.rstrip("\n") + "\n\n## Frenkel-protocol metadynamics (issue 12)\n\n" + block + "\n"
+        text = text.rstrip("\n") + "\n\n## LiBH4 Pnma: frenkel MetaD at 350 K\n\n" + block + "\n"
     DOC.write_text(text, encoding="utf-8")
 
 
