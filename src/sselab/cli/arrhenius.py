@@ -8,12 +8,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.console import Console
+from rich.table import Table
 
 from sselab.cli.options import DbOption, OutDirOption, open_store_from_option
+from sselab.errors import FitError
+from sselab.transport.arrhenius import FORMS, ArrheniusFit
+from sselab.transport.frames import fit_material
+from sselab.transport.plot import plot_arrhenius
 
 if TYPE_CHECKING:
-    from rich.console import Console
-
     from sselab.transport.frames import MaterialFit
 
 FormOption = Annotated[
@@ -54,12 +58,6 @@ def arrhenius_command(
     pool: PoolOption = False,
 ) -> None:
     """Fit σ(T) of FORMULA from the store (Ea ± stderr, 95 % CI, R², N, T range, breakpoint); write PNGs."""
-    from rich.console import Console
-
-    from sselab.errors import FitError
-    from sselab.transport.arrhenius import FORMS
-    from sselab.transport.frames import fit_material
-
     console = Console()
     if form not in FORMS:
         console.print(f"[red]error:[/red] --form must be one of {', '.join(FORMS)}, got {form!r}")
@@ -85,10 +83,6 @@ def arrhenius_command(
 
 def print_fits(console: Console, formula: str, fits: list[MaterialFit], skipped: list[str]) -> None:
     """Print one table row per fitted segment (formula column only when spellings differ)."""
-    from rich.table import Table
-
-    from sselab.transport.arrhenius import ArrheniusFit
-
     show_formula = len({item.formula for item in fits}) > 1
     two = not isinstance(fits[0].fit, ArrheniusFit)
     table = Table(title=f"Arrhenius fit of {formula} ({fits[0].fit.form})")
@@ -135,8 +129,6 @@ def print_fits(console: Console, formula: str, fits: list[MaterialFit], skipped:
 
 def write_outputs(fits: list[MaterialFit], formula: str, out: Path) -> list[Path]:
     """Write one PNG per fit and a JSON summary of all fits into ``out``; return the paths."""
-    from sselab.transport.plot import plot_arrhenius
-
     slug = re.sub(r"[^A-Za-z0-9.]+", "_", formula).strip("_") or "material"
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []

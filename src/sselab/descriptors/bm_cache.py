@@ -78,6 +78,7 @@ class BindingEnergyCache:
             return float("nan")
         if self._calculator is None:
             self._calculator = self.calculator_factory()
+        # lazy: pymatgen.io loads pymatgen's I/O stack (~0.5 s); only structures need it
         from pymatgen.io.ase import AseAtomsAdaptor
 
         atoms = AseAtomsAdaptor.get_atoms(to_structure(cif))

@@ -36,6 +36,7 @@ from sselab.store.models import (
     Source,
 )
 from sselab.store.models import Structure as StructureRow
+from sselab.store.readonly import readonly_query
 from sselab.store.records import (
     ActivationEnergyRecord,
     ImportBatch,
@@ -398,8 +399,6 @@ class Store(StoreExtrasMixin, ScreeningStoreMixin, ExportMixin):
         UnsafeQueryError
             When the statement could write, is not a single SELECT/WITH, or breaks a limit.
         """
-        from sselab.store.readonly import readonly_query
-
         result = readonly_query(self, sql, max_rows=max_rows, timeout_s=timeout_s)
         rows = result.rows.copy()
         rows.attrs["truncated"] = result.truncated

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
+from sselab.chem import parse_formula
 from sselab.errors import FitError, FormulaParseError
 from sselab.transport.arrhenius import ArrheniusFit, Form, fit_arrhenius
 from sselab.transport.segments import TwoSegmentFit, fit_two_segment
@@ -48,7 +49,6 @@ def match_formula(frame: pd.DataFrame, formula: str) -> pd.DataFrame:
     exact = frame[frame["formula"].astype(str).str.strip() == formula.strip()]
     if not exact.empty:
         return exact
-    from sselab.chem import parse_formula
 
     try:
         wanted = parse_formula(formula).composition
