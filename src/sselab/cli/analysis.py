@@ -12,10 +12,10 @@ from pandas.api.types import is_numeric_dtype
 from rich.console import Console
 from rich.table import Table
 
-from sselab.cli.options import DbOption, open_store_from_option
+from sselab.cli.common import DbOption, open_store_from_option
 from sselab.cli.screening import models_command, screen_command
 from sselab.descriptors import DESCRIPTORS, composition_descriptor_frame
-from sselab.descriptors.bm_cache import binding_energy_cache
+from sselab.descriptors.bm_potential import binding_energy_cache
 from sselab.errors import SselabError
 from sselab.models import (
     LinearEaModel,

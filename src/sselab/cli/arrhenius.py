@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from sselab.cli.options import DbOption, OutDirOption, open_store_from_option
+from sselab.cli.common import DbOption, OutDirOption, open_store_from_option
 from sselab.errors import FitError
 from sselab.transport.arrhenius import FORMS, ArrheniusFit
 from sselab.transport.frames import fit_material

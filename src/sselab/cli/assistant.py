@@ -15,7 +15,7 @@ from sselab.assistant.agent import LLMSettings, ask
 from sselab.assistant.insights import RECIPES, rank_recipes, run_recipe
 from sselab.assistant.mcp_server import build_mcp_server
 from sselab.assistant.transcript import load_transcript, replay
-from sselab.cli.options import DbOption
+from sselab.cli.common import DbOption
 from sselab.errors import ConfigError
 
 OutOption = Annotated[Path, typer.Option("--out", help="Folder for figures, CSV tables and the transcript.")]

@@ -12,8 +12,8 @@ from rich.console import Console
 from rich.table import Table
 
 from sselab.cli import data_tables
+from sselab.cli.common import DbOption, OutDirOption, open_store_from_option
 from sselab.cli.import_display import print_report
-from sselab.cli.options import DbOption, OutDirOption, open_store_from_option
 from sselab.datasets import fetch_all, import_dataset, import_file, list_datasets, reports_dir
 from sselab.datasets.demo import run_data_demo
 from sselab.errors import DatasetError, SselabError

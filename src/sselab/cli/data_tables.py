@@ -13,8 +13,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from sselab.cli.common import DbOption, open_store_from_option
 from sselab.cli.import_display import print_report
-from sselab.cli.options import DbOption, open_store_from_option
 from sselab.datasets.columnmap import build_column_map, load_map_file, parse_assignments
 from sselab.datasets.importing import import_parsed, reports_dir
 from sselab.datasets.tables import add_entry, read_table

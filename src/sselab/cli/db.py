@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from sselab.cli.options import DbOption, open_store_from_option
+from sselab.cli.common import DbOption, open_store_from_option
 from sselab.errors import SselabError
 from sselab.store.engine import current_revision
 from sselab.store.readonly import readonly_query

@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from sselab.cli.options import DbOption, open_store_from_option
+from sselab.cli.common import DbOption, open_store_from_option
 from sselab.datasets.importers.wang2025_candidates import RUN_NAME
 from sselab.errors import SselabError
 from sselab.models import LinearEaModel

@@ -12,7 +12,7 @@ from rich.console import Console
 from sqlalchemy.engine import make_url
 
 from sselab.assistant.access import open_readonly_store
-from sselab.cli.options import DbOption
+from sselab.cli.common import DbOption
 from sselab.config import get_settings
 from sselab.errors import SselabError
 
