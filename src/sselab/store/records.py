@@ -184,7 +184,9 @@ class RowChange:
 class ImportResult:
     """Rows inserted per table (``materials``, ``sources``, ``conductivity_measurements`` ...).
 
-    ``already_present`` is True when the same (dataset, file_sha256) had been imported before (nothing added).
+    ``already_present`` is True when the same (dataset, file_sha256) had been imported before and every row
+    still matched the store (nothing added or changed; a file re-imported after another changed its rows is
+    applied again).
     Rows whose natural key (:mod:`sselab.store.keys`) is already stored for the dataset are not added again:
     ``unchanged`` counts those with the same value, ``replaced`` those whose value changed (updated in place,
     each listed in ``changes``).
