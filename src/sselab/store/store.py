@@ -51,8 +51,10 @@ logger = logging.getLogger(__name__)
 
 CONDUCTIVITY_COLUMNS = [
     "measurement_id", "material_id", "formula", "cation", "valence", "anion_family", "neutral_molecule",
-    "neutral_count", "temperature_k", "conductivity_s_per_cm", "phase", "doi", "dataset",
+    "neutral_count", "temperature_k", "conductivity_s_per_cm", "phase", "doi", "dataset", "source_id",
+    "citation",
 ]  # fmt: skip
+"""Columns of :meth:`Store.conductivity_frame` (``source_id``, ``citation``: a source without DOI too)."""
 ACTIVATION_ENERGY_COLUMNS = [
     "ea_id", "material_id", "formula", "cation", "valence", "anion", "anion_family", "neutral_molecule",
     "neutral_count", "contains_carbon", "activation_energy_ev", "uncertainty_ev", "method", "potential",
@@ -273,6 +275,8 @@ class Store(StoreExtrasMixin, ScreeningStoreMixin, ExportMixin):
                 c.phase,
                 Source.doi,
                 c.dataset,
+                c.source_id,
+                Source.citation,
             )
             .join(m, c.material_id == m.id)
             .outerjoin(Source, c.source_id == Source.id)
