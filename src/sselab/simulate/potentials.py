@@ -4,7 +4,12 @@ Factories import their packages lazily, so ``import sselab.simulate`` stays ligh
 package only matters when asked for. Names (calculator; what it needs):
 
 - ``chgnet``: ``chgnet.model.dynamics.CHGNetCalculator``, CHGNet 0.3.0 (``chgnet``; weights in the wheel)
-- ``sevennet``: ``sevenn.calculator.SevenNetCalculator("7net-0")`` (``sevenn``; weights in the wheel)
+- ``chgnet-r2scan``: CHGNet transfer-learned on MP-r2SCAN (``chgnet`` >= 0.4; weights in the wheel)
+- ``sevennet``: ``sevenn.calculator.SevenNetCalculator("7net-0")``, SevenNet-0 (11Jul2024) (``sevenn``;
+  weights in the wheel)
+- ``sevennet-l3i5``: SevenNet-l3i5 (``sevenn``; weights in the wheel)
+- ``sevennet-mf-0-pbe``, ``sevennet-mf-0-r2scan``: the multi-fidelity SevenNet-MF-0 with its ``PBE`` or
+  ``R2SCAN`` modal (``sevenn``; weights in the wheel)
 - ``mace-mp``: ``mace.calculators.mace_mp``, medium (``mace-torch``; downloads weights)
 - ``mattersim``: ``mattersim.forcefield.MatterSimCalculator`` (``mattersim``; downloads weights)
 - ``orb``: ``orb_models`` pretrained Orb v3 conservative (``orb-models``; downloads weights)
@@ -17,21 +22,31 @@ A missing package, binary or (offline, ``SSELAB_OFFLINE=1``) weights raises
 Device: ``device`` argument, else ``SSELAB_DEVICE``, else CUDA when ``torch.cuda.is_available()``, else CPU.
 Threads: ``threads`` argument, else ``SSELAB_THREADS``, passed to ``torch.set_num_threads``.
 
+Every calculator made here carries a :class:`PotentialIdentity` (registry name, model, model version or
+checkpoint, modal, package and its version, weights file and its SHA-256, device): read it with
+:func:`potential_identity` and store it with every number the calculator produced.
+
 Example
 -------
 >>> calc = get_calculator("emt")
 >>> type(calc).__name__
 'EMT'
+>>> potential_identity(calc).name
+'emt'
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import importlib.metadata
 import importlib.util
 import logging
 import os
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ase.calculators.calculator import Calculator
@@ -39,7 +54,14 @@ from ase.calculators.calculator import Calculator
 from sselab.config import get_settings
 from sselab.errors import PotentialUnavailableError
 
-__all__ = ["PotentialInfo", "get_calculator", "list_potentials", "resolve_device"]
+__all__ = [
+    "PotentialIdentity",
+    "PotentialInfo",
+    "get_calculator",
+    "list_potentials",
+    "potential_identity",
+    "resolve_device",
+]
 
 LOGGER = logging.getLogger(__name__)
 
@@ -53,6 +75,59 @@ class PotentialInfo:
     requirement: str
     available: bool
     downloads_weights: bool
+
+
+@dataclass(frozen=True)
+class PotentialIdentity:
+    """Which model a calculator evaluates: recorded with every result it produced.
+
+    Attributes
+    ----------
+    name
+        sselab registry name (``"chgnet"``, ``"sevennet-mf-0-pbe"``, ...), or the calculator's class name
+        for a calculator not made by :func:`get_calculator`.
+    model
+        The package's own model name (``"0.3.0"``, ``"r2scan"``, ``"7net-l3i5"``, ``"EMT"``).
+    model_version
+        Version of the model or its weights as the checkpoint states it (``None`` when it states none).
+    package, package_version
+        Python distribution that evaluates it and its installed version.
+    modal
+        Fidelity of a multi-fidelity model (``"PBE"``, ``"R2SCAN"``), else ``None``.
+    weights_file
+        File name of the loaded weights (``None`` for analytic potentials).
+    weights_sha256
+        SHA-256 of that file (hex).
+    device
+        Where it runs (``"cpu"``, ``"cuda"``, ...).
+    """
+
+    name: str
+    model: str
+    model_version: str | None = None
+    package: str | None = None
+    package_version: str | None = None
+    modal: str | None = None
+    weights_file: str | None = None
+    weights_sha256: str | None = None
+    device: str = "cpu"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def label(self) -> str:
+        """Short human label, e.g. ``"chgnet-r2scan (CHGNet r2scan, chgnet 0.4.2)"``."""
+        version = f" {self.model_version}" if self.model_version else ""
+        modal = f" modal {self.modal}" if self.modal else ""
+        package = f", {self.package} {self.package_version}" if self.package else ""
+        return f"{self.name} ({self.model}{version}{modal}{package})"
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-able fields."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PotentialIdentity:
+        """Inverse of :meth:`as_dict`."""
+        return cls(**data)
 
 
 def resolve_device(device: str | None = None) -> str:
@@ -92,18 +167,79 @@ def _offline_guard(name: str) -> None:
         )
 
 
-def _chgnet(device: str, **kw: Any) -> Calculator:
-    _require("chgnet", "potentials", "chgnet")
-    from chgnet.model.dynamics import CHGNetCalculator
+def _package_version(distribution: str) -> str | None:
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return None
 
-    return CHGNetCalculator(use_device=device, **kw)
+
+@functools.lru_cache(maxsize=16)
+def _sha256(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
-def _sevennet(device: str, **kw: Any) -> Calculator:
-    _require("sevenn", "potentials", "sevennet")
-    from sevenn.calculator import SevenNetCalculator
+def _chgnet_model(name: str, model_name: str) -> Callable[..., Calculator]:
+    def factory(device: str, **kw: Any) -> Calculator:
+        _require("chgnet", "potentials", name)
+        from chgnet.model import CHGNet
+        from chgnet.model.dynamics import CHGNetCalculator
 
-    return SevenNetCalculator(kw.pop("model", "7net-0"), device=device, **kw)
+        model = CHGNet.load(model_name=model_name, use_device=device, verbose=False)
+        calc = CHGNetCalculator(model=model, use_device=device, **kw)
+        weights = Path(importlib.util.find_spec("chgnet").origin or "").parent  # type: ignore[union-attr]
+        files = sorted((weights / "pretrained" / model_name).glob("*.pth.tar"))
+        _attach(
+            calc,
+            PotentialIdentity(
+                name=name,
+                model="CHGNet",
+                model_version=str(model.version),
+                package="chgnet",
+                package_version=_package_version("chgnet"),
+                weights_file=f"{model_name}/{files[0].name}" if files else None,
+                weights_sha256=_sha256(str(files[0])) if files else None,
+                device=device,
+            ),
+        )
+        return calc
+
+    return factory
+
+
+def _sevennet_model(name: str, model_name: str, modal: str | None = None) -> Callable[..., Calculator]:
+    def factory(device: str, **kw: Any) -> Calculator:
+        _require("sevenn", "potentials", name)
+        from sevenn.calculator import SevenNetCalculator
+        from sevenn.util import pretrained_name_to_path
+
+        model = kw.pop("model", model_name)
+        chosen_modal = kw.pop("modal", modal)
+        path = Path(pretrained_name_to_path(model))
+        calc = SevenNetCalculator(str(path), device=device, modal=chosen_modal, **kw)
+        config = getattr(calc, "sevennet_config", {}) or {}
+        _attach(
+            calc,
+            PotentialIdentity(
+                name=name,
+                model=model,
+                model_version=path.parent.name,
+                package="sevenn",
+                package_version=_package_version("sevenn"),
+                modal=chosen_modal,
+                weights_file=f"{path.parent.name}/{path.name}",
+                weights_sha256=_sha256(str(path)),
+                device=device,
+                extra={"trained_with_sevenn": config.get("version")},
+            ),
+        )
+        return calc
+
+    return factory
 
 
 def _mace(device: str, **kw: Any) -> Calculator:
@@ -163,10 +299,58 @@ def _emt(device: str, **kw: Any) -> Calculator:
     return EMT(**kw)
 
 
+def _attach(calc: Calculator, identity: PotentialIdentity) -> None:
+    calc.sselab_identity = identity  # type: ignore[attr-defined]
+
+
+def potential_identity(calc: Calculator) -> PotentialIdentity:
+    """The identity :func:`get_calculator` attached to ``calc``; for another calculator, its class name and
+    the package it comes from (no model version: record it yourself)."""
+    identity = getattr(calc, "sselab_identity", None)
+    if isinstance(identity, PotentialIdentity):
+        return identity
+    module = type(calc).__module__.split(".")[0]
+    return PotentialIdentity(
+        name=type(calc).__name__.lower(),
+        model=type(calc).__name__,
+        package=module,
+        package_version=_package_version(module),
+    )
+
+
 _Factory = Callable[..., Calculator]
 _REGISTRY: dict[str, tuple[_Factory, str, str, bool]] = {
-    "chgnet": (_chgnet, "CHGNet 0.3.0 universal MLIP", "chgnet", False),
-    "sevennet": (_sevennet, "SevenNet-0 (7net-0) universal MLIP", "sevenn", False),
+    "chgnet": (_chgnet_model("chgnet", "0.3.0"), "CHGNet 0.3.0 universal MLIP (MPtrj, PBE)", "chgnet", False),
+    "chgnet-r2scan": (
+        _chgnet_model("chgnet-r2scan", "r2scan"),
+        "CHGNet transfer-learned on MP-r2SCAN",
+        "chgnet",
+        False,
+    ),
+    "sevennet": (
+        _sevennet_model("sevennet", "7net-0"),
+        "SevenNet-0 (7net-0, 11Jul2024) universal MLIP",
+        "sevenn",
+        False,
+    ),
+    "sevennet-l3i5": (
+        _sevennet_model("sevennet-l3i5", "7net-l3i5"),
+        "SevenNet-l3i5 (lmax 3, 5 layers)",
+        "sevenn",
+        False,
+    ),
+    "sevennet-mf-0-pbe": (
+        _sevennet_model("sevennet-mf-0-pbe", "7net-mf-0", "PBE"),
+        "SevenNet-MF-0, PBE modal",
+        "sevenn",
+        False,
+    ),
+    "sevennet-mf-0-r2scan": (
+        _sevennet_model("sevennet-mf-0-r2scan", "7net-mf-0", "R2SCAN"),
+        "SevenNet-MF-0, r2SCAN modal",
+        "sevenn",
+        False,
+    ),
     "mace-mp": (_mace, "MACE-MP-0 medium universal MLIP", "mace", True),
     "mattersim": (_mattersim, "MatterSim v1 universal MLIP", "mattersim", True),
     "orb": (_orb, "Orb v3 universal MLIP", "orb_models", True),
@@ -214,8 +398,21 @@ def get_calculator(
     resolved = resolve_device(device)
     LOGGER.info("loading potential %s on %s", key, resolved)
     try:
-        return factory(resolved, **kw)
+        calc = factory(resolved, **kw)
     except PotentialUnavailableError:
         raise
     except (OSError, ImportError) as exc:
         raise PotentialUnavailableError(f"potential {name!r} could not be loaded: {exc}") from exc
+    if getattr(calc, "sselab_identity", None) is None:
+        module = type(calc).__module__.split(".")[0]
+        _attach(
+            calc,
+            PotentialIdentity(
+                name=key,
+                model=str(kw.get("model", type(calc).__name__)),
+                package=module,
+                package_version=_package_version(module),
+                device=resolved,
+            ),
+        )
+    return calc
