@@ -1,4 +1,4 @@
-"""The potentials shipped in the CHGNet and SevenNet wheels are selectable by name and say what they loaded."""
+"""The potentials shipped in the CHGNet and SevenNet wheels are selectable by name and say what they load."""
 
 from __future__ import annotations
 
