@@ -20,6 +20,7 @@ Example
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
 from collections.abc import Callable
@@ -45,7 +46,15 @@ from sselab.simulate.prepare import make_supercell
 
 logger = logging.getLogger(__name__)
 
-_BULK_KEYS = ("relax_cell", "bulk_fmax_ev_per_a", "bulk_steps", "optimizer", "min_width_a", "supercell")
+_BULK_KEYS = (
+    "relax_cell",
+    "bulk_fmax_ev_per_a",
+    "bulk_steps",
+    "optimizer",
+    "min_width_a",
+    "max_atoms",
+    "supercell",
+)
 _NEB_KEYS = ("neb_images", "neb_fmax_ev_per_a", "neb_steps", "neb_spring_ev_per_a2", "neighbour_rank")
 _DEFECT_KEYS = ("defect_fmax_ev_per_a", "defect_steps", "optimizer")
 _FRENKEL_KEYS = (
@@ -173,9 +182,22 @@ def _widths(atoms: Atoms) -> tuple[float, float, float]:
     return (float(w[0]), float(w[1]), float(w[2]))
 
 
+def _widest_within(relaxed: Atoms, max_atoms: int) -> tuple[int, int, int]:
+    widths = np.asarray(_widths(relaxed))
+    options = [
+        (float(np.min(widths * np.array(r))), -len(relaxed) * int(np.prod(r)), r)
+        for r in itertools.product(range(1, 5), repeat=3)
+        if len(relaxed) * int(np.prod(r)) <= max_atoms
+    ]
+    if not options:
+        raise SimulationError(f"the cell has {len(relaxed)} atoms, more than max_atoms={max_atoms}")
+    best = max(options)[2]
+    return (best[0], best[1], best[2])
+
+
 def _supercell(relaxed: Atoms, settings: CompositeSettings) -> tuple[Atoms, tuple[int, int, int]]:
-    if settings.supercell is not None:
-        reps = settings.supercell
+    if settings.supercell is not None or settings.max_atoms is not None:
+        reps = settings.supercell or _widest_within(relaxed, settings.max_atoms)  # type: ignore[arg-type]
         return relaxed.repeat(reps), reps
     big = make_supercell(relaxed, settings.min_width_a)
     ratio = [np.linalg.norm(big.cell[i]) / np.linalg.norm(relaxed.cell[i]) for i in range(3)]

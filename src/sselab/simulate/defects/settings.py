@@ -29,9 +29,14 @@ class CompositeSettings:
     Attributes
     ----------
     min_width_a
-        Every perpendicular width of the supercell is at least this (Å); ignored when ``supercell`` is given.
+        Every perpendicular width of the supercell is at least this (Å); ignored when ``supercell`` or
+        ``max_atoms`` is given.
+    max_atoms
+        Choose the repetitions (up to 4 per axis) with the largest smallest width within this many atoms
+        (ties: fewer atoms); a cost cap that treats cells of any shape alike. Ignored when ``supercell`` is
+        given.
     supercell
-        Explicit repetitions of the relaxed cell along a, b, c (overrides ``min_width_a``).
+        Explicit repetitions of the relaxed cell along a, b, c (overrides ``min_width_a`` and ``max_atoms``).
     relax_cell
         Relax the input cell (positions and lattice, ASE ``FrechetCellFilter``) before building the supercell.
     bulk_fmax_ev_per_a
@@ -65,6 +70,7 @@ class CompositeSettings:
     """
 
     min_width_a: float = 8.0
+    max_atoms: int | None = None
     supercell: tuple[int, int, int] | None = None
     relax_cell: bool = True
     bulk_fmax_ev_per_a: float = 0.02
@@ -104,6 +110,8 @@ class CompositeSettings:
             )
         if not isinstance(self.neighbour_rank, int) or self.neighbour_rank < 0:
             raise ConfigError(f"composite setting neighbour_rank must be >= 0, got {self.neighbour_rank!r}")
+        if self.max_atoms is not None and (not isinstance(self.max_atoms, int) or self.max_atoms < 2):
+            raise ConfigError(f"composite setting max_atoms must be an integer >= 2, got {self.max_atoms!r}")
         if not isinstance(self.min_width_a, int | float) or self.min_width_a < 0:
             raise ConfigError(f"composite setting min_width_a must be >= 0 Å, got {self.min_width_a!r}")
         if self.supercell is not None:
