@@ -51,17 +51,17 @@ def _resolve(material: BenchmarkMaterial, source: str) -> BenchmarkMaterial:
     for index in link.index:
         if index not in rows.index:
             raise DataImportError(f"{material.name}: wang2025-ea has no row with Index {index}", file=source)
-        row = rows.loc[index]
-        formula = str(row["Pretty_Formula"]).strip()
-        if composition_key(formula) != composition_key(material.formula) or row["phase"] != material.phase:
+        formula = str(rows.at[index, "Pretty_Formula"]).strip()
+        phase = str(rows.at[index, "phase"])
+        if composition_key(formula) != composition_key(material.formula) or phase != material.phase:
             raise DataImportError(
-                f"{material.name}: wang2025-ea Index {index} is {formula!r} ({row['phase']}), not "
+                f"{material.name}: wang2025-ea Index {index} is {formula!r} ({phase}), not "
                 f"{material.formula!r} ({material.phase})",
                 file=source,
                 field="experiment",
             )
-        values.append(float(row["Ea (eV)"]))
-        dois.append(str(row["DOI"]).strip())
+        values.append(float(str(rows.at[index, "Ea (eV)"])))
+        dois.append(str(rows.at[index, "DOI"]).strip())
     doi = material.doi or ("; ".join(dict.fromkeys(dois)))
     return replace(material, experimental_ea_ev=sum(values) / len(values), doi=doi)
 

@@ -20,7 +20,7 @@ import warnings
 import zipfile
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
+from typing import Any, cast
 
 from ase import Atoms
 
@@ -90,8 +90,11 @@ def order_structure(structure: Any) -> tuple[Any, dict[str, Any]]:
     partial = [i for i, site in enumerate(decorated) if not site.is_ordered]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        ranked = OrderDisorderedStructureTransformation().apply_transformation(
-            decorated, return_ranked_list=ORDERINGS_RANKED
+        ranked = cast(
+            list[dict[str, Any]],
+            OrderDisorderedStructureTransformation().apply_transformation(
+                decorated, return_ranked_list=ORDERINGS_RANKED
+            ),
         )
     best = ranked[0]
     ordered = best["structure"].copy()

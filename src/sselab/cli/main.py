@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "simulate",
     "methods",
     "analysis",
+    "benchmark",
     "search",
     "assistant",
     "pipeline",
