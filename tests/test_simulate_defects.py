@@ -199,3 +199,19 @@ def test_schottky_units_of_libh4_are_whole_bh4_molecules() -> None:
     units = molecular_units(libh4_pnma(), "Li")
     assert formula_unit_counts(units) == ({"BH4": 1, "Li": 1}, 4)
     assert all(len(u.indices) == 5 for u in units if u.formula == "BH4")
+
+
+def test_interstitial_sites_survive_atoms_just_outside_the_cell() -> None:
+    """pymatgen's TopographyAnalyzer drops sites at fractional -1e-16; the sites are found anyway."""
+    from sselab.simulate.defects import interstitial_sites
+
+    atoms = bulk("Al", "fcc", a=4.0, cubic=True)
+    atoms.positions[0] -= 1e-12
+    assert [s.multiplicity for s in interstitial_sites(atoms, "Al")] == [4, 8]
+
+
+def test_max_atoms_picks_the_widest_supercell_within_budget() -> None:
+    from sselab.simulate.defects.composite import _supercell
+
+    big, reps = _supercell(libh4_pnma(), CompositeSettings(max_atoms=100))
+    assert reps == (1, 2, 2) and len(big) == 96  # widths 7.2, 8.9, 13.6 Å beat 2×2×1 (14.4, 8.9, 6.8)

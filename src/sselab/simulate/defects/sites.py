@@ -73,9 +73,13 @@ def interstitial_sites(atoms: Atoms, cation: str, min_distance_a: float = 1.0) -
         When no site is found.
     """
     from pymatgen.analysis.defects.generators import VoronoiInterstitialGenerator
+    from pymatgen.core import Structure
     from pymatgen.io.ase import AseAtomsAdaptor
 
-    structure = AseAtomsAdaptor.get_structure(atoms)
+    host = AseAtomsAdaptor.get_structure(atoms)
+    frac_host = np.mod(host.frac_coords, 1.0)
+    frac_host[frac_host >= 1.0 - 1e-9] = 0.0  # pymatgen's TopographyAnalyzer drops sites outside [0, 1]
+    structure = Structure(host.lattice, host.species, frac_host)
     generator = VoronoiInterstitialGenerator(min_dist=min_distance_a)
     sites = []
     for defect in generator.generate(structure, insert_species=[cation]):
