@@ -180,7 +180,8 @@ def collect() -> None:
     text = "\n".join(
         [
             f"Collected {stamp}: GA, CHGNet 0.3.0, seed 1, `--profile paper --population 10 "
-            "--relax-steps 120`, one torch thread, `nice -n 10`, one search at a time on the shared 2-core VM "
+            "--relax-steps 120`, one torch thread, `nice -n 10`, one search at a time on the shared "
+            "2-core VM "
             "(`benchmarks/bench_open_set_searches.py`).",
             "",
             *header,
