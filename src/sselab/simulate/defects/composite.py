@@ -46,6 +46,8 @@ from sselab.simulate.prepare import make_supercell
 
 logger = logging.getLogger(__name__)
 
+#: Fewest formula units in the supercell for the Schottky pair to count as a defect, not a new compound.
+MIN_FORMULA_UNITS = 4
 _BULK_KEYS = (
     "relax_cell",
     "bulk_fmax_ev_per_a",
@@ -376,6 +378,11 @@ def _issues(
         if frenkel.formation_energy_ev is not None and frenkel.formation_energy_ev < 0:
             issues.append("negative Frenkel formation energy: the host is not at its minimum")
     if schottky is not None:
+        if schottky.formula_units < MIN_FORMULA_UNITS:
+            issues.append(
+                f"the supercell holds {schottky.formula_units} formula units: removing one is not a dilute "
+                f"Schottky pair (at least {MIN_FORMULA_UNITS} needed)"
+            )
         if not schottky.converged:
             issues.append("Schottky relaxation not converged")
         if schottky.formation_energy_ev < 0:
