@@ -203,3 +203,22 @@ def test_obelix_structures_come_from_the_mirror_with_their_provenance() -> None:
 
     # every NH2 kept two H: the units are whole Li3(NH2)2I formula units
     assert formula_unit_counts(molecular_units(ordered.atoms, "Li")) == ({"I": 1, "Li": 3, "NH2": 2}, 4)
+
+
+def test_store_wiring_keeps_protocol_and_never_renames_composite(toy_run, tmp_path) -> None:
+    from sselab.benchmark.recording import STORE_METHOD, record_results, record_structures
+    from sselab.store import open_store
+
+    _, run = toy_run
+    store = open_store(f"sqlite:///{tmp_path / 's.sqlite'}")
+    counts = record_results(store, read_records(run))
+    frame = store.activation_energy_frame()
+    assert set(frame["method"]) == {"CI-NEB"}  # the migration-only barriers
+    assert counts["stored"] == 2 and counts["skipped"] == (2 if STORE_METHOD["composite"] is None else 0)
+    assert all(json.loads(note)["protocol"] == "vacancy" for note in frame["note"])
+    from dataclasses import replace
+
+    experimental = replace(open_set(), materials=open_set().materials[:2])  # built-in LiBH4, OBELiX LiAlH4
+    assert record_structures(store, experimental) == 2
+    provenance = json.loads(store.structures_frame()["provenance"].iloc[1])
+    assert provenance["label"] == "experimental" and provenance["dataset"] == "obelix"
