@@ -21,6 +21,7 @@ Example
 from __future__ import annotations
 
 import itertools
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -207,6 +208,44 @@ def _supercell(relaxed: Atoms, settings: CompositeSettings) -> tuple[Atoms, tupl
     return big, reps3
 
 
+class _Parts:
+    """Computes each part of one recipe call, or reads it from the run folder's cache, timing it."""
+
+    def __init__(self, cache: PartCache) -> None:
+        self.cache = cache
+        self.walls: dict[str, float] = {}
+        self.reused: list[str] = []
+
+    def get(self, name: str, extra: dict[str, Any], compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        stored = self.cache.load(name, extra)
+        if stored is not None:
+            self.reused.append(name)
+            self.walls[name] = float(stored["wall_time_s"])
+            return dict(stored["data"])
+        t0 = time.perf_counter()
+        data = compute()
+        self.walls[name] = time.perf_counter() - t0
+        self.cache.save(name, {"data": data, "wall_time_s": self.walls[name]}, extra)
+        return data
+
+
+def _bulk(atoms: Atoms, calc: Calculator, settings: CompositeSettings) -> dict[str, Any]:
+    relaxed, record = relax_structure(
+        atoms,
+        calc,
+        fmax_ev_per_a=settings.bulk_fmax_ev_per_a,
+        steps=settings.bulk_steps,
+        relax_cell=settings.relax_cell,
+        optimizer=settings.optimizer,
+    )
+    big, _ = _supercell(relaxed, settings)
+    return {
+        "atoms": atoms_as_dict(relaxed),
+        "relaxation": record.as_dict(),
+        "supercell_energy_ev": single_point_energy(big, calc),
+    }
+
+
 def _run(
     atoms: Atoms,
     cation: str,
@@ -222,61 +261,25 @@ def _run(
 ) -> DefectBarrierResult:
     chosen = (settings or CompositeSettings()).replace(**overrides) if overrides else settings
     settings = chosen or CompositeSettings()
-    vacancy_index = _check_input(atoms, cation, cation_index)
+    vacancy = _check_input(atoms, cation, cation_index)
     started, t_start = datetime.now(UTC).isoformat(timespec="seconds"), time.perf_counter()
     factory = calculator_factory or (lambda: get_calculator(potential, device=device, threads=threads))
     calc = factory()
     identity = potential_identity(calc)
-    cache = PartCache(
-        run_dir,
-        {
-            "structure": structure_fingerprint(atoms),
-            "cation": cation,
-            "potential": [identity.name, identity.model_version, identity.modal, identity.weights_sha256],
-        },
+    key = [identity.name, identity.model_version, identity.modal, identity.weights_sha256]
+    parts = _Parts(
+        PartCache(run_dir, {"structure": structure_fingerprint(atoms), "cation": cation, "potential": key})
     )
-    walls: dict[str, float] = {}
-    reused: list[str] = []
-
-    def part(name: str, extra: dict[str, Any], compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-        stored = cache.load(name, extra)
-        if stored is not None:
-            reused.append(name)
-            walls[name] = float(stored["wall_time_s"])
-            return dict(stored["data"])
-        t0 = time.perf_counter()
-        data = compute()
-        walls[name] = time.perf_counter() - t0
-        cache.save(name, {"data": data, "wall_time_s": walls[name]}, extra)
-        return data
-
-    def compute_bulk() -> dict[str, Any]:
-        relaxed, record = relax_structure(
-            atoms,
-            calc,
-            fmax_ev_per_a=settings.bulk_fmax_ev_per_a,
-            steps=settings.bulk_steps,
-            relax_cell=settings.relax_cell,
-            optimizer=settings.optimizer,
-        )
-        big, _ = _supercell(relaxed, settings)
-        return {
-            "atoms": atoms_as_dict(relaxed),
-            "relaxation": record.as_dict(),
-            "supercell_energy_ev": single_point_energy(big, calc),
-        }
-
-    bulk_part = part("bulk", _subset(settings, _BULK_KEYS), compute_bulk)
-    relaxed = atoms_from_dict(bulk_part["atoms"])
-    bulk_record = RelaxationRecord.from_dict(bulk_part["relaxation"])
+    bulk = parts.get("bulk", _subset(settings, _BULK_KEYS), lambda: _bulk(atoms, calc, settings))
+    relaxed = atoms_from_dict(bulk["atoms"])
     big, reps = _supercell(relaxed, settings)
-    bulk_energy = float(bulk_part["supercell_energy_ev"])
+    energy_bulk = float(bulk["supercell_energy_ev"])
     neb_dir = Path(run_dir) / "neb" if run_dir is not None else None
     migration = MigrationResult.from_dict(
-        part(
+        parts.get(
             "migration",
-            _subset(settings, _BULK_KEYS + _NEB_KEYS, vacancy_index=vacancy_index),
-            lambda: vacancy_migration(big, cation, vacancy_index, factory, settings, neb_dir).as_dict(),
+            _subset(settings, _BULK_KEYS + _NEB_KEYS, vacancy_index=vacancy),
+            lambda: vacancy_migration(big, cation, vacancy, factory, settings, neb_dir).as_dict(),
         )
     )
     frenkel: FrenkelResult | None = None
@@ -285,25 +288,20 @@ def _run(
 
         def compute_frenkel() -> dict[str, Any]:
             sites = interstitial_sites(relaxed, cation, settings.interstitial_min_distance_a)
-            result = frenkel_pair(
-                big, relaxed, reps, cation, vacancy_index, sites, calc, bulk_energy, settings
-            )
-            return result.as_dict()
+            return frenkel_pair(
+                big, relaxed, reps, cation, vacancy, sites, calc, energy_bulk, settings
+            ).as_dict()
 
-        frenkel = FrenkelResult.from_dict(
-            part(
-                "frenkel",
-                _subset(settings, _BULK_KEYS + _FRENKEL_KEYS, vacancy_index=vacancy_index),
-                compute_frenkel,
-            )
-        )
+        frenkel_key = _subset(settings, _BULK_KEYS + _FRENKEL_KEYS, vacancy_index=vacancy)
+        frenkel = FrenkelResult.from_dict(parts.get("frenkel", frenkel_key, compute_frenkel))
         schottky = SchottkyResult.from_dict(
-            part(
+            parts.get(
                 "schottky",
-                _subset(settings, _BULK_KEYS + _DEFECT_KEYS, vacancy_index=vacancy_index),
-                lambda: schottky_pair(big, cation, vacancy_index, calc, bulk_energy, settings).as_dict(),
+                _subset(settings, _BULK_KEYS + _DEFECT_KEYS, vacancy_index=vacancy),
+                lambda: schottky_pair(big, cation, vacancy, calc, energy_bulk, settings).as_dict(),
             )
         )
+    bulk_record = RelaxationRecord.from_dict(bulk["relaxation"])
     energy, limiting = _activation_energy(protocol, migration, frenkel, schottky)
     issues = _issues(bulk_record, migration, frenkel, schottky)
     result = DefectBarrierResult(
@@ -319,21 +317,19 @@ def _run(
         settings=settings,
         supercell=SupercellInfo(reps, len(big), _widths(big), tuple(relaxed.cell.lengths().tolist())),  # type: ignore[arg-type]
         bulk=bulk_record,
-        bulk_energy_ev=bulk_energy,
+        bulk_energy_ev=energy_bulk,
         migration=migration,
         frenkel=frenkel,
         schottky=schottky,
         wall_time_s=time.perf_counter() - t_start,
-        part_wall_time_s=walls,
-        reused_parts=tuple(reused),
+        part_wall_time_s=parts.walls,
+        reused_parts=tuple(parts.reused),
         sselab_version=__version__,
         started=started,
         finished=datetime.now(UTC).isoformat(timespec="seconds"),
         run_dir=Path(run_dir) if run_dir is not None else None,
     )
     if run_dir is not None:
-        import json
-
         (Path(run_dir) / f"{protocol}_summary.json").write_text(json.dumps(result.as_dict(), indent=1))
     return result
 
