@@ -13,9 +13,11 @@ Example
 -------
 >>> from ase.build import bulk
 >>> result = composite_barrier(bulk("Cu", cubic=True), "Cu", potential="emt", supercell=(2, 2, 2),
-...                            n_interstitial_starts=1, neb_images=1, neb_fmax_ev_per_a=0.1)  # doctest: +SKIP
->>> result.protocol, result.limiting_pair  # doctest: +SKIP
-('composite', 'schottky')
+...                            n_interstitial_starts=1, neb_images=1, neb_fmax_ev_per_a=0.1)
+>>> result.protocol, result.limiting_pair, result.converged
+('composite', 'schottky', True)
+>>> round(result.activation_energy_ev, 1)  # EMT Cu: Em 0.8 eV + half a 1.2 eV vacancy
+1.4
 """
 
 from __future__ import annotations
