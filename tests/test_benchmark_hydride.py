@@ -222,3 +222,17 @@ def test_store_wiring_keeps_protocol_and_never_renames_composite(toy_run, tmp_pa
     assert record_structures(store, experimental) == 2
     provenance = json.loads(store.structures_frame()["provenance"].iloc[1])
     assert provenance["label"] == "experimental" and provenance["dataset"] == "obelix"
+
+
+def test_config_file_sets_composite_settings_and_options_override_it(tmp_path) -> None:
+    from sselab.cli.benchmark import _settings
+
+    config = tmp_path / "bench.toml"
+    config.write_text("[composite]\nn_interstitial_starts = 4\nneb_images = 5\n")
+    settings = _settings(config, {"neb_images": 2, "max_atoms": None})
+    assert (settings.n_interstitial_starts, settings.neb_images) == (4, 2)
+    config.write_text("[composite]\nneb_imagez = 5\n")
+    from sselab.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"unknown composite setting.*neb_imagez.*--config"):
+        _settings(config, {})
