@@ -182,8 +182,10 @@ def report() -> None:
     else:
         text = text.rstrip("\n") + "\n\n" + block + "\n"
     DOC.write_text(text, encoding="utf-8")
+    existing = (ROOT / "docs" / "benchmarks.md").read_text(encoding="utf-8")
     for line in timings:
-        append_to_section(SECTION, line)
+        if line not in existing:  # one line per run: a rerun of the report adds nothing
+            append_to_section(SECTION, line)
     print("\n".join(table))
 
 
