@@ -236,3 +236,28 @@ def test_config_file_sets_composite_settings_and_options_override_it(tmp_path) -
 
     with pytest.raises(ConfigError, match=r"unknown composite setting.*neb_imagez.*--config"):
         _settings(config, {})
+
+
+def test_a_crashed_wave_does_not_stop_the_next_and_is_retried(toy_run, tmp_path, monkeypatch) -> None:
+    from sselab.benchmark import runner
+    from sselab.pipeline.executor import JobExecutor
+    from sselab.store import open_store
+
+    folder, _ = toy_run
+    manifest = read_manifest(folder / "toy.csv")
+    specs = runner.plan_jobs(manifest, ["neb", "composite"], ["emt"], tmp_path / "run", threads=1)
+    specs = [s for s in specs if s["material"]["name"] == "Cu"]
+    for spec in specs:
+        spec["settings"] |= {"max_atoms": 32, "n_interstitial_starts": 1, "neb_images": 1}
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("out of memory, say")
+
+    original = runner.METHODS["neb"]
+    monkeypatch.setitem(runner.METHODS, "neb", crash)
+    store = open_store(f"sqlite:///{tmp_path / 'jobs.sqlite'}")
+    records, errors = runner.run_benchmark(specs, store, JobExecutor(n_workers=0))
+    assert [r.method for r in records] == ["composite"] and "out of memory" in errors[0]
+    monkeypatch.setitem(runner.METHODS, "neb", original)
+    records, errors = runner.run_benchmark(specs, store, JobExecutor(n_workers=0))
+    assert sorted(r.method for r in records) == ["composite", "neb"] and errors == []

@@ -29,8 +29,8 @@ from typing import Any
 
 from sselab.benchmark.manifest import BenchmarkMaterial, Manifest
 from sselab.benchmark.sources import load_structure
-from sselab.errors import ConfigError, SselabError
-from sselab.pipeline.executor import JobExecutor
+from sselab.errors import ConfigError, PipelineError, SselabError
+from sselab.pipeline.executor import JobExecutor, job_key
 from sselab.simulate.defects import (
     CompositeSettings,
     DefectBarrierResult,
@@ -225,18 +225,35 @@ def run_benchmark(
     store: Any,
     executor: JobExecutor,
     on_progress: Callable[[str, int, int], None] | None = None,
-) -> list[BenchmarkRecord]:
+) -> tuple[list[BenchmarkRecord], list[str]]:
     """Run the jobs wave by wave (one wave per method, in :data:`METHODS` order) on ``executor``, caching
-    each finished job in ``store`` (the pipeline's job cache); return every record."""
-    records: list[BenchmarkRecord] = []
+    each finished job in ``store`` (the pipeline's job cache).
+
+    A wave whose jobs crashed (an error other than a :class:`~sselab.errors.SselabError`, which becomes a
+    ``failed`` record) does not stop the next wave; the crashed jobs are rerun next time.
+
+    Returns
+    -------
+    tuple
+        The records of every finished job, and the errors of the jobs that crashed.
+    """
+    errors: list[str] = []
     for method in METHODS:
         wave = [s for s in specs if s["method"] == method]
         if not wave:
             continue
         callback = (lambda done, total, m=method: on_progress(m, done, total)) if on_progress else None
-        outputs = executor.run(store, f"{JOB_STAGE}/{method}", run_job, wave, on_progress=callback)
-        records.extend(BenchmarkRecord.from_dict(o) for o in outputs)
-    return records
+        try:
+            executor.run(store, f"{JOB_STAGE}/{method}", run_job, wave, on_progress=callback)
+        except PipelineError as exc:
+            errors.append(str(exc))
+    records = []
+    for spec in specs:
+        stage = f"{JOB_STAGE}/{spec['method']}"
+        output = store.get_stage_result(stage, job_key(stage, spec))
+        if output is not None:
+            records.append(BenchmarkRecord.from_dict(output))
+    return records, errors
 
 
 def read_records(run_root: str | Path) -> list[BenchmarkRecord]:

@@ -188,7 +188,7 @@ def run_command(
                 bar.update(tasks[method], completed=done)
 
             try:
-                records = run_benchmark(specs, store, executor, progress)
+                records, crashed = run_benchmark(specs, store, executor, progress)
             finally:
                 executor.close()
         if record_to_store:
@@ -203,6 +203,8 @@ def run_command(
         console.print(
             f"  failed: {record.material.name} / {record.method} / {record.potential}: {record.error}"
         )
+    if crashed:
+        raise _fail("jobs crashed (rerun the same command to retry them): " + " | ".join(crashed))
 
 
 def _flags(items: list[str] | None) -> dict[str, str]:
