@@ -261,3 +261,19 @@ def test_a_crashed_wave_does_not_stop_the_next_and_is_retried(toy_run, tmp_path,
     monkeypatch.setitem(runner.METHODS, "neb", original)
     records, errors = runner.run_benchmark(specs, store, JobExecutor(n_workers=0))
     assert sorted(r.method for r in records) == ["composite", "neb"] and errors == []
+
+
+def test_material_settings_override_the_run_and_are_validated(tmp_path) -> None:
+    from sselab.benchmark.runner import plan_jobs
+
+    manifest = open_set()
+    specs = plan_jobs(manifest, ["composite"], ["chgnet"], tmp_path, threads=1)
+    big = [s for s in specs if s["material"]["formula"] == "Mg(BH4)2·6NH3"][0]
+    assert big["settings"]["max_atoms"] == 140
+    path = tmp_path / "m.toml"
+    path.write_text(
+        '[[material]]\nformula = "LiBH4"\nphase = "low-T"\nstructure = "builtin:libh4_pnma"\n'
+        'provenance = "user"\nexperimental_ea_ev = 0.7\nsettings = { max_atom = 96 }\n'
+    )
+    with pytest.raises(DataImportError, match="row 1.*field 'settings'.*unknown composite setting"):
+        read_manifest(path)

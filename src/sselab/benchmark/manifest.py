@@ -21,6 +21,8 @@ A manifest is a TOML file (``[[material]]`` tables) or a CSV file (one row per m
 ``name``                      unique label (default ``formula`` + ``phase`` + ``provenance``)
 ``suspect``                   reason to distrust the experimental value (the report shows metrics with
                               and without such rows)
+``settings``                  TOML only: recipe settings for this material that override the run's, e.g.
+                              ``settings = { max_atoms = 140 }`` for a large cell
 ============================  =====================================================================
 
 Example
@@ -42,7 +44,8 @@ from pathlib import Path
 from typing import Any
 
 from sselab.chem import parse_formula
-from sselab.errors import DataImportError, FormulaParseError
+from sselab.errors import ConfigError, DataImportError, FormulaParseError
+from sselab.simulate.defects import CompositeSettings
 
 PROVENANCES = ("experimental", "predicted", "user")
 _FIELDS = {
@@ -59,6 +62,7 @@ _FIELDS = {
     "temperature_max_k",
     "cation",
     "suspect",
+    "settings",
 }
 
 
@@ -92,6 +96,8 @@ class BenchmarkMaterial:
         Measurement range (K), if known.
     suspect
         Why the experimental value may be wrong (``None``: not flagged).
+    settings
+        Recipe settings that override the run's for this material (validated when the jobs are planned).
     has_neutral_molecule
         The formula contains a neutral molecule (NH3, H2O, ...): filled markers in the parity plot.
     """
@@ -109,6 +115,7 @@ class BenchmarkMaterial:
     temperature_min_k: float | None = None
     temperature_max_k: float | None = None
     suspect: str | None = None
+    settings: dict[str, Any] = field(default_factory=dict)
     has_neutral_molecule: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -161,6 +168,20 @@ def _text(value: Any) -> str | None:
         return None
     text = str(value).strip()
     return text or None
+
+
+def _settings_table(value: Any, file: str, row: int) -> dict[str, Any]:
+    if value is None or value == "":
+        return {}
+    if not isinstance(value, dict):
+        raise DataImportError(
+            "write settings = { name = value, ... } (TOML)", file=file, row=row, field="settings"
+        )
+    try:
+        CompositeSettings().replace(**value)
+    except ConfigError as exc:
+        raise DataImportError(str(exc), file=file, row=row, field="settings") from exc
+    return dict(value)
 
 
 def material_from_mapping(data: dict[str, Any], file: str, row: int, folder: Path) -> BenchmarkMaterial:
@@ -231,6 +252,7 @@ def material_from_mapping(data: dict[str, Any], file: str, row: int, folder: Pat
         temperature_min_k=t_min,
         temperature_max_k=t_max,
         suspect=_text(data.get("suspect")),
+        settings=_settings_table(data.get("settings"), file, row),
         has_neutral_molecule=bool(parsed.neutral_molecules),
     )
 

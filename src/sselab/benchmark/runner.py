@@ -154,7 +154,7 @@ def plan_jobs(
                         "material": material.as_dict(),
                         "method": method,
                         "potential": potential,
-                        "settings": chosen,
+                        "settings": {**chosen, **material.settings},
                         "threads": threads,
                         "run_dir": str(job_folder(run_root, material, potential)),
                     }
