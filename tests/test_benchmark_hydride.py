@@ -268,12 +268,12 @@ def test_material_settings_override_the_run_and_are_validated(tmp_path) -> None:
 
     manifest = open_set()
     specs = plan_jobs(manifest, ["composite"], ["chgnet"], tmp_path, threads=1)
-    big = [s for s in specs if s["material"]["formula"] == "Mg(BH4)2·6NH3"][0]
+    big = next(s for s in specs if s["material"]["formula"] == "Mg(BH4)2·6NH3")
     assert big["settings"]["max_atoms"] == 140
     path = tmp_path / "m.toml"
     path.write_text(
         '[[material]]\nformula = "LiBH4"\nphase = "low-T"\nstructure = "builtin:libh4_pnma"\n'
         'provenance = "user"\nexperimental_ea_ev = 0.7\nsettings = { max_atom = 96 }\n'
     )
-    with pytest.raises(DataImportError, match="row 1.*field 'settings'.*unknown composite setting"):
+    with pytest.raises(DataImportError, X):
         read_manifest(path)
