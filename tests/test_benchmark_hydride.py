@@ -275,5 +275,5 @@ def test_material_settings_override_the_run_and_are_validated(tmp_path) -> None:
         '[[material]]\nformula = "LiBH4"\nphase = "low-T"\nstructure = "builtin:libh4_pnma"\n'
         'provenance = "user"\nexperimental_ea_ev = 0.7\nsettings = { max_atom = 96 }\n'
     )
-    with pytest.raises(DataImportError, X):
+    with pytest.raises(DataImportError, match=r"row 1.*field 'settings'.*unknown composite setting"):
         read_manifest(path)
