@@ -71,10 +71,17 @@ def run() -> None:
     start, load0 = time.perf_counter(), os.getloadavg()
     command = [str(ROOT / ".venv" / "bin" / "sselab"), "benchmark", "run", "open-set", "--methods", METHODS]
     command += ["--potentials", POTENTIALS, "--out", str(RUN), *OPTIONS]
+    # Optional, for a session that runs part of the set first: SSELAB_BENCH_ONLY="name;name" (material names
+    # of the manifest) and SSELAB_BENCH_WORKERS (Dask workers, default 1). Finished jobs are never rerun.
+    only = [name for name in os.environ.get("SSELAB_BENCH_ONLY", "").split(";") if name]
+    for name in only:
+        command += ["--only", name]
+    command += ["--workers", os.environ.get("SSELAB_BENCH_WORKERS", "1")]
     code = subprocess.call(["nice", "-n", "10", *command])
     bench["sessions"].append(
         {
             "command": " ".join(command[1:]),
+            "only": only,
             "start_utc": datetime.now(UTC).isoformat(timespec="seconds"),
             "wall_time_s": time.perf_counter() - start,
             "load_before": load0,
