@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-EXTRAS := potentials,search,mcp,postgres,cluster,dev
+EXTRAS := potentials,search,mcp,postgres,cluster,web,dev
 export SSELAB_DATA_MIRROR ?= $(abspath ../shared/datasets)
 
 .PHONY: install demo test lint test-slow bench clean
@@ -26,7 +26,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 test: $(STAMP) lint
-	$(BIN)/pytest -q -p no:cacheprovider
+	$(BIN)/pytest -q -p no:cacheprovider --doctest-modules tests src
 
 test-slow: $(STAMP)
 	$(BIN)/pytest -q -m slow

@@ -24,6 +24,10 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sselab.simulate.diffusion import MDArrheniusResult
+from sselab.simulate.metad.result import MetaDResult
+from sselab.simulate.neb import NEBResult
+
 # ---------------------------------------------------------------- parameters
 TORCH_THREADS = 1  # per process; 2 on a CPU shared by 8 sessions (load 7-15) was 4x slower than 1
 POTENTIAL = "chgnet"
@@ -190,10 +194,11 @@ def part_metad(name: str = "metad", settings_in: dict | None = None) -> None:
     params = settings_in or METAD
     import numpy as np
 
-    from sselab.simulate.colvars import ProjectedDisplacement
-    from sselab.simulate.hills import read_colvar, read_hills
-    from sselab.simulate.metad import run_metadynamics
-    from sselab.simulate.runs import RunFolder, analyse_metadynamics
+    from sselab.simulate.metad.analysis import analyse_metadynamics
+    from sselab.simulate.metad.colvars import ProjectedDisplacement
+    from sselab.simulate.metad.engine import run_metadynamics
+    from sselab.simulate.metad.plumed import read_colvar, read_hills
+    from sselab.simulate.runfolder import RunFolder
 
     start = time.perf_counter()
     machine_start = machine()
@@ -225,7 +230,8 @@ def part_metad(name: str = "metad", settings_in: dict | None = None) -> None:
             restart=True,
             figures=False,
             start=(0.0,),
-            extra_parameters={"potential": POTENTIAL, "hydrogen_mass_amu": params["hydrogen_mass_amu"]},
+            potential=POTENTIAL,
+            parameters={"hydrogen_mass_amu": params["hydrogen_mass_amu"]},
             **settings,
         )
         elapsed = time.perf_counter() - start
@@ -254,45 +260,32 @@ def part_metad(name: str = "metad", settings_in: dict | None = None) -> None:
 
 
 def part_store() -> None:
-    """Record the three barriers as activation energies (MetaD, CI-NEB, MLMD) in runs/libh4/sselab.sqlite."""
-    from sselab.simulate.runs import record_activation_energy
+    """Record the three barriers as activation energies (MetaD, CI-NEB, MLMD) in runs/libh4/sselab.sqlite.
 
-    url = f"sqlite:///{RUNS / 'sselab.sqlite'}"
-    for key, method in (
-        ("metad", "MetaD"),
-        ("metad_b", "MetaD"),
-        ("neb", "CI-NEB"),
-        ("md_arrhenius", "MLMD"),
-    ):
+    The runs are short (no convergence criterion is met or applied): they are stored labelled as such.
+    """
+    from dataclasses import replace
+
+    from sselab.simulate.metad.analysis import MetaDAnalysis
+    from sselab.simulate.recording import record_activation_energy
+    from sselab.store import open_store
+
+    store = open_store(f"sqlite:///{RUNS / 'sselab.sqlite'}")
+    for key in ("metad", "metad_b", "neb", "md_arrhenius"):
         summary = _read(RUNS / key / "summary.json")
         if summary is None:
             continue
-        res = summary["results"]
         if key.startswith("metad"):
-            hop = ((_read(RUNS / key / "bench.json") or {}).get("analysis_start_to_vacancy") or {}).get(
-                "barriers"
-            )
-            value, error = (hop["rate_determining_ev"], hop.get("uncertainty_ev")) if hop else (None, None)
-            error = None if error is not None and error < 1e-6 else error  # estimator could not measure one
-        elif key == "neb":
-            value, error = res["barrier_ev"], None
+            analysis = (_read(RUNS / key / "bench.json") or {}).get("analysis_start_to_vacancy")
+            if analysis is None:
+                continue
+            result = replace(MetaDResult.from_dict(summary), analysis=MetaDAnalysis.from_dict(analysis))
         else:
-            fit = res.get("fit") or {}
-            value, error = fit.get("activation_energy_ev"), fit.get("stderr_ev")
-        if value is None:
-            continue
-        ea_id = record_activation_energy(
-            url,
-            summary,
-            RUNS / key,
-            "LiBH4",
-            value,
-            error,
-            method=method,
-            potential=POTENTIAL,
-            note="LT-LiBH4 2x2x1, one Li vacancy",
+            result = (NEBResult if key == "neb" else MDArrheniusResult).from_dict(summary)
+        outcome = record_activation_energy(
+            store, result, material="LiBH4", note="LT-LiBH4 2x2x1, one Li vacancy", store_unconverged=True
         )
-        logging.getLogger("bench").warning("stored %s = %.3f eV as #%d in %s", method, value, ea_id, url)
+        logging.getLogger("bench").warning("%s: %s (#%s)", key, outcome.reason, outcome.ea_id)
 
 
 def experimental_rows() -> list[dict[str, object]]:
@@ -349,61 +342,62 @@ def _metad_row(key: str, label: str) -> str:
     summary, bench = _read(RUNS / key / "summary.json"), _read(RUNS / key / "bench.json") or {}
     if summary is None:
         return f"| WT-MetaD {label} (CHGNet) | not run | |"
-    res, par = summary["results"], summary["parameters"]
-    hills = f"hills {par['height_ev']} eV × {par['widths'][0]} Å every {par['pace']} steps"
-    hills += f", γ {par['bias_factor']:g}"
-    run = f"{res.get('steps_done')} steps ({res.get('simulated_time_ps', 0):.2f} ps)"
-    run += f", {res.get('n_hills')} hills"
+    result = MetaDResult.from_dict(summary)
+    par = result.settings
+    hills = f"hills {par.height_ev} eV × {result.widths[0]} Å every {par.pace} steps"
+    hills += f", γ {par.bias_factor:g}"
+    run = f"{result.steps_done} steps ({result.simulated_time_ps:.2f} ps)"
+    run += f", {result.n_hills} hills"
     analysis = bench.get("analysis_start_to_vacancy") or {}
     hop = analysis.get("barriers")
     if hop:
         ends = " → ".join(f"{m['position'][0]:+.2f} Å" for m in (hop["minima"][0], hop["minima"][-1]))
         return (
-            f"| WT-MetaD {label} (CHGNet, {par['temperature_k']:g} K), minima {ends} along the hop axis "
+            f"| WT-MetaD {label} (CHGNet, {par.temperature_k:g} K), minima {ends} along the hop axis "
             f"(vacancy at {bench.get('hop_distance_a', float('nan')):+.2f} Å) | "
             f"{_fmt(hop['rate_determining_ev'])} ± {_uncertainty(hop.get('uncertainty_ev'))} | "
             f"{hop['kind']}; {run}; {hills} |"
         )
-    error = analysis.get("barrier_error") or res.get("barrier_error") or "no analysis yet"
+    error = analysis.get("barrier_error") or result.barrier_error or "no analysis yet"
     return f"| WT-MetaD {label} (CHGNet) | no barrier | {run}: {error} |"
 
 
 def results_markdown(experiment: list[dict[str, object]]) -> str:
     """The results section of docs/libh4_barriers.md, from the run folders."""
-    relax, neb, md = (_read(RUNS / k / "summary.json") for k in ("relax", "neb", "md_arrhenius"))
+    relax = _read(RUNS / "relax" / "summary.json")
+    neb_summary, md_summary = (_read(RUNS / k / "summary.json") for k in ("neb", "md_arrhenius"))
+    neb = NEBResult.from_dict(neb_summary) if neb_summary else None
+    md = MDArrheniusResult.from_dict(md_summary) if md_summary else None
     benches = {
         k: _read(RUNS / k / "bench.json") for k in ("relax", "neb", "md_arrhenius", "metad", "metad_b")
     }
     lines = ["| method | Li migration barrier (eV) | notes |", "|---|---|---|"]
     lines += [_metad_row("metad", "A"), _metad_row("metad_b", "B")]
     if neb is not None:
-        r = neb["results"]
-        state = "converged" if r["converged"] else "not converged"
+        state = "converged" if neb.converged else "not converged"
         lines.append(
-            f"| CI-NEB (CHGNet, {neb['parameters']['n_images']} images) | {_fmt(r['barrier_ev'])} "
-            f"(reverse {_fmt(r['reverse_barrier_ev'])}) | {state} at fmax "
-            f"{neb['parameters']['fmax_ev_per_a']} "
-            f"eV/Å, {r['n_force_calls']} force calls |"
+            f"| CI-NEB (CHGNet, {neb.settings.n_images} images) | {_fmt(neb.barrier_ev)} "
+            f"(reverse {_fmt(neb.reverse_barrier_ev)}) | {state} at fmax {neb.settings.fmax} "
+            f"eV/Å, {neb.n_force_calls} force calls |"
         )
     else:
         lines.append("| CI-NEB (CHGNet) | not run | |")
-    coarse = _read(RUNS / "neb_3images" / "summary.json")
-    if coarse is not None:
-        r = coarse["results"]
+    coarse_summary = _read(RUNS / "neb_3images" / "summary.json")
+    if coarse_summary is not None:
+        coarse = NEBResult.from_dict(coarse_summary)
         lines.append(
-            f"| CI-NEB (CHGNet, {coarse['parameters']['n_images']} images, first run) | "
-            f"{_fmt(r['barrier_ev'])} (reverse {_fmt(r['reverse_barrier_ev'])}) | "
-            f"{'converged' if r['converged'] else 'not converged'} "
-            f"at fmax {coarse['parameters']['fmax_ev_per_a']} eV/Å, {r['n_force_calls']} force calls |"
+            f"| CI-NEB (CHGNet, {coarse.settings.n_images} images, first run) | "
+            f"{_fmt(coarse.barrier_ev)} (reverse {_fmt(coarse.reverse_barrier_ev)}) | "
+            f"{'converged' if coarse.converged else 'not converged'} "
+            f"at fmax {coarse.settings.fmax} eV/Å, {coarse.n_force_calls} force calls |"
         )
-    if md is not None and md["results"].get("fit"):
-        fit = md["results"]["fit"]
-        temps = ", ".join(f"{t:g}" for t in md["results"]["temperatures_k"])
+    if md is not None and md.fit is not None:
+        fit = md.fit
+        temps = ", ".join(f"{t:g}" for t in md.temperatures_k)
         lines.append(
-            f"| MD-Arrhenius (CHGNet, MLMD) | {_fmt(fit['activation_energy_ev'])} ± {_fmt(fit['stderr_ev'])} "
-            f"| {temps} K, {md['parameters']['steps']} production steps of "
-            f"{md['parameters']['timestep_fs']:g} fs "
-            f"each, R² {_fmt(fit['r_squared'])} |"
+            f"| MD-Arrhenius (CHGNet, MLMD) | {_fmt(fit.activation_energy_ev)} ± {_fmt(fit.stderr_ev)} "
+            f"| {temps} K, {md.settings.steps} production steps of {md.settings.timestep_fs:g} fs "
+            f"each, R² {_fmt(fit.r_squared)} |"
         )
     elif md is not None:
         lines.append("| MD-Arrhenius (CHGNet, MLMD) | no fit | fewer than three temperatures with D > 0 |")
@@ -418,11 +412,10 @@ def results_markdown(experiment: list[dict[str, object]]) -> str:
     if md is not None:
         out += ["MD-Arrhenius points (tracer D of all Li, Nernst–Einstein σ with Haven ratio 1):", ""]
         out += ["| T (K) | D (cm²/s) | σ (S/cm) |", "|---|---|---|"]
-        res = md["results"]
         for t, d, sig in zip(
-            res["temperatures_k"], res["diffusion_cm2_per_s"], res["conductivity_s_per_cm"], strict=True
+            md.temperatures_k, md.diffusion_cm2_per_s, md.conductivity_s_per_cm, strict=True
         ):
-            out.append(f"| {t:g} | {d:.3e} | {sig if sig is None else f'{sig:.3e}'} |")
+            out.append(f"| {t:g} | {d:.3e} | {sig:.3e} |")
         out.append("")
     out += ["Runs (wall time on this machine, `uptime` load at start and end):", ""]
     if relax is not None:
@@ -479,7 +472,7 @@ def append_benchmark_line() -> None:
         if bench is None or summary is None:
             parts.append(f"{label} not run")
             continue
-        steps = summary["results"].get("steps_done") or summary["results"].get("n_force_calls")
+        steps = summary.get("steps_done") or summary.get("n_force_calls")
         unit = "MD steps" if key == "metad" else "force calls" if key == "neb" else ""
         detail = f", {steps} {unit}" if steps and unit else ""
         load = bench.get("machine_end", {}).get("load_average", [None])[0]

@@ -29,10 +29,10 @@ SECTION = "## Metadynamics overhead"
 
 
 def build_systems(threads: int, device: str):
-    from sselab.simulate.colvars import CoordinationNumber, ProjectedDisplacement
-    from sselab.simulate.hills import BiasGrid
     from sselab.simulate.md import initial_velocities, make_dynamics
-    from sselab.simulate.metad import WellTemperedMetaD
+    from sselab.simulate.metad.bias import WellTemperedMetaD
+    from sselab.simulate.metad.colvars import CoordinationNumber, ProjectedDisplacement
+    from sselab.simulate.metad.hills import BiasGrid
     from sselab.simulate.potentials import get_calculator
     from sselab.simulate.prepare import make_vacancy, pick_cation
     from sselab.simulate.reference import libh4_pnma

@@ -55,10 +55,15 @@ def _specs(folder: Path, n_jobs: int, steps: int, potential: str) -> list[dict[s
 
         structure = write_libh4_pnma_cif(folder / "libh4.cif")
         cation, supercell = "Li", 6.0
+    from sselab.simulate.settings import MetaDSettings
+
+    settings = MetaDSettings(
+        potential=potential, steps=steps, pace=10, height_ev=0.05, width_a=0.25,
+        supercell_min_length_a=supercell, threads=1, checkpoint_every=10_000,
+    )  # fmt: skip
     return [
-        {"structure": str(structure), "cation": cation, "potential": potential, "steps": steps, "pace": 10,
-         "height_ev": 0.05, "width_a": 0.25, "supercell_min_length_a": supercell, "seed": k, "threads": 1,
-         "checkpoint_every": 10_000, "run_dir": str(folder / f"run-{k}")}
+        {"structure": str(structure), "cation": cation, "settings": settings.replace(seed=k).as_dict(),
+         "run_dir": str(folder / f"run-{k}")}
         for k in range(n_jobs)
     ]  # fmt: skip
 
@@ -80,7 +85,7 @@ def _time(n_workers: int, n_jobs: int, steps: int, potential: str) -> float:
             seconds = time.perf_counter() - t0
         finally:
             executor.close()
-        assert len(results) == n_jobs and all(r["steps_done"] == steps for r in results)
+        assert len(results) == n_jobs and all(r["result"]["steps_done"] == steps for r in results)
     return seconds
 
 

@@ -4,7 +4,8 @@ The space: 19 cations (14 divalent, 5 monovalent) × 56 anions (BH4, B3H8, B10H1
 NH2, AlH4 and the 48 halogenated closo-dodecaborates B12H(12−k)X_k, X = F, Cl, Br, I, k = 1..12) × 19 neutral
 molecules from the sselab.chem registry × n = 0.25..12.5 in steps of 0.25: 1,010,800 candidates. Models: y1
 and y2 (X, r_atom, sum) fitted on the wang2025-ea dataset in a temporary store (not timed). Timed: enumeration
-without formula strings, descriptors on the element-count matrix, prediction of every routed model, ranking;
+without formula strings, descriptors on the element-count matrix, prediction of every routed model with its
+95 % prediction interval and flags (since 2026-12-01), ranking of the predictions with Ea > 0;
 then the formulas of the best 3 on y1 are built. The median of three repeats is recorded.
 
 Run: ``.venv/bin/python benchmarks/bench_screening.py`` (appends to the ``## Screening`` section of
@@ -118,7 +119,8 @@ def main() -> None:
     runs = ", ".join(f"{t:.2f}" for t in times)
     line = (
         f"- {date}, {machine}, Python {platform.python_version()}: {n_candidates:,} candidates, "
-        f"{sum(counts.values()):,} predictions ({counts}); enumerate + descriptors + predict + rank "
+        f"{sum(counts.values()):,} predictions ({counts}); enumerate + descriptors + predict with intervals "
+        "and flags + rank "
         f"median {median:.2f} s of {len(times)} (runs {runs} s; target < 10 s); "
         f"best on y1: {', '.join(top_formulas[: min(3, len(top_formulas))])}; 1-min load average {load:.1f}\n"
     )

@@ -26,7 +26,7 @@ def test_data_fetch_reports_verified_paths(dataset_mirror: Path) -> None:
 
 def test_data_fetch_unknown_name_fails_clearly() -> None:
     result = runner.invoke(app, ["data", "fetch", "nope"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "unknown dataset 'nope'" in result.output
 
 
@@ -36,10 +36,10 @@ def test_data_import_prints_report_and_rejects_bad_unit(tmp_path: Path, dataset_
         app, ["data", "import", "liverpool-ionics", "--db", db, "--temperature-unit", "C"], terminal_width=200
     )
     assert result.exit_code == 0, result.output
-    assert "820 rows read, 820 imported" in result.output
+    assert "820 rows read, 820 imported" in result.output and "820 rows added" in result.output
     assert "temperature unit C set by the user" in result.output
     bad = runner.invoke(app, ["data", "import", "liverpool-ionics", "--db", db, "--temperature-unit", "F"])
-    assert bad.exit_code == 1 and "use C, K or auto" in bad.output
+    assert bad.exit_code == 2 and "use C, K or auto" in bad.output
 
 
 def test_demo_imports_everything_and_writes_the_figure(tmp_path: Path, dataset_mirror: Path) -> None:

@@ -151,13 +151,18 @@ def test_obelix_every_row_keeps_space_group_lattice_family_and_z(mirror: Path) -
     assert sum(e["family"] is None for e in entries) == 33  # blank Family cells stay empty
 
 
-def test_obelix_unreadable_lattice_cell_is_null_with_a_warning(mirror: Path, tmp_path: Path) -> None:
+def test_obelix_unreadable_or_absurd_lattice_cell_is_null_and_listed(mirror: Path, tmp_path: Path) -> None:
     lines = (mirror / "obelix" / "all.csv").read_text(encoding="utf-8").splitlines()
     header = lines[0].split(",")
     cells = lines[1].split(",")
     cells[header.index("a")] = "5.5O71"
+    cells[header.index("c")] = "-5"  # a negative lattice constant
     (tmp_path / "all.csv").write_text("\n".join([lines[0], ",".join(cells)]) + "\n", encoding="utf-8")
     parsed = read_dataset_file("obelix", tmp_path / "all.csv")
     (entry,) = parsed.materials["Li7BiO6"].metadata["entries"]
     assert entry["a_angstrom"] is None and entry["b_angstrom"] == 6.0425 and entry["has_cif"] is None
-    assert any(w.startswith("row 2:") and "'a'" in w and "5.5O71" in w for w in parsed.warnings)
+    assert entry["c_angstrom"] is None
+    skipped = {(s.row, s.field): s for s in parsed.skipped}
+    assert skipped[(2, "a")].raw == "5.5O71" and "not a number" in skipped[(2, "a")].reason
+    assert skipped[(2, "c")].raw == "-5" and "plausible range" in skipped[(2, "c")].reason
+    assert "metadata keeps null" in skipped[(2, "c")].reason

@@ -12,10 +12,10 @@ from sselab.datasets import fetch, fetch_all, get_dataset, list_datasets, sha256
 from sselab.datasets.fetch import dataset_cache_dir
 from sselab.errors import DatasetError
 
-NAMES = ["wang2025-ea", "obelix", "liverpool-ionics", "laskowski2023"]
+NAMES = ["wang2025-ea", "wang2025-candidates", "obelix", "liverpool-ionics", "laskowski2023"]
 
 
-def test_registry_lists_the_four_datasets_with_pinned_raw_urls() -> None:
+def test_registry_lists_the_five_datasets_with_pinned_raw_urls() -> None:
     infos = list_datasets()
     assert [info.name for info in infos] == NAMES
     for info in infos:

@@ -59,7 +59,12 @@ def test_model_recovers_a_known_line_from_formulas() -> None:
     d = composition_descriptor_frame(list(new["formula"]), "sum")
     expected = 0.01 * d["X"].iloc[0] - 0.002 * d["r_atom"].iloc[0] + 2.0
     assert model.predict(new)[0] == pytest.approx(expected, abs=1e-6)
-    assert model.get_params() == {"descriptors": ("X", "r_atom"), "aggregation": "sum", "name": "toy"}
+    assert model.get_params() == {
+        "descriptors": ("X", "r_atom"),
+        "aggregation": "sum",
+        "name": "toy",
+        "definitions": (),
+    }
 
 
 def test_model_round_trips_through_json_and_the_store(tmp_path) -> None:

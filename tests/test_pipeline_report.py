@@ -25,8 +25,35 @@ def _png(path: Path) -> Path:
     return path
 
 
+def _metad_result(run_dir: Path) -> dict:
+    """A MetaD result (as the metad stage stores it) whose run folder has a FES figure and no track."""
+    from sselab.simulate.metad.analysis import MetaDAnalysis
+    from sselab.simulate.metad.barriers import find_barriers
+    from sselab.simulate.metad.fes import FES
+    from sselab.simulate.metad.result import MetaDResult
+    from sselab.simulate.results import StructureInfo
+    from sselab.simulate.settings import MetaDSettings
+
+    x = np.linspace(-0.5, 2.5, 301)
+    fes = FES(("d1",), (x,), 0.52 * (1 - (x - 1) ** 2) ** 2, "hills")
+    analysis = MetaDAnalysis(fes, find_barriers(fes, start=[0.0]), None, {})
+    (run_dir / "figures").mkdir(parents=True)
+    _png(run_dir / "figures" / "fes.png")
+    structure = StructureInfo("libh4.cif", "LiBH4", 47, "Li", "built-in", "Li47 cell")
+    result = MetaDResult(
+        MetaDSettings(), run_dir, analysis, 300, 6, 1.0, ("d1",), (0.2,), (0.0,), structure=structure
+    )
+    return result.as_dict()
+
+
 def test_report_embeds_figures_tables_and_notes_failed_stages(tmp_path: Path) -> None:
     figure = _png(tmp_path / "fig.png")
+    run = {
+        "name": "libh4",
+        "material": "LiBH4",
+        "stored": "stored",
+        "result": _metad_result(tmp_path / "run"),
+    }
     upstream = {
         "screening": {
             "summary": "558 predictions",
@@ -35,8 +62,7 @@ def test_report_embeds_figures_tables_and_notes_failed_stages(tmp_path: Path) ->
         },
         "metad": {
             "summary": "1 MetaD run",
-            "runs": [{"name": "libh4", "description": "Li47", "barrier_ev": 0.52, "uncertainty_ev": 0.1,
-                      "figures": {"fes": str(figure), "track": str(tmp_path / "missing.png")}}],
+            "runs": [run],
         },
     }  # fmt: skip
     sections = build_sections(upstream, {"search": "PipelineError: missing or broken dependency"})
@@ -52,7 +78,7 @@ def test_report_embeds_figures_tables_and_notes_failed_stages(tmp_path: Path) ->
     html = path.read_text(encoding="utf-8")
     encoded = base64.b64encode(figure.read_bytes()).decode("ascii")
     assert html.count(encoded) == 2  # Figure 4a and the FES
-    assert "Figure missing" in html and "missing.png" in html
+    assert "libh4: free-energy surface (Li47 cell)" in html and "<td>0.52</td>" in html
     assert "Zn(BH4)2·6(CH3)2CHNH2" in html and "stage search did not finish: boom" in html
     assert "http://" not in html and "https://" not in html  # self-contained
 

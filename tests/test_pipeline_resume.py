@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import text
 
+from sselab.simulate.metad.result import MetaDResult
 from sselab.store import open_store
 
 JOBS = 3
@@ -54,6 +55,7 @@ height_ev = 0.1
 width_a = 0.2
 bias_factor = 20.0
 checkpoint_every = 50
+store_unconverged = true
 """,
         encoding="utf-8",
     )
@@ -145,9 +147,11 @@ def test_sigkill_during_metad_then_rerun_completes_without_duplicates_or_recompu
     metad = ea[ea["method"] == "MetaD"]
     assert metad["run_folder"].is_unique
     outputs = after[after["stage"] == "metad"]["outputs"].iloc[0]
-    with_barrier = [r for r in outputs["runs"] if r["barrier_ev"] is not None]
+    results = [MetaDResult.from_dict(r["result"]) for r in outputs["runs"]]
+    with_barrier = [r for r in results if r.barriers is not None]
     assert len(metad) == len(with_barrier)
-    assert all(r["steps_done"] == 500 for r in outputs["runs"])
+    assert all(r.steps_done == 500 for r in results)
+    assert set(metad["converged"]) <= {None} and set(metad["protocol"]) == {"vacancy"}  # labelled unconverged
     assert (out / "report" / "report.html").is_file()
 
     third = subprocess.run(_command(config), capture_output=True, text=True, timeout=120)

@@ -5,11 +5,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from ase.build import bulk
 from ase.io import write
 from typer.testing import CliRunner
 
 from sselab.cli.main import app
+from sselab.errors import SimulationError
+from sselab.simulate.metad.result import MetaDResult
+from sselab.simulate.settings import MetaDSettings
 
 
 def test_metad_then_fes_write_a_complete_run_folder(tmp_path: Path) -> None:
@@ -47,11 +51,15 @@ def test_metad_then_fes_write_a_complete_run_folder(tmp_path: Path) -> None:
     ]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
-    assert "run folder" in result.output
+    assert "run folder" in result.output and "convergence: not assessed" in result.output
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["kind"] == "metad" and summary["seed"] == 3
-    assert summary["parameters"]["potential"] == "emt" and summary["parameters"]["cation"] == "Cu"
-    assert summary["results"]["steps_done"] == 300 and summary["results"]["n_hills"] == 30
+    assert summary["kind"] == "metad" and summary["settings"]["seed"] == 3
+    assert summary["settings"]["potential"] == "emt" and summary["structure"]["cation"] == "Cu"
+    assert summary["steps_done"] == 300 and summary["n_hills"] == 30
+    assert summary["settings"]["protocol"] == "vacancy" and summary["converged"] is None
+    result_back = MetaDResult.from_dict(summary)
+    assert result_back.settings.width_a == 0.2 and result_back.settings.temperature_k == 800.0
+    assert len(result_back.hills.heights_ev) == 30  # read back from outputs/HILLS
     for name in (
         "outputs/HILLS",
         "outputs/COLVAR",
@@ -65,6 +73,8 @@ def test_metad_then_fes_write_a_complete_run_folder(tmp_path: Path) -> None:
     assert again.exit_code == 0, again.output
     summary = json.loads((out / "summary.json").read_text())
     assert summary["reanalysed_with"]["bins"] == 100
+    reanalysed = MetaDResult.from_dict(summary)
+    assert reanalysed.settings.fes_bins == 100 and reanalysed.steps_done == 300
 
 
 def test_metad_reports_bad_input(tmp_path: Path) -> None:
@@ -72,80 +82,117 @@ def test_metad_reports_bad_input(tmp_path: Path) -> None:
     result = CliRunner().invoke(
         app, ["metad", str(tmp_path / "Cu.cif"), "--cation", "Mg", "--potential", "emt"]
     )
-    assert result.exit_code == 1
-    assert "no Mg atom" in result.output
+    assert result.exit_code == 2
+    assert "no Mg atom" in result.output and "Traceback" not in result.output
 
 
-def test_barrier_is_recorded_in_the_store(tmp_path: Path) -> None:
-    import pytest
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--temperature-k", "nan", "--temperature-k: Input should be a finite number"),
+        ("--temperature-k", "-300", "--temperature-k: Input should be greater than 0"),
+        ("--width-a", "0", "--width-a: Input should be greater than 0"),
+        ("--steps", "0", "--steps: Input should be greater than or equal to 1"),
+        ("--seed", "-1", "--seed: Input should be greater than or equal to 0"),
+        ("--threads", "0", "--threads: Input should be greater than or equal to 1"),
+        ("--potential", "chgnet-typo", "--potential: unknown potential"),
+        ("--supercell-min-length-a", "40", "--supercell-min-length-a: 40 Å makes a cell of"),
+        ("--protocol", "frankel", "--protocol: Input should be 'vacancy' or 'perfect-crystal'"),
+        ("--direction", "1,0", "--direction: expected three numbers"),
+    ],
+)
+def test_metad_refuses_impossible_options_before_any_work(
+    tmp_path: Path, option: str, value: str, message: str
+) -> None:
+    write(tmp_path / "Cu.cif", bulk("Cu", cubic=True))
+    args = ["metad", str(tmp_path / "Cu.cif"), "--cation", "Cu", "--potential", "emt", "--out"]
+    result = CliRunner().invoke(app, [*args, str(tmp_path / "run"), option, value])
+    assert result.exit_code == 2, result.output
+    assert message in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "run" / "outputs" / "HILLS").exists()  # nothing ran
 
-    store_module = pytest.importorskip("sselab.store")
-    from sselab.simulate.runs import RunFolder, record_activation_energy
 
-    folder = RunFolder.create(tmp_path / "run")
-    summary = folder.write_summary(
-        "metad", {"potential": "emt", "pace": 10}, {"barriers": {"kind": "one-step"}}, 1
+def test_metad_refuses_an_element_the_potential_cannot_describe_and_a_file_as_run_folder(
+    tmp_path: Path,
+) -> None:
+    write(tmp_path / "LiCu.cif", bulk("Cu", cubic=True))
+    atoms = bulk("Cu", cubic=True)
+    atoms.symbols[0] = "Li"
+    write(tmp_path / "LiCu.cif", atoms)
+    result = CliRunner().invoke(
+        app, ["metad", str(tmp_path / "LiCu.cif"), "--cation", "Cu", "--potential", "emt"]
     )
-    url = f"sqlite:///{tmp_path / 'store.sqlite'}"
-    ea_id = record_activation_energy(
-        url, summary, folder.root, "LiBH4", 0.61, 0.04, potential="chgnet", temperature_k=500.0
+    assert result.exit_code == 2 and "--potential: emt does not support Li" in result.output
+    (tmp_path / "afile").write_text("x")
+    result = CliRunner().invoke(
+        app, ["metad", str(tmp_path / "LiCu.cif"), "--cation", "Cu", "--potential", "emt", "--out",
+              str(tmp_path / "afile")],
+    )  # fmt: skip
+    assert result.exit_code == 2 and "--out:" in result.output and "is a file, not a folder" in result.output
+
+
+def test_metad_config_file_with_explicit_options_overriding_it(tmp_path: Path, monkeypatch) -> None:
+    """``--config run.toml`` sets the options; one given on the command line wins over the file."""
+    seen: dict[str, MetaDSettings] = {}
+
+    def fake_recipe(structure, cation, *, settings, run_dir, **kwargs):
+        seen["settings"], seen["run_dir"], seen["cation"] = settings, run_dir, cation
+        raise SimulationError("stopped by the test")
+
+    monkeypatch.setattr("sselab.cli.simulate.metad_of_structure", fake_recipe)
+    write(tmp_path / "Cu.cif", bulk("Cu", cubic=True))
+    config = tmp_path / "run.toml"
+    config.write_text(
+        'cation = "Cu"\npotential = "emt"\ntemperature_k = 900.0\nsteps = 1234\nwidth-a = 0.15\n'
+        f'out = "{tmp_path / "from-config"}"\ndirection = [1.0, 0.0, 0.0]\n'
     )
-    frame = store_module.open_store(url).activation_energy_frame(method="MetaD")
-    row = frame.set_index("ea_id").loc[ea_id]
-    assert row["activation_energy_ev"] == 0.61 and row["potential"] == "chgnet"
-    assert row["run_folder"] == str(folder.root.resolve())
-
-
-def test_activation_energy_with_temperature_range_and_no_uncertainty(tmp_path: Path) -> None:
-    import pytest
-
-    from sselab.errors import SimulationError
-
-    store_module = pytest.importorskip("sselab.store")
-    from sselab.simulate.runs import RunFolder, record_activation_energy
-
-    folder = RunFolder.create(tmp_path / "run")
-    summary = folder.write_summary("md-arrhenius", {"potential": "emt"}, {}, 1)
-    url = f"sqlite:///{tmp_path / 'store.sqlite'}"
-    ea_id = record_activation_energy(
-        url,
-        summary,
-        folder.root,
-        "Li2O",
-        0.4,
-        None,
-        method="MLMD",
-        temperature_min_k=600.0,
-        temperature_max_k=900.0,
+    result = CliRunner().invoke(
+        app, ["metad", str(tmp_path / "Cu.cif"), "--config", str(config), "--steps", "77"]
     )
-    row = store_module.open_store(url).activation_energy_frame(method="MLMD").set_index("ea_id").loc[ea_id]
-    assert (row["temperature_min_k"], row["temperature_max_k"]) == (600.0, 900.0)
-    assert row["uncertainty_ev"] is None or row["uncertainty_ev"] != row["uncertainty_ev"]  # None / NaN
-    with pytest.raises(SimulationError, match="not both"):
-        record_activation_energy(
-            url, summary, folder.root, "Li2O", 0.4, None, temperature_k=700.0, temperature_min_k=600.0
-        )
-    with pytest.raises(SimulationError, match="above"):
-        record_activation_energy(
-            url, summary, folder.root, "Li2O", 0.4, None, temperature_min_k=900.0, temperature_max_k=600.0
-        )
+    assert "stopped by the test" in result.output
+    settings = seen["settings"]
+    assert settings == MetaDSettings(
+        potential="emt", temperature_k=900.0, steps=77, width_a=0.15, direction=(1.0, 0.0, 0.0)
+    )
+    assert seen["cation"] == "Cu" and Path(seen["run_dir"]) == tmp_path / "from-config"
+    bad = tmp_path / "bad.toml"
+    bad.write_text("temprature_k = 900.0\n")
+    result = CliRunner().invoke(app, ["metad", str(tmp_path / "Cu.cif"), "--config", str(bad)])
+    assert result.exit_code == 2 and "unknown option(s) temprature_k" in result.output
+
+
+def test_cli_defaults_are_the_settings_defaults(tmp_path: Path, monkeypatch) -> None:
+    """The CLI builds exactly ``MetaDSettings()`` when no option is given (one home of the defaults)."""
+    seen: dict[str, MetaDSettings] = {}
+
+    def fake_recipe(structure, cation, *, settings, **kwargs):
+        seen["settings"] = settings
+        raise SimulationError("stopped by the test")
+
+    monkeypatch.setattr("sselab.cli.simulate.metad_of_structure", fake_recipe)
+    write(tmp_path / "Cu.cif", bulk("Cu", cubic=True))
+    CliRunner().invoke(app, ["metad", str(tmp_path / "Cu.cif")])
+    assert seen["settings"] == MetaDSettings()
 
 
 def test_report_shows_missing_uncertainty_as_n_a_with_its_reason(tmp_path: Path) -> None:
     import numpy as np
     from rich.console import Console
 
-    from sselab.cli.simulate import _report
-    from sselab.simulate.barriers import find_barriers
-    from sselab.simulate.fes import FES
-    from sselab.simulate.runs import RunFolder
+    from sselab.cli.simulate import report_barriers
+    from sselab.simulate.metad.analysis import MetaDAnalysis
+    from sselab.simulate.metad.barriers import find_barriers
+    from sselab.simulate.metad.fes import FES
 
     x = np.linspace(-0.5, 2.5, 301)
-    barriers = find_barriers(FES(("x",), (x,), 0.5 * (1 - (x - 1) ** 2) ** 2, "hills"), start=[0.0])
-    folder = RunFolder.create(tmp_path)
-    folder.write_summary("metad", {}, {"uncertainty_reason": "too little sampling (run longer)"}, 0)
+    fes = FES(("x",), (x,), 0.5 * (1 - (x - 1) ** 2) ** 2, "hills")
+    analysis = MetaDAnalysis(
+        fes, find_barriers(fes, start=[0.0]), None, {"uncertainty_reason": "too little sampling (run longer)"}
+    )
+    result = MetaDResult(MetaDSettings(), tmp_path, analysis, 100, 2, 1.0, ("x",), (0.1,), (0.0,))
     console = Console(record=True, width=120)
-    _report(console, folder.root, barriers, None)
+    report_barriers(console, result)
     text = console.export_text()
     assert "uncertainty" in text and "n/a" in text and "0.500" in text
     assert "too little sampling (run longer)" in text
+    assert MetaDResult.from_dict(result.as_dict()).as_dict() == result.as_dict()

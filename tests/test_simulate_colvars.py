@@ -7,7 +7,7 @@ import pytest
 from ase import Atoms
 
 from sselab.errors import SimulationError
-from sselab.simulate.colvars import (
+from sselab.simulate.metad.colvars import (
     CoordinationNumber,
     Distance,
     ProjectedDisplacement,
@@ -66,7 +66,8 @@ def test_displacement_is_continuous_beyond_half_a_cell() -> None:
 def test_metad_checkpoint_keeps_the_unwrapped_track() -> None:
     from ase.calculators.emt import EMT
 
-    from sselab.simulate.metad import WellTemperedMetaD, _cv_states, _restore_cv_states
+    from sselab.simulate.metad.bias import WellTemperedMetaD
+    from sselab.simulate.metad.engine import _cv_states, _restore_cv_states
 
     atoms = Atoms("Cu", positions=[[0.2, 0, 0]], cell=[10, 10, 10], pbc=True)
     cv = ProjectedDisplacement(0, (0.2, 0.0, 0.0), (1.0, 0.0, 0.0), "x")

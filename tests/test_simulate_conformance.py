@@ -16,9 +16,9 @@ from ase import Atoms
 from ase.build import bulk
 
 from sselab.simulate.analytic import DoubleWell1D, DoubleWell2D, TwoStepLandscape, particle_in_box
-from sselab.simulate.colvars import CoordinationNumber, Distance, ProjectedDisplacement, displacement_2d
-from sselab.simulate.hills import BiasGrid
-from sselab.simulate.metad import WellTemperedMetaD
+from sselab.simulate.metad.bias import WellTemperedMetaD
+from sselab.simulate.metad.colvars import CoordinationNumber, Distance, ProjectedDisplacement, displacement_2d
+from sselab.simulate.metad.hills import BiasGrid
 
 
 def assert_forces_are_minus_gradient(

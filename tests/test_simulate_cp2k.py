@@ -10,9 +10,9 @@ from ase import units
 from ase.build import molecule
 
 from sselab.errors import DataImportError, SimulationError
-from sselab.simulate.colvars import CoordinationNumber, Distance, ProjectedDisplacement
 from sselab.simulate.cp2k import cp2k_metad_input, find_cp2k, read_cp2k_hills, run_cp2k_metadynamics
-from sselab.simulate.hills import read_hills
+from sselab.simulate.metad.colvars import CoordinationNumber, Distance, ProjectedDisplacement
+from sselab.simulate.metad.plumed import read_hills
 
 # Three lines of a PROJECT-HILLS.metadynLog written by CP2K 2023.1 (Debian) for H2O with GFN1-xTB, two CVs
 # (O-H distance, O coordination), SCALE 0.2 bohr / 0.1, WW 0.02 eV, WELL_TEMPERED with DELTA_T 2700 K at 300

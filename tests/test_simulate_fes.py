@@ -6,9 +6,11 @@ import numpy as np
 import pytest
 
 from sselab.errors import SimulationError
-from sselab.simulate.barriers import estimate_uncertainty, find_barriers, find_minima
-from sselab.simulate.fes import FES, free_energy_surface, reweight_fes
-from sselab.simulate.hills import ColvarData, HillSet
+from sselab.simulate.metad.barriers import find_barriers, find_minima
+from sselab.simulate.metad.fes import FES, free_energy_surface, reweight_fes
+from sselab.simulate.metad.hills import HillSet
+from sselab.simulate.metad.plumed import ColvarData
+from sselab.simulate.metad.uncertainty import estimate_uncertainty
 
 
 def test_fes_from_hills_uses_well_tempered_scaling() -> None:
@@ -84,7 +86,7 @@ def test_reweighting_recovers_a_boltzmann_distribution_without_bias() -> None:
 
 
 def test_analysis_falls_back_to_hills_when_reweighting_misses_the_start_site() -> None:
-    from sselab.simulate.runs import analyse_metadynamics
+    from sselab.simulate.metad.analysis import analyse_metadynamics
 
     hills = HillSet(1)
     for k, centre in enumerate((0.0, 2.0) * 20):  # F = -γ/(γ-1) V: minima at 0 and 2 Å
@@ -126,13 +128,21 @@ def test_uncertainty_is_none_without_blocks_or_change_over_time() -> None:
 def test_analysis_records_why_the_uncertainty_is_missing(tmp_path) -> None:
     import json
 
-    from sselab.simulate.runs import RunFolder, analyse_metadynamics
+    from sselab.simulate.metad.analysis import MetaDAnalysis, analyse_metadynamics
+    from sselab.simulate.runfolder import RunFolder
 
     hills, colvar = _short_run_without_blocks()
     folder = RunFolder.create(tmp_path)
     analysis = analyse_metadynamics(hills, colvar, 300.0, 10.0, 100, start=[0.0], folder=folder)
     assert analysis.barriers is not None and analysis.barriers.uncertainty_ev is None
-    summary = folder.write_summary("metad", {}, analysis.as_dict(), seed=0)
+    summary = folder.write_summary(analysis)
     stored = json.loads(folder.summary_path.read_text())
-    assert stored == summary and stored["results"]["barriers"]["uncertainty_ev"] is None
-    assert "run longer" in stored["results"]["uncertainty_reason"]
+    assert stored == summary and stored["barriers"]["uncertainty_ev"] is None
+    assert "run longer" in stored["uncertainty_reason"]
+    back = MetaDAnalysis.from_dict(stored)
+    assert back.as_dict() == MetaDAnalysis.from_dict(analysis.as_dict()).as_dict()
+    assert (
+        back.barriers is not None
+        and back.barriers.rate_determining_ev == analysis.barriers.rate_determining_ev
+    )
+    assert np.array_equal(back.fes.free_energy_ev, analysis.fes.free_energy_ev)

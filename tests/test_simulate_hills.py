@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sselab.errors import DataImportError, SimulationError
-from sselab.simulate.hills import BiasGrid, HillSet, read_colvar, read_hills, write_hills
+from sselab.simulate.metad.hills import BiasGrid, HillSet
+from sselab.simulate.metad.plumed import read_colvar, read_hills, write_hills
 
 
 def _random_hills(ndim: int, grid: BiasGrid | None, n: int = 40, seed: int = 0) -> HillSet:

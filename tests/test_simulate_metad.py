@@ -11,9 +11,11 @@ import pytest
 
 from sselab.errors import SimulationError
 from sselab.simulate.analytic import DoubleWell1D, DoubleWell2D, TwoStepLandscape, particle_in_box
-from sselab.simulate.colvars import ProjectedDisplacement, displacement_2d
-from sselab.simulate.hills import EV_TO_KJ_PER_MOL, BiasGrid, read_colvar, read_hills
-from sselab.simulate.metad import WellTemperedMetaD, run_metadynamics
+from sselab.simulate.metad.bias import WellTemperedMetaD
+from sselab.simulate.metad.colvars import ProjectedDisplacement, displacement_2d
+from sselab.simulate.metad.engine import run_metadynamics
+from sselab.simulate.metad.hills import BiasGrid
+from sselab.simulate.metad.plumed import EV_TO_KJ_PER_MOL, read_colvar, read_hills
 
 # Cheap but converging settings: 16 independent particles = 16 walkers sharing the hills.
 WALKERS = 16

@@ -13,7 +13,7 @@ from ase.mep import NEB
 from ase.optimize import BFGS, FIRE
 
 from sselab.errors import SimulationError
-from sselab.simulate.neb import cation_hop_endpoints, run_neb
+from sselab.simulate.neb import NEBResult, cation_hop_endpoints, run_neb
 
 
 def _al_cell():
@@ -63,7 +63,11 @@ def test_neb_matches_direct_ase_neb_within_10_mev(tmp_path: Path) -> None:
     assert 0.2 < result.barrier_ev < 1.5
     assert len(result.path) == 5 and result.n_force_calls > 5
     summary = json.loads((tmp_path / "neb" / "summary.json").read_text())
-    assert summary["results"]["barrier_ev"] == pytest.approx(result.barrier_ev)
+    assert summary["barrier_ev"] == pytest.approx(result.barrier_ev)
+    back = NEBResult.from_dict(summary)  # the whole band comes back from summary.json
+    assert back.as_dict() == NEBResult.from_dict(result.as_dict()).as_dict()
+    assert np.allclose(back.path[2].positions, result.path[2].positions)
+    assert back.settings.fmax == 0.02 and back.converged
     assert (tmp_path / "neb" / "figures" / "neb_profile.png").stat().st_size > 1000
     assert (tmp_path / "neb" / "outputs" / "neb_path.extxyz").exists()
 
@@ -96,11 +100,38 @@ def test_cli_neb_writes_run_folder_and_prints_barrier(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "CI-NEB barrier: forward" in result.output
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["kind"] == "neb" and summary["results"]["converged"]
-    assert f"{summary['results']['barrier_ev']:.3f}" in result.output
+    assert summary["kind"] == "neb" and summary["converged"] and summary["settings"]["n_images"] == 3
+    assert f"{summary['barrier_ev']:.3f}" in result.output
     from sselab.store import open_store
 
     frame = open_store(str(db)).activation_energy_frame(method="CI-NEB")
     assert len(frame) == 1
-    assert frame["activation_energy_ev"].iloc[0] == pytest.approx(summary["results"]["barrier_ev"])
-    assert frame["potential"].iloc[0] == "emt"
+    assert frame["activation_energy_ev"].iloc[0] == pytest.approx(summary["barrier_ev"])
+    row = frame.iloc[0]
+    assert (row["potential"], row["protocol"], row["device"]) == ("emt", "vacancy", "cpu")
+    assert bool(row["converged"]) and row["structure_provenance"] == "user" and row["formula"] == "Al"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--steps", "-1"], "--steps: Input should be greater than or equal to 1"),
+        (["--fmax", "0"], "--fmax: Input should be greater than 0"),
+        (["--images", "0"], "--n-images: Input should be greater than or equal to 1"),
+        (["--cation", "Li"], "cation: no Li atom"),
+    ],
+)
+def test_cli_neb_refuses_impossible_options_before_any_work(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    from typer.testing import CliRunner
+
+    from sselab.cli.main import app
+
+    structure = tmp_path / "Al.extxyz"
+    _al_cell().write(structure)
+    base = ["neb", str(structure), "--cation", "Al", "--potential", "emt", "--out", str(tmp_path / "run")]
+    result = CliRunner().invoke(app, [*base, *args])
+    assert result.exit_code == 2, result.output
+    assert message in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "run" / "summary.json").exists()

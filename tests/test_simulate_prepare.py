@@ -1,4 +1,4 @@
-"""Structure preparation: reading, supercells, the migrating ion, vacancies, relaxation."""
+"""Structure preparation: reading, supercells, the migrating ion, vacancies, relaxation, MetaD setups."""
 
 from __future__ import annotations
 
@@ -10,15 +10,11 @@ from ase.build import bulk
 from ase.calculators.emt import EMT
 from ase.io import write
 
-from sselab.errors import DataImportError, SimulationError
-from sselab.simulate.prepare import (
-    build_metad_setup,
-    make_supercell,
-    make_vacancy,
-    pick_cation,
-    read_structure,
-    relax,
-)
+from sselab.errors import DataImportError, SettingsError, SimulationError
+from sselab.simulate.inputs import prepare_cell
+from sselab.simulate.metad.setup import build_metad_setup
+from sselab.simulate.prepare import make_supercell, make_vacancy, pick_cation, read_structure, relax
+from sselab.simulate.settings import MetaDSettings
 
 
 def test_read_structure_cif_and_poscar(tmp_path: Path) -> None:
@@ -74,9 +70,26 @@ def test_relax_lowers_the_energy() -> None:
 
 def test_metad_setup_points_the_cv_at_the_vacancy(tmp_path: Path) -> None:
     write(tmp_path / "Cu.cif", bulk("Cu", cubic=True))
-    setup = build_metad_setup(
-        tmp_path / "Cu.cif", "Cu", "emt", "displacement2d", 0.2, supercell_min_length_a=7.0
-    )
-    assert len(setup.atoms) == 31 and len(setup.colvars) == 2
-    assert setup.parameters["hop_distance_a"] == pytest.approx(3.61 / np.sqrt(2), abs=0.01)
+    settings = MetaDSettings(potential="emt", cv="displacement2d", supercell_min_length_a=7.0)
+    cell = prepare_cell(tmp_path / "Cu.cif", settings, "Cu")
+    setup = build_metad_setup(cell.atoms, "Cu", settings)
+    assert len(setup.atoms) == 31 and len(setup.colvars) == 2 and setup.widths == [0.2, 0.2]
+    assert setup.parameters()["hop_distance_a"] == pytest.approx(3.61 / np.sqrt(2), abs=0.01)
     assert setup.colvars[0].compute(setup.atoms)[0] == pytest.approx(0.0)
+    target = np.asarray(setup.parameters()["target_site_a"])
+    assert np.min(np.linalg.norm(setup.atoms.positions - target, axis=1)) > 1.0  # the site is empty
+
+
+def test_perfect_crystal_protocol_keeps_every_atom_and_aims_at_a_neighbour_site(tmp_path: Path) -> None:
+    settings = MetaDSettings(potential="emt", protocol="perfect-crystal", supercell_min_length_a=7.0)
+    cell = prepare_cell(bulk("Cu", cubic=True), settings, "Cu")
+    setup = build_metad_setup(cell.atoms, "Cu", settings)
+    assert len(setup.atoms) == 32 and "perfect-crystal protocol" in setup.description
+    target = np.asarray(setup.parameters()["target_site_a"])
+    assert np.min(np.linalg.norm(setup.atoms.positions - target, axis=1)) < 1e-6  # a neighbour sits there
+
+
+def test_prepare_cell_bounds_the_supercell_before_building_it() -> None:
+    settings = MetaDSettings(potential="emt", supercell_min_length_a=60.0, max_atoms=5000)
+    with pytest.raises(SettingsError, match="supercell_min_length_a: 60 Å makes a cell of 19652 atoms"):
+        prepare_cell(bulk("Cu", cubic=True), settings, "Cu")

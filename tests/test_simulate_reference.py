@@ -52,11 +52,11 @@ def test_libh4_cif_round_trips(tmp_path: Path) -> None:
 
 def test_package_exports_the_method_helpers() -> None:
     import sselab.simulate as simulate
-    from sselab.simulate import cp2k, diffusion, neb, reference
+    from sselab.simulate import cp2k, diffusion, neb, recording, reference
 
     assert simulate.cation_hop_endpoints is neb.cation_hop_endpoints
-    assert simulate.record_neb_result is neb.record_neb_result
-    assert simulate.record_md_arrhenius_result is diffusion.record_md_arrhenius_result
+    assert simulate.md_arrhenius is diffusion.md_arrhenius
+    assert simulate.record_activation_energy is recording.record_activation_energy
     assert simulate.cp2k_metad_input is cp2k.cp2k_metad_input
     assert simulate.run_cp2k_metadynamics is cp2k.run_cp2k_metadynamics
     assert simulate.read_cp2k_hills is cp2k.read_cp2k_hills

@@ -83,6 +83,6 @@ def test_db_query_refuses_writes_and_leaves_file_unchanged(app: typer.Typer, sto
     before = hashlib.sha256(store_file.read_bytes()).hexdigest()
     for sql in ("DELETE FROM materials", "SELECT 1; DROP TABLE materials", "PRAGMA user_version=5"):
         result = CliRunner().invoke(app, ["db", "query", sql, "--db", str(store_file)])
-        assert result.exit_code == 1
+        assert result.exit_code == 2
         assert "query refused" in result.output
     assert hashlib.sha256(store_file.read_bytes()).hexdigest() == before

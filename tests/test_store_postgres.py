@@ -28,7 +28,7 @@ from sselab.store import (
     Store,
     open_store,
 )
-from sselab.store.readonly import _run_postgresql, readonly_query
+from sselab.store.readonly import _Limits, _run_postgresql, readonly_query
 
 pytestmark = pytest.mark.slow
 
@@ -177,13 +177,18 @@ def test_postgres_readonly_guard_refuses_writes(pg_store: Store) -> None:
             readonly_query(pg_store, sql, timeout_s=0.5)
     # the connection layer alone: a writable CTE at top level meets the READ ONLY transaction ...
     with pytest.raises(UnsafeQueryError, match="read-only transaction"):
-        _run_postgresql(pg_store.engine, HOSTILE_PG[0], 10, 2.0, wrap=False)
+        _run_postgresql(pg_store.engine, HOSTILE_PG[0], _Limits(10, 2.0, 10**6, 10**7), wrap=False)
     # ... a smuggled COMMIT meets the extended protocol (one statement only) ...
     with pytest.raises(SselabError):
-        _run_postgresql(pg_store.engine, "SELECT 1; COMMIT; DELETE FROM sources", 10, 2.0, wrap=False)
+        _run_postgresql(
+            pg_store.engine,
+            "SELECT 1; COMMIT; DELETE FROM sources",
+            _Limits(10, 2.0, 10**6, 10**7),
+            wrap=False,
+        )
     # ... and inside the wrapper a data-modifying WITH is refused
     with pytest.raises(SselabError):
-        _run_postgresql(pg_store.engine, HOSTILE_PG[0], 10, 2.0)
+        _run_postgresql(pg_store.engine, HOSTILE_PG[0], _Limits(10, 2.0, 10**6, 10**7))
     assert _fingerprint(pg_store) == before
     ok = readonly_query(pg_store, "SELECT formula FROM materials WHERE formula LIKE 'Mg%'", max_rows=1)
     assert ok.rows.formula.tolist() == ["Mg(BH4)2·2NH3"]
@@ -225,3 +230,69 @@ def test_postgres_material_metadata_and_its_revision(pg_url: str) -> None:
     again = open_store(url)  # upgrades again; the rows stay
     assert again.materials_frame().metadata.isna().all() and again.stats()["materials"] == 2
     again.close()
+
+
+def test_postgres_query_bounds(pg_store: Store) -> None:
+    """statement_timeout stops any statement; a 1 GB cell is measured on the server and never sent."""
+    import time
+
+    start = time.perf_counter()
+    with pytest.raises(UnsafeQueryError, match="longer than the limit of 1 s"):
+        readonly_query(pg_store, "SELECT count(*) FROM generate_series(1, 10000000000)", timeout_s=1.0)
+    assert time.perf_counter() - start < 2.0
+    with pytest.raises(UnsafeQueryError, match="per cell"):
+        readonly_query(pg_store, "SELECT repeat('x', 100000000) AS big", timeout_s=60.0)
+    # 1 GB: PostgreSQL folds the constant at planning (seconds per copy): refused by one bound or the other
+    with pytest.raises(UnsafeQueryError, match=r"per cell|longer than the limit"):
+        readonly_query(pg_store, "SELECT repeat('x', 1000000000) AS big", timeout_s=5.0)
+    capped = readonly_query(
+        pg_store,
+        "SELECT id, repeat('x', 100000) AS t FROM conductivity_measurements",
+        max_result_bytes=1_000_000,
+    )
+    assert capped.truncated_by == "bytes" and len(capped.rows) == 9
+    rows = readonly_query(pg_store, "SELECT id FROM conductivity_measurements", max_rows=5)
+    assert rows.truncated_by == "rows" and len(rows.rows) == 5
+
+
+def test_postgres_reimport_of_edited_rows_replaces_in_place(pg_store: Store) -> None:
+    m = MaterialRecord("LiCl")
+    first = [ConductivityRecord(m, 300.0 + i, 1e-6, source="10.1/edit", row_number=i + 2) for i in range(5)]
+    pg_store.import_batch(ImportBatch("pg-edit", "5" * 64, "edit.csv", conductivities=first))
+    edited = [*first[:4], ConductivityRecord(m, 304.0, 2e-6, source="10.1/edit", row_number=6)]
+    edited.append(ConductivityRecord(m, 400.0, 1e-5, source="10.1/edit", row_number=7))
+    result = pg_store.import_batch(ImportBatch("pg-edit", "6" * 64, "edit2.csv", conductivities=edited))
+    assert result.inserted["conductivity_measurements"] == 1
+    assert result.replaced == {"conductivity_measurements": 1}
+    assert result.unchanged == {"conductivity_measurements": 4}
+    assert len(pg_store.conductivity_frame(dataset="pg-edit")) == 6
+
+
+def test_postgres_concurrent_imports_of_one_dataset_both_succeed(pg_store: Store, pg_url: str) -> None:
+    import threading
+
+    outcomes: list[str] = []
+
+    def run(sha: str, offset: float) -> None:
+        store = open_store(pg_url)
+        rows = [ConductivityRecord("LiI", 300.0 + offset + i, 1e-7, row_number=i) for i in range(2000)]
+        try:
+            result = store.import_batch(ImportBatch("pg-race", sha * 64, f"{sha}.csv", conductivities=rows))
+            outcomes.append(f"ok {result.inserted['conductivity_measurements']}")
+        except SselabError as error:
+            outcomes.append(str(error))
+        finally:
+            store.close()
+
+    threads = [threading.Thread(target=run, args=("7", 0.0)), threading.Thread(target=run, args=("8", 0.5))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes == ["ok 2000", "ok 2000"], outcomes
+
+
+def test_postgres_bound_parameters(pg_store: Store) -> None:
+    sql = "SELECT count(*) AS n FROM conductivity_measurements WHERE temperature_k > %s"
+    rows = readonly_query(pg_store, sql, params=[400.0])
+    assert int(rows.rows.n[0]) > 0

@@ -13,8 +13,16 @@ import pytest
 
 from sselab.errors import StoreError, UnsafeQueryError
 from sselab.store import ConductivityRecord, ImportBatch, MaterialRecord, SourceRecord, Store, open_store
-from sselab.store.readonly import _run_sqlite_file, readonly_query
+from sselab.store.readonly import _Limits, _raise_for, _run_sqlite_file, _run_sqlite_shared, readonly_query
+from sselab.store.sqlite_guard import DEFAULT_MAX_CELL_BYTES, DEFAULT_MAX_RESULT_BYTES
 from sselab.store.sqltext import check_readonly_sql, tokenize
+
+
+def connection_layer(run, target, sql: str, max_rows: int, timeout_s: float) -> None:  # type: ignore[no-untyped-def]
+    """The guard's connection layer alone (no text checks): raises what readonly_query would."""
+    limits = _Limits(max_rows, timeout_s, DEFAULT_MAX_CELL_BYTES, DEFAULT_MAX_RESULT_BYTES)
+    _raise_for(run(target, sql, limits), limits)
+
 
 RUNAWAY = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT max(x) FROM c"
 
@@ -57,7 +65,12 @@ HOSTILE = [
 
 
 def sha256_of(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """Digest of the store file and its write-ahead log (WAL mode: committed pages may sit in the log)."""
+    digest = hashlib.sha256(path.read_bytes())
+    wal = path.with_name(path.name + "-wal")
+    if wal.exists():
+        digest.update(wal.read_bytes())
+    return digest.hexdigest()
 
 
 @pytest.fixture
@@ -86,7 +99,7 @@ def test_at_least_twenty_hostile_statements_are_refused_and_file_unchanged(
         reasons[sql[:60]] = str(err.value)
         assert str(err.value).startswith("query refused")
     assert sha256_of(path) == before
-    assert sorted(p.name for p in path.parent.iterdir()) == ["store.sqlite"]
+    assert {p.name for p in path.parent.iterdir()} <= {"store.sqlite", "store.sqlite-wal", "store.sqlite-shm"}
     assert not (tmp_path / "pwned.txt").exists() and not (tmp_path / "evil.sqlite").exists()
     assert store.stats()["conductivity_measurements"] == 30
     assert "ran longer than the limit of 0.5 s" in reasons[RUNAWAY[:60]]
@@ -117,7 +130,7 @@ def test_connection_alone_refuses_writes(filled: tuple[Store, Path], tmp_path: P
     _, path = filled
     before = sha256_of(path)
     with pytest.raises((UnsafeQueryError, StoreError)):
-        _run_sqlite_file(path, sql.replace("{tmp}", str(tmp_path)), 10, 2.0)
+        connection_layer(_run_sqlite_file, path, sql.replace("{tmp}", str(tmp_path)), 10, 2.0)
     assert sha256_of(path) == before
     assert not (tmp_path / "evil.sqlite").exists() and not (tmp_path / "pwned.txt").exists()
 
@@ -125,7 +138,7 @@ def test_connection_alone_refuses_writes(filled: tuple[Store, Path], tmp_path: P
 def test_connection_alone_times_out_a_runaway_query(filled: tuple[Store, Path]) -> None:
     _, path = filled
     with pytest.raises(UnsafeQueryError, match="longer than the limit"):
-        _run_sqlite_file(path, RUNAWAY, 10, 0.3)
+        connection_layer(_run_sqlite_file, path, RUNAWAY, 10, 0.3)
 
 
 def test_legitimate_select_and_with_queries_work(filled: tuple[Store, Path]) -> None:
@@ -186,10 +199,8 @@ def test_in_memory_store_is_guarded_and_stays_writable() -> None:
     )
     with pytest.raises(UnsafeQueryError):
         readonly_query(store, "DELETE FROM conductivity_measurements")
-    from sselab.store.readonly import _run_sqlite_shared
-
     with pytest.raises(UnsafeQueryError):
-        _run_sqlite_shared(store.engine, "DELETE FROM conductivity_measurements", 10, 1.0)
+        connection_layer(_run_sqlite_shared, store.engine, "DELETE FROM conductivity_measurements", 10, 1.0)
     assert store.query("SELECT count(*) AS n FROM conductivity_measurements").n[0] == 1
     store.import_batch(
         ImportBatch("d", "e" * 64, "e.csv", conductivities=[ConductivityRecord(m, 310.0, 2e-3)])

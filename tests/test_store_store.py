@@ -33,6 +33,13 @@ def sha256_of(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def settled_sha256(store: Store, path: Path) -> str:
+    """Close ``store`` (the write-ahead log is folded into the file) and hash the file."""
+    store.close()
+    assert not path.with_name(path.name + "-wal").exists()
+    return sha256_of(path)
+
+
 @pytest.fixture
 def store_path(tmp_path: Path) -> Path:
     return tmp_path / "sub" / "store.sqlite"
@@ -72,11 +79,13 @@ def test_open_store_default_creates_folder_and_tables(tmp_path: Path) -> None:
     assert other.stats()["imports"] == 0
 
 
-def test_open_store_leaves_one_file_in_rollback_journal_mode(store: Store, store_path: Path) -> None:
+def test_open_store_uses_wal_and_leaves_one_file_when_closed(store: Store, store_path: Path) -> None:
     store.import_batch(ImportBatch("demo", SHA_A, "demo.csv", conductivities=conductivities(3)))
     with store.engine.connect() as conn:
-        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "delete"
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30_000
+    store.close()  # the last connection folds the write-ahead log back into the file
     assert sorted(p.name for p in store_path.parent.iterdir()) == ["store.sqlite"]
 
 
@@ -151,15 +160,21 @@ def test_reimport_same_file_adds_nothing(store: Store) -> None:
     again = store.import_batch(batch)
     assert again.already_present and again.inserted == {}
     assert store.stats() == before
-    # the same file in another dataset, or another file, is new; materials are shared per (formula, dataset)
-    store.import_batch(ImportBatch("demo", SHA_B, "demo2.csv", conductivities=conductivities(4)))
-    assert store.stats()["conductivity_measurements"] == 8
+    # another file with the same rows adds none of them (row-level natural keys); materials are shared
+    copy = store.import_batch(ImportBatch("demo", SHA_B, "demo2.csv", conductivities=conductivities(4)))
+    assert not copy.already_present and copy.unchanged == {"conductivity_measurements": 4}
+    assert copy.inserted["conductivity_measurements"] == 0 and copy.replaced == {}
+    assert store.stats()["conductivity_measurements"] == 4
     assert store.stats()["materials"] == 1
+    # the same rows in another dataset are new
+    store.import_batch(ImportBatch("other", SHA_B, "demo2.csv", conductivities=conductivities(4)))
+    assert store.stats()["conductivity_measurements"] == 8
 
 
 def test_bad_row_in_the_middle_leaves_file_byte_for_byte_unchanged(store: Store, store_path: Path) -> None:
     store.import_batch(ImportBatch("demo", SHA_A, "first.csv", conductivities=conductivities(10)))
-    before = sha256_of(store_path)
+    before = settled_sha256(store, store_path)
+    store = open_store(f"sqlite:///{store_path}")
     rows = conductivities(1000)
     bad = ConductivityRecord(material("LiBH4"), 300.0, -1e-4, row_number=517)
     rows.insert(500, bad)
@@ -167,21 +182,22 @@ def test_bad_row_in_the_middle_leaves_file_byte_for_byte_unchanged(store: Store,
         store.import_batch(ImportBatch("other", SHA_B, "bad.csv", conductivities=rows))
     assert (err.value.file, err.value.row, err.value.field) == ("bad.csv", 517, "conductivity_s_per_cm")
     assert "bad.csv" in str(err.value) and "row 517" in str(err.value)
-    assert sha256_of(store_path) == before
-    assert store.stats()["conductivity_measurements"] == 10
+    assert settled_sha256(store, store_path) == before
+    assert open_store(f"sqlite:///{store_path}").stats()["conductivity_measurements"] == 10
 
 
 def test_database_failure_mid_batch_rolls_back(store: Store, store_path: Path) -> None:
     """A failure after rows were written (a parameter JSON cannot hold) leaves the file unchanged."""
     store.import_batch(ImportBatch("demo", SHA_A, "first.csv", conductivities=conductivities(3)))
-    before = sha256_of(store_path)
+    before = settled_sha256(store, store_path)
+    store = open_store(f"sqlite:///{store_path}")
     good = conductivities(50)
     clash = ActivationEnergyRecord(material("LiBH4"), 0.5, "experiment", parameters={"x": object()})
     with pytest.raises(DataImportError, match=r"second\.csv"):
         store.import_batch(
             ImportBatch("demo", SHA_B, "second.csv", conductivities=good, activation_energies=[clash])
         )
-    assert sha256_of(store_path) == before
+    assert settled_sha256(store, store_path) == before
 
 
 @pytest.mark.parametrize(

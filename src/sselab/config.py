@@ -40,6 +40,8 @@ class Settings(BaseSettings):
         CPU threads for torch-based potentials (``SSELAB_THREADS``); ``None`` leaves torch's default.
     device
         ``"cpu"``, ``"cuda"`` or ``None`` (choose CUDA when present) for potentials (``SSELAB_DEVICE``).
+    debug
+        Print the Python traceback of an unexpected error in the command line (``SSELAB_DEBUG=1``).
     """
 
     model_config = SettingsConfigDict(env_prefix="SSELAB_", extra="forbid")
@@ -54,6 +56,7 @@ class Settings(BaseSettings):
     llm_api_key: str | None = None
     threads: int | None = None
     device: str | None = None
+    debug: bool = False
 
     @property
     def database_url(self) -> str:

@@ -6,6 +6,8 @@ names the offending input so that a user can find and fix it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 
 class SselabError(Exception):
     """Base class of all sselab errors."""
@@ -13,6 +15,10 @@ class SselabError(Exception):
 
 class ConfigError(SselabError):
     """A setting or option has an invalid value."""
+
+
+_FORMULA_WINDOW = 80
+"""Characters of a long formula shown in a :class:`FormulaParseError` message."""
 
 
 class FormulaParseError(SselabError, ValueError):
@@ -32,9 +38,17 @@ class FormulaParseError(SselabError, ValueError):
         self.formula = formula
         self.position = position
         self.reason = reason
-        pointer = " " * position + "^"
+        shown, offset = formula, position
+        if len(formula) > _FORMULA_WINDOW:  # show a window around the failure, not a megabyte of text
+            first = max(0, min(position - _FORMULA_WINDOW // 2, len(formula) - _FORMULA_WINDOW))
+            shown = formula[first : first + _FORMULA_WINDOW]
+            offset = position - first
+            quoted = f"{len(formula)} characters starting {formula[:20]!r}..."
+        else:
+            quoted = repr(formula)
+        pointer = " " * offset + "^"
         super().__init__(
-            f"cannot read formula {formula!r} at position {position}: {reason}\n  {formula}\n  {pointer}"
+            f"cannot read formula {quoted} at position {position}: {reason}\n  {shown}\n  {pointer}"
         )
 
 
@@ -89,3 +103,42 @@ class SearchInputError(SselabError, ValueError):
 
 class PipelineError(SselabError):
     """A pipeline configuration or stage failed."""
+
+
+class SettingsError(ConfigError, ValueError):
+    """A method's settings are invalid: an unknown key or an impossible value, named with where it came from.
+
+    Parameters
+    ----------
+    detail
+        What is wrong with the value.
+    field
+        The setting's name (``None`` when the problem is not one field's).
+    source
+        Where the settings came from (``"command line"``, a TOML file, ``[stages.metad]`` ...).
+    label
+        How the field is named in the message (default: its name; the CLI names the option, ``--width-a``).
+    """
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        field: str | None = None,
+        source: str | None = None,
+        label: Callable[[str], str] | None = None,
+    ) -> None:
+        self.detail = detail
+        self.field = field
+        self.source = source
+        super().__init__(self.describe(label))
+
+    def describe(self, label: Callable[[str], str] | None = None) -> str:
+        """The message, naming the field with ``label`` (e.g. as a command-line option)."""
+        text = self.detail if self.field is None else f"{(label or str)(self.field)}: {self.detail}"
+        return f"{self.source}: {text}" if self.source else text
+
+
+class SearchSettingsError(SettingsError, SearchInputError):
+    """Invalid settings of a structure search (both a :class:`SettingsError` and a
+    :class:`SearchInputError`)."""

@@ -60,3 +60,16 @@ def open_readonly_store(url: str) -> Any:
             "open it once with a writing sselab command to migrate it"
         )
     return Store(engine)
+
+
+def readonly_view(store: Any) -> Any:
+    """A read-only :class:`sselab.store.Store` over the database of the open ``store``, built from its engine
+    (never from a URL string): SQLite reopens its file with ``mode=ro``, PostgreSQL shares the engine with
+    every transaction READ ONLY."""
+    from sselab.store import Store
+    from sselab.store.engine import create_store_engine
+
+    url = store.engine.url
+    if url.get_backend_name() == "postgresql":
+        return Store(store.engine.execution_options(postgresql_readonly=True))
+    return Store(create_store_engine(readonly_url(url.render_as_string(hide_password=True))))

@@ -208,7 +208,7 @@ def ask(
                 {
                     "role": "tool",
                     "tool_call_id": call.id,
-                    "content": json.dumps(result.for_model(result_id), ensure_ascii=False),
+                    "content": result.model_message(result_id),
                 }
             )
         transcript.add_step(step, message.content, records)

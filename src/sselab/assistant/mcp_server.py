@@ -14,7 +14,6 @@ Example::
 from __future__ import annotations
 
 import inspect
-import json
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -52,7 +51,7 @@ def tool_function(tool: Tool, context: ToolContext, registry: ToolRegistry) -> C
     def run(**arguments: Any) -> str:
         result = registry.call(context, tool.name, arguments)
         result_id = context.remember(result) if result.ok else None
-        return json.dumps(result.for_model(result_id), ensure_ascii=False)
+        return str(result.model_message(result_id))
 
     run.__name__ = tool.name
     run.__doc__ = tool.description

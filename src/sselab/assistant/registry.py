@@ -26,7 +26,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
 from sselab.assistant.results import ToolResult
-from sselab.errors import SselabError
+from sselab.errors import SselabError, StoreError
 
 logger = logging.getLogger(__name__)
 
@@ -57,15 +57,32 @@ class ToolContext:
     max_sql_chars: int = DEFAULT_MAX_SQL_CHARS
     results: dict[str, ToolResult] = field(default_factory=dict)
     _store: Any = None
+    _from_store: bool = False
 
     def __post_init__(self) -> None:
         self.out_dir = Path(self.out_dir)
+
+    @classmethod
+    def from_store(cls, store: Any, **kwargs: Any) -> ToolContext:
+        """A context over an already open store, read-only (no URL is rebuilt from it: it may hold a
+        password); free-SQL tools query that store's engine."""
+        from sselab.assistant.access import readonly_view
+
+        context = cls(**kwargs)
+        context._store = readonly_view(store)
+        context._from_store = True
+        return context
 
     @property
     def store_url(self) -> str:
         """The resolved store URL (explicit, else ``SSELAB_DB``, else the default SQLite file)."""
         from sselab.config import get_settings
 
+        if self._from_store:
+            raise StoreError(
+                "this assistant context was built from an open store and has no URL (free SQL needs one): "
+                "build it with ToolContext(url=...)"
+            )
         if self.url is None:
             return get_settings().database_url
         if "://" in self.url:

@@ -24,6 +24,21 @@ import pandas as pd
 
 #: Rows of a table result sent to the model (the full table stays in the tool context for figures).
 MODEL_ROW_PREVIEW = 50
+#: Longest text of one cell (or error) sent to the model, in characters; longer text is cut and marked.
+MODEL_CELL_CHARS = 500
+#: Longest tool message sent to the model, in characters of JSON (rows are dropped, then text cut, to fit).
+MODEL_MESSAGE_CHARS = 20_000
+
+
+def clip_text(value: Any, limit: int = MODEL_CELL_CHARS) -> Any:
+    """``value`` with every string longer than ``limit`` cut and marked ``…[cut: N characters]``."""
+    if isinstance(value, str) and len(value) > limit:
+        return f"{value[:limit]}…[cut: {len(value)} characters]"
+    if isinstance(value, dict):
+        return {k: clip_text(v, limit) for k, v in value.items()}
+    if isinstance(value, list):
+        return [clip_text(v, limit) for v in value]
+    return value
 
 
 def json_safe(value: Any) -> Any:
@@ -143,12 +158,13 @@ class ToolResult:
         )
 
     def for_model(self, result_id: str | None = None, row_limit: int = MODEL_ROW_PREVIEW) -> dict[str, Any]:
-        """The JSON object sent back to the model as the tool message."""
+        """The JSON object sent back to the model as the tool message (strings clipped, see
+        :data:`MODEL_CELL_CHARS`; use :meth:`model_message` for the size-bounded text)."""
         if not self.ok:
             return {
                 "ok": False,
                 "error_type": self.error_type,
-                "error": self.error,
+                "error": clip_text(self.error),
                 "hint": "The call was refused or failed; fix the arguments and call again.",
             }
         out: dict[str, Any] = {"ok": True, "summary": self.summary}
@@ -159,7 +175,7 @@ class ToolResult:
         if self.table is not None:
             out["columns"] = [str(c) for c in self.table.columns]
             out["n_rows"] = len(self.table)
-            out["rows"] = frame_records(self.table, row_limit)
+            out["rows"] = clip_text(frame_records(self.table, row_limit))
             if len(self.table) > row_limit:
                 out["rows_note"] = f"first {row_limit} of {len(self.table)} rows shown"
         out["dois"] = list(self.dois)
@@ -170,6 +186,29 @@ class ToolResult:
         if self.files:
             out["files"] = list(self.files)
         return out
+
+    def model_message(self, result_id: str | None = None, max_chars: int = MODEL_MESSAGE_CHARS) -> str:
+        """The tool message as JSON text of at most ``max_chars`` characters (the model never gets more).
+
+        Rows are dropped from the preview until the message fits (``rows_note`` says how many are shown);
+        if it still does not fit, the text is cut and the message says so.
+        """
+        limit = MODEL_ROW_PREVIEW
+        while True:
+            payload = self.for_model(result_id, row_limit=limit)
+            if self.table is not None and limit < min(MODEL_ROW_PREVIEW, len(self.table)):
+                payload["rows_note"] = (
+                    f"first {limit} of {len(self.table)} rows shown (tool messages are cut to {max_chars} "
+                    "characters)"
+                )
+            text = json.dumps(payload, ensure_ascii=False, default=str)
+            if len(text) <= max_chars or self.table is None or limit == 0:
+                break
+            limit //= 2
+        if len(text) > max_chars:
+            note = f"…[message cut to {max_chars} characters of {len(text)}]"
+            text = text[: max(0, max_chars - len(note))] + note
+        return text
 
     def audit_record(self) -> dict[str, Any]:
         """What the transcript keeps of this result (no full table: a digest and the row count)."""

@@ -134,14 +134,18 @@ def run_sql(context: ToolContext, args: RunSqlArgs) -> ToolResult:
     )
     frame = result.rows
     dois = dois_of(frame)
-    summary = f"{len(frame)} rows" + (f" (truncated at {max_rows})" if result.truncated else "")
+    cut = {
+        "rows": f" (truncated at {max_rows} rows)",
+        "bytes": " (truncated: the result reached its size cap)",
+    }
+    summary = f"{len(frame)} rows" + cut.get(result.truncated_by or "", "")
     if "doi" not in frame.columns:
         summary += "; no doi column selected, so the rows' sources are not listed (add doi to cite them)"
     return ToolResult(
         tool="run_sql",
         ok=True,
         summary=summary,
-        data={"truncated": bool(result.truncated)},
+        data={"truncated": bool(result.truncated), "truncated_by": result.truncated_by},
         table=frame,
         dois=dois,
         sql=(result.sql,),

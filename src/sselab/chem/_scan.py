@@ -7,6 +7,9 @@ literal match in the registry), boron cages (Wade's rules), single elements with
 parenthesised groups (kept whole so that the classifier can decide whether a group is an anion or a piece
 of the compound). All positions are indices into the formula as written, so that errors point at the
 right character.
+
+Scanning is linear in the length of the text: every character is visited a bounded number of times (brackets
+nest at most :data:`MAX_NESTING` deep, and numbers are at most :data:`MAX_NUMBER_CHARS` characters long).
 """
 
 from __future__ import annotations
@@ -14,13 +17,22 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import lru_cache
 
 from pymatgen.core import Composition, Element
 
 from sselab.chem import registry
 from sselab.errors import FormulaParseError
 
+MAX_NESTING = 8
+"""Deepest bracket nesting accepted (real formulas nest at most 3 deep: ``(LiI)0.3((Li2S)0.3(...))``)."""
+MAX_NUMBER_CHARS = 12
+"""Longest amount accepted, in characters of one number (``0.3333333333``); real data use at most 6."""
+MAX_AMOUNT = 10_000.0
+"""Largest amount accepted (glass compositions in mol % use at most 100)."""
+
 _COUNT = re.compile(r"(?:\d+(?:\.\d+)?|\.\d+)(?:/\d+(?:\.\d+)?)?")
+_WORD = re.compile(r"[A-Za-z][a-z]*(?:H2O)?")
 _LOCANT = re.compile(r"-(\d+(?:,\d+)*)-(?=[A-Z(\[])")
 _CLUSTER = re.compile(
     r"(?:C(?![a-z])(?P<c>\d*))?B(?![a-z])(?P<b>\d+)(?:H(?![a-z])(?P<h>\d*))?(?P<x>(?:(?:F|Cl|Br|I)(?![a-z])\d*)*)"
@@ -71,6 +83,13 @@ def parse_count(text: str, pos: int, end: int) -> tuple[float | None, int]:
     if not match:
         return None, pos
     raw = match.group(0)
+    if any(len(number) > MAX_NUMBER_CHARS for number in raw.split("/")):
+        raise FormulaParseError(
+            text,
+            pos,
+            f"amount {raw[:20]!r}{'...' if len(raw) > 20 else ''} is longer than "
+            f"{MAX_NUMBER_CHARS} characters",
+        )
     if "/" in raw:
         numerator, denominator = raw.split("/")
         if float(denominator) == 0:
@@ -80,6 +99,8 @@ def parse_count(text: str, pos: int, end: int) -> tuple[float | None, int]:
         value = float(raw)
     if value <= 0:
         raise FormulaParseError(text, pos, "an amount must be positive")
+    if value > MAX_AMOUNT:
+        raise FormulaParseError(text, pos, f"amount {raw} is larger than {MAX_AMOUNT:g}")
     return value, match.end()
 
 
@@ -113,6 +134,8 @@ def split_parts(text: str, start: int, end: int) -> list[Part]:
         char = text[i]
         if char in _OPEN:
             depth += 1
+            if depth > MAX_NESTING:
+                raise FormulaParseError(text, i, f"brackets nested deeper than {MAX_NESTING} levels")
         elif char in _CLOSE:
             if depth == 0:
                 raise FormulaParseError(text, i, f"closing {char!r} without an opening bracket")
@@ -148,9 +171,16 @@ def split_parts(text: str, start: int, end: int) -> list[Part]:
     return parts
 
 
+@lru_cache(maxsize=16)
 def normalise_dashes(text: str) -> str:
-    """``text`` with every kind of dash replaced by ``-`` (same length, so positions are kept)."""
-    return text.translate({ord(dash): "-" for dash in _DASHES})
+    """``text`` with every kind of dash replaced by ``-`` (same length, so positions are kept).
+
+    Cached: the scanner asks for the same text at every dash, and must stay linear in its length.
+    """
+    return text.translate(_DASH_TABLE)
+
+
+_DASH_TABLE = {ord(dash): "-" for dash in _DASHES}
 
 
 def _check_edges(text: str, start: int, end: int) -> None:
@@ -221,7 +251,7 @@ def scan_body(text: str, start: int, end: int, multiplier: float) -> list[RawUni
             units.append(cluster[0])
             locant, pos = None, cluster[1]
             continue
-        word = re.match(r"[A-Za-z][a-z]*(?:H2O)?", text[pos:end])
+        word = _WORD.match(text, pos, end)
         if word and word.group(0).lower() in registry.UNSPECIFIED_HYDRATE_WORDS:
             reason = f"{word.group(0)!r}: hydrate with an unspecified amount of water"
             raise FormulaParseError(text, pos, reason)

@@ -21,7 +21,7 @@ from pymatgen.core import Composition, Element
 
 from sselab.chem import families as fam
 from sselab.chem import registry
-from sselab.chem._scan import RawUnit, normalise_dashes, scan_body, split_parts
+from sselab.chem._scan import Part, RawUnit, normalise_dashes, scan_body, split_parts
 from sselab.errors import FormulaParseError
 
 #: Conducting-ion candidates in order of preference when no hint is given, with their valence.
@@ -42,9 +42,20 @@ CONDUCTING_IONS: dict[str, int] = {
     "Cu": 1,
 }
 
+#: Conducting ions with one oxidation state in solid electrolytes; every other cation (Cu, Fe, Co, Sn, ...)
+#: takes its valence from the charge balance of the anions when that is a whole, known oxidation state.
+FIXED_VALENCE: frozenset[str] = frozenset(
+    {"Li", "Na", "K", "Rb", "Cs", "Mg", "Ca", "Sr", "Ba", "Be", "Zn", "Al", "Ag"}
+)
+
+MAX_FORMULA_CHARS = 255
+"""Longest formula accepted, in characters (the store's formula column; real formulas have at most ~60)."""
+COMPOSITE_MARKS = "-–—‐−/+"
+"""Separators that mark a composite (``LiBH4–Al2O3``, ``LiBH4/SiO2``); ``·`` joins one compound."""
+
 _PHASE_WORDS = r"α|β|γ|δ|ε|ζ|η|θ|alpha|beta|gamma|delta|epsilon|LT|HT|RT|cis|trans|ortho|para|o|c|t|h|m"
 _PHASE_PREFIX = re.compile(rf"^(?P<label>{_PHASE_WORDS})(?:\s*-\s*|\s+|(?<=[α-ω])(?=[A-Z(\[]))")
-_PHASE_SUFFIX = re.compile(rf"\s*[(\[](?P<label>{_PHASE_WORDS}|[a-z]-phase)[)\]]\s*$")
+_PHASE_SUFFIX = re.compile(rf"[(\[](?P<label>{_PHASE_WORDS}|[a-z]-phase)[)\]]\s*$")
 _GREEK = {"alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε"}
 _QUOTES = "\"'“”‘’"
 
@@ -175,9 +186,15 @@ def parse_formula(text: str, cation_hint: str | None = None) -> ParsedFormula:
         dashes (a dash is never a charge), spaces, or ``.``; leading coefficients may be integers, decimals or
         fractions. ``.`` followed by a digit is a decimal point: write ``Mg(BH4)2·2NH3``, not
         ``Mg(BH4)2.2NH3``.
+        An oxide is an inert composite additive only when marked as one: after ``@`` (``...@MgO``), or as
+        the last part joined by a dash or ``/`` to an electrolyte with a non-oxide anion
+        (``Mg(BH4)2·1.6NH3–Al2O3``, ``0.8LiI-0.2Al2O3``); ``Na2O·11Al2O3`` is one compound (β-alumina).
+        At most :data:`MAX_FORMULA_CHARS` characters, brackets nested at most 8 deep, amounts of at most 12
+        characters and at most 10 000.
     cation_hint
         Element symbol of the conducting ion when known (``"Li"``); else the first of :data:`CONDUCTING_IONS`
-        present is taken (Li before Na before Mg ...).
+        present is taken (Li before Na before Mg ...). The valence of a cation outside
+        :data:`FIXED_VALENCE` (Cu, Fe, ...) comes from the anions' charge balance (``Cu(BH4)2`` -> 2).
 
     Returns
     -------
@@ -189,26 +206,31 @@ def parse_formula(text: str, cation_hint: str | None = None) -> ParsedFormula:
         With the position where reading failed and what was expected.
     """
     if not isinstance(text, str):
-        raise FormulaParseError(str(text), 0, f"a formula must be text, got {type(text).__name__}")
+        raise FormulaParseError(
+            str(text)[:MAX_FORMULA_CHARS], 0, f"a formula must be text, got {type(text).__name__}"
+        )
+    if len(text) > MAX_FORMULA_CHARS:
+        raise FormulaParseError(
+            text, MAX_FORMULA_CHARS, f"formula longer than {MAX_FORMULA_CHARS} characters ({len(text)})"
+        )
     start, end = _strip_quotes(text)
     if start >= end:
         raise FormulaParseError(text, 0, "empty formula")
     phase_label, start, end = _phase_label(text, start, end)
     additive, end = _additive_at(text, start, end)
     parts = split_parts(text, start, end)
-    if additive is None and len(parts) > 1:
-        last = parts[-1]
-        body = text[last.body_start : last.end]
-        if body in registry.ADDITIVES:
-            additive, parts = body, parts[:-1]
-    raw: list[RawUnit] = []
-    for part in parts:
-        raw.extend(scan_body(text, part.body_start, part.end, part.coefficient))
+    scanned = [scan_body(text, part.body_start, part.end, part.coefficient) for part in parts]
+    if additive is None and _is_composite_oxide(text, parts, scanned):
+        additive = text[parts[-1].body_start : parts[-1].end]
+        parts, scanned = parts[:-1], scanned[:-1]
+    raw: list[RawUnit] = [unit for units in scanned for unit in units]
     composition = sum((u.composition * u.amount for u in raw), Composition())
     cation, valence = _choose_cation(text, composition, cation_hint)
     state = _Classifier(cation)
     for unit in raw:
         state.add(unit, 1.0)
+    if cation is not None and cation not in FIXED_VALENCE:
+        valence = _balanced_valence(cation, state) or valence
     anions = _balance(state.anions, state.cation_count * (valence or 0), state.co_cations)
     return ParsedFormula(
         text=text,
@@ -242,7 +264,10 @@ def _phase_label(text: str, start: int, end: int) -> tuple[str | None, int, int]
     suffix = _PHASE_SUFFIX.search(norm, start)
     if suffix and suffix.start() > start:
         label = suffix.group("label")
-        return _GREEK.get(label, label), start, suffix.start()
+        stop = suffix.start()
+        while stop > start and text[stop - 1].isspace():
+            stop -= 1
+        return _GREEK.get(label, label), start, stop
     return None, start, end
 
 
@@ -261,6 +286,55 @@ def _additive_at(text: str, start: int, end: int) -> tuple[str | None, int]:
     if at == start:
         raise FormulaParseError(text, at, "nothing before '@' (expected the conducting compound)")
     return additive, at
+
+
+def _is_composite_oxide(text: str, parts: list[Part], scanned: list[list[RawUnit]]) -> bool:
+    """True when the last part is an inert additive of a composite (see :func:`parse_formula`).
+
+    The part must be a known additive (:data:`registry.ADDITIVES`), joined to the rest by a composite mark
+    (a dash or ``/``, not ``·``), and the rest must be an electrolyte with a non-oxide anion: in
+    ``Mg(BH4)2·1.6NH3–Al2O3`` or ``0.8LiI-0.2Al2O3`` the oxide is an additive; in ``Na2O·11Al2O3``
+    (β-alumina), ``65Li2O·27B2O3·8SiO2`` or ``Li2O–Al2O3–SiO2`` it is part of the compound.
+    """
+    if len(parts) < 2 or text[parts[-1].body_start : parts[-1].end] not in registry.ADDITIVES:
+        return False
+    between = text[parts[-2].end : parts[-1].start].strip()
+    if len(between) != 1 or between not in COMPOSITE_MARKS:
+        return False
+    return any(_has_non_oxide_anion(unit) for units in scanned[:-1] for unit in units)
+
+
+def _has_non_oxide_anion(unit: RawUnit) -> bool:
+    if unit.kind == "cluster":
+        return True
+    if unit.kind == "unit" and unit.unit is not None:
+        return unit.unit.charge < 0
+    if unit.kind == "element":
+        return unit.name in registry.SIMPLE_ANIONS and unit.name != "O"
+    return any(_has_non_oxide_anion(child) for child in unit.children)
+
+
+def _balanced_valence(cation: str, state: _Classifier) -> int | None:
+    """The cation's oxidation state from the charge balance, when every charge is known and it is whole.
+
+    ``Cu(BH4)2`` and ``CuCl2`` give 2, ``CuCl`` gives 1; ``None`` when an anion charge or a co-cation state is
+    unknown, or when the balance is not a known oxidation state of the element.
+    """
+    if state.cation_count <= 0 or not state.anions:
+        return None
+    if any(a.charge is None for a in state.anions.values()):
+        return None
+    negative = -sum(a.count * (a.charge or 0) for a in state.anions.values())
+    for symbol, amount in state.co_cations.items():
+        co_state = _common_positive_state(symbol)
+        if co_state is None:
+            return None
+        negative -= co_state * amount
+    value = negative / state.cation_count
+    whole = round(value)
+    if not math.isclose(value, whole, abs_tol=0.05) or whole <= 0:
+        return None
+    return whole if whole in Element(cation).oxidation_states else None
 
 
 def _choose_cation(text: str, composition: Composition, hint: str | None) -> tuple[str | None, int | None]:

@@ -1,4 +1,4 @@
-"""``sselab descriptors | fit | screen``: descriptors, Ea fits, screening (benchmark: cli/benchmark.py)."""
+"""``sselab descriptors | fit``: Ea fits (screen, models: cli.screening; benchmark: cli.benchmark)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from sselab.cli.options import DbOption, open_store_from_option
+from sselab.cli.screening import models_command, screen_command
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -31,7 +32,7 @@ def _console() -> Console:
 
 def _fail(message: str) -> typer.Exit:
     _console().print(f"[red]error:[/red] {message}")
-    return typer.Exit(code=1)
+    return typer.Exit(code=2)
 
 
 def _table(title: str, frame: pd.DataFrame, digits: int = 3) -> object:
@@ -143,28 +144,50 @@ def fit_command(
         bool, typer.Option("--scan", help="Scan every descriptor and pair instead of one fit.")
     ] = False,
     potential: Annotated[
-        str | None, typer.Option("--potential", help="Potential for b_m on stored structures (e.g. chgnet).")
+        str,
+        typer.Option(
+            "--potential",
+            help="Potential for b_m on stored structures (default chgnet, one thread, cached; 'none' skips).",
+        ),
+    ] = "chgnet",
+    training: Annotated[
+        str,
+        typer.Option(
+            "--training",
+            help="Training rows: experiment, computed (converged MetaD/composite Ea) or both.",
+        ),
+    ] = "experiment",
+    method: Annotated[
+        list[str] | None,
+        typer.Option("--method", help="Computed method accepted with --training computed/both (repeat)."),
     ] = None,
     out: OutOption = None,
 ) -> None:
-    """Fit Ea = Σ a_i·P_i + b on the store's experimental Ea (or --scan all singles and pairs); save it."""
+    """Fit Ea = Σ a_i·P_i + b on the store's Ea (or --scan all singles and pairs); save it."""
     from sselab.descriptors import DESCRIPTORS
+    from sselab.descriptors.bm_cache import binding_energy_cache
     from sselab.errors import SselabError
     from sselab.models import LinearEaModel, descriptor_scan, descriptor_table, save_scan, select_rows
+    from sselab.models.published import published_models, stored_definitions
+    from sselab.models.subsets import with_training
 
     console = _console()
     try:
-        subset = _subset(
-            family,
-            valence,
-            anion_family,
-            neutral,
-            molecule,
-            carbon,
-            molecule_carbon,
-            anion_carbon,
-            anion,
-            phase,
+        subset = with_training(
+            _subset(
+                family,
+                valence,
+                anion_family,
+                neutral,
+                molecule,
+                carbon,
+                molecule_carbon,
+                anion_carbon,
+                anion,
+                phase,
+            ),
+            training,
+            method,
         )
         names = tuple(d.strip() for d in (descriptors or "").split(",") if d.strip())
         store = open_store_from_option(db)
@@ -173,21 +196,24 @@ def fit_command(
             raise _fail(
                 "the store holds no activation energies; import some first (sselab data import wang2025-ea)"
             )
-        calculator = None
-        if potential:
-            from sselab.simulate.potentials import get_calculator
-
-            calculator = get_calculator(potential)
+        definitions = stored_definitions(store)
+        unknown = [d for d in names if d.startswith("x_wang2025_") and d not in definitions]
+        if unknown:
+            raise _fail(f"descriptor {unknown[0]} needs the dataset: sselab data import wang2025-candidates")
         table = descriptor_table(
-            frame, aggregation=aggregation, structures=store.structures_frame(), calculator=calculator
+            frame,
+            aggregation=aggregation,
+            structures=store.structures_frame(),
+            definitions=tuple(definitions.values()),
+            binding_energies=binding_energy_cache(potential),
         )
         if scan:
             result = descriptor_scan(table, subset, names or DESCRIPTORS)
             label = name or f"scan:{subset.name}"
             save_scan(store, label, result)
             _report_selection(console, result.selection)
-            single_cols = ["descriptor", "n", "r2", "adj_r2", "loo_rmse_ev", "a1", "note"]
-            pair_cols = ["p1", "p2", "n", "r2", "adj_r2", "loo_rmse_ev", "a1", "a2", "b"]
+            single_cols = ["descriptor", "n", "r2", "adj_r2", "loo_r2", "loo_rmse_ev", "a1", "note"]
+            pair_cols = ["p1", "p2", "n", "r2", "adj_r2", "loo_r2", "loo_rmse_ev", "a1", "a2", "b"]
             console.print(
                 _table("single-descriptor fits (all columns in singles.csv)", result.singles[single_cols])
             )
@@ -200,7 +226,8 @@ def fit_command(
         names = names or ("X", "r_atom")
         selection = select_rows(table, subset, names)
         _report_selection(console, selection)
-        model = LinearEaModel(names, aggregation, name or subset.name).fit(selection.rows)
+        used = tuple(definitions[d] for d in names if d in definitions)
+        model = LinearEaModel(names, aggregation, name or subset.name, used).fit(selection.rows)
     except SselabError as exc:
         raise _fail(str(exc)) from exc
     coef = ", ".join(
@@ -210,7 +237,11 @@ def fit_command(
     console.print(f"Ea = Σ a·P + b: {coef}; b = {model.intercept_:.4g} eV")
     console.print(
         f"n = {model.n_train_}, R² = {model.r2_:.3f}, adjusted R² = {model.adj_r2_:.3f}, "
-        f"LOO RMSE = {model.loo_rmse_:.3f} eV"
+        f"LOO R² = {model.loo_r2_:.3f}, LOO RMSE = {model.loo_rmse_:.3f} eV"
+    )
+    sources = selection.rows["method"].value_counts().to_dict() if "method" in selection.rows else {}
+    console.print(
+        f"training rows by source ({training}): " + ", ".join(f"{k} {v}" for k, v in sources.items())
     )
     if name:
         model.save_to_store(store, name)
@@ -221,7 +252,9 @@ def fit_command(
         selection.excluded.to_csv(out / f"{model.name}_excluded.csv", index=False)
         from sselab.report.analysis_figures import ea_vs_combination
 
-        ea_vs_combination({str(model.name): model}, out / f"{model.name}_fig3b.png")
+        ea_vs_combination(
+            {str(model.name): model}, out / f"{model.name}_fig3b.png", published=published_models(store)
+        )
         console.print(f"model {path}, exclusions and figure 3b in {out}")
 
 
@@ -245,92 +278,9 @@ def _write_scan(result: Any, out: Path) -> None:
     r2_bars(result, out / "fig3a_r2.png")
 
 
-def screen_command(
-    db: DbOption = None,
-    spec: Annotated[Path | None, typer.Option("--spec", help="Candidate space (TOML).")] = None,
-    paper_space: Annotated[
-        bool, typer.Option("--paper-space", help="The paper's 558-prediction space.")
-    ] = False,
-    model_y1: Annotated[str | None, typer.Option("--model-y1", help="Stored model fit for route y1.")] = None,
-    model_y2: Annotated[str | None, typer.Option("--model-y2", help="Stored model fit for route y2.")] = None,
-    model: Annotated[
-        list[str] | None, typer.Option("--model", help="ROUTE=FIT (or a model JSON file); repeat.")
-    ] = None,
-    top: Annotated[int, typer.Option("--top", help="Show the best N per model.")] = 5,
-    csv: Annotated[Path | None, typer.Option("--csv", help="Write all ranked predictions as CSV.")] = None,
-    parquet: Annotated[Path | None, typer.Option("--parquet", help="Write them as Parquet.")] = None,
-    figure: Annotated[Path | None, typer.Option("--figure", help="Figure 4a PNG.")] = None,
-    figure_3b: Annotated[
-        Path | None,
-        typer.Option(
-            "--figure-3b", help="Figure 3b PNG: the routes' lines and training rows (one shared x)."
-        ),
-    ] = None,
-    store_results: Annotated[
-        bool, typer.Option("--store/--no-store", help="Save as 'screening:<space>'.")
-    ] = True,
-) -> None:
-    """Enumerate a candidate space, predict Ea with stored models per route, rank and export."""
-    from sselab.errors import SselabError
-    from sselab.models import LinearEaModel
-    from sselab.screening import CandidateSpace, screen
-    from sselab.screening import paper_space as builtin_space
-
-    console = _console()
-    if (spec is None) == (not paper_space):
-        raise _fail("give exactly one of --spec FILE.toml and --paper-space")
-    try:
-        space = builtin_space() if paper_space else CandidateSpace.from_toml(spec)  # type: ignore[arg-type]
-        store = open_store_from_option(db)
-        wanted: dict[str, str | None] = {"y1": model_y1, "y2": model_y2}
-        for item in model or []:
-            route, _, fit_name = item.partition("=")
-            if not fit_name:
-                raise _fail(f"--model {item!r}: write ROUTE=FIT")
-            wanted[route] = fit_name
-        models = {}
-        for route in {r.model for r in space.routes}:
-            fit = wanted.get(route)
-            if not fit:
-                raise _fail(f"route {route!r} needs a model (--model-{route} NAME or --model {route}=NAME)")
-            path = Path(fit)
-            models[route] = (
-                LinearEaModel.load(path)
-                if path.suffix == ".json"
-                else LinearEaModel.load_from_store(store, fit)
-            )
-        result = screen(space, models)
-    except SselabError as exc:
-        raise _fail(str(exc)) from exc
-    console.print(
-        f"{space.name}: {len(result.candidates.frame)} candidates, "
-        f"{len(result.predictions)} predictions {result.counts()}"
-    )
-    shown = result.ranked(top=top)[["model", "rank", "formula", "predicted_ea_ev"]]
-    console.print(_table(f"lowest predicted Ea (eV), best {top} per model", shown))
-    if csv:
-        console.print(f"CSV {result.to_csv(csv)}")
-    if parquet:
-        console.print(f"Parquet {result.to_parquet(parquet)}")
-    if figure:
-        from sselab.report.analysis_figures import candidate_predictions
-
-        console.print(f"figure {candidate_predictions(result, figure)}")
-    if figure_3b:
-        from sselab.report.analysis_figures import ea_vs_combination
-
-        trained = {label: m for label, m in sorted(models.items()) if hasattr(m, "training_rows_")}
-        if trained:
-            console.print(f"figure 3b {ea_vs_combination(trained, figure_3b)}")
-        else:
-            console.print("no figure 3b: the models carry no training rows")
-    if store_results:
-        result.save_to_store(store)
-        console.print(f"stored as model fit 'screening:{space.name}'")
-
-
 def register(app: typer.Typer) -> None:
-    """Add ``descriptors``, ``fit`` and ``screen`` to the ``sselab`` command."""
+    """Add ``descriptors``, ``fit``, ``screen`` and ``models`` to the ``sselab`` command."""
     app.command("descriptors")(descriptors_command)
     app.command("fit")(fit_command)
     app.command("screen")(screen_command)
+    app.command("models")(models_command)

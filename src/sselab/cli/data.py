@@ -1,5 +1,5 @@
 """``sselab data list | fetch NAME | import NAME|all`` and ``sselab demo`` (import everything, summary,
-figure)."""
+figure); ``data import-table | add | export`` are in :mod:`sselab.cli.data_tables`."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from sselab.cli import data_tables
 from sselab.cli.options import DbOption, OutDirOption, open_store_from_option
 
 if TYPE_CHECKING:
@@ -33,22 +34,26 @@ def _console() -> Console:
 
 
 def _fail(message: str) -> typer.Exit:
-    _console().print(f"[red]error:[/red] {message}")
-    return typer.Exit(code=1)
+    from rich.console import Console
+
+    Console(stderr=True, soft_wrap=True).print(f"[red]error:[/red] {message}", highlight=False, markup=True)
+    return typer.Exit(code=2)
 
 
 def print_report(console: Console, report: ImportReport, saved: Path | None = None) -> None:
     """Print an import report (counts, assumptions, warnings, first skipped rows) with rich."""
     from rich.table import Table
 
-    status = "already in the store, nothing added" if report.already_present else "imported"
-    console.print(
-        f"[bold]{report.dataset}[/bold] ({report.file}): {report.rows_read} rows read, "
-        f"{report.imported} imported, {report.rows_skipped} skipped entirely, "
-        f"{len(report.skipped)} skipped rows/fields listed - {status}"
-    )
-    if report.inserted:
+    console.print(f"[bold]{report.dataset}[/bold] ({report.file}): {report.summary}", highlight=False)
+    if any(report.inserted.values()):
         console.print("  inserted: " + ", ".join(f"{k}={v}" for k, v in sorted(report.inserted.items()) if v))
+    for change in report.changes[:_MAX_SKIPPED_SHOWN]:
+        console.print(
+            f"  [magenta]replaced[/magenta] row {change['row_number']}: {change['key']}: {change['old']} -> "
+            f"{change['new']}",
+            highlight=False,
+            markup=True,
+        )
     for text in report.assumptions:
         console.print(f"  [cyan]assumption[/cyan] {text}")
     if report.warnings:
@@ -94,8 +99,11 @@ def _imports_frame(reports: dict[str, ImportReport]) -> pd.DataFrame:
 
 def register(app: typer.Typer) -> None:
     """Add the ``data`` command group and the ``demo`` command to ``app``."""
-    data_app = typer.Typer(help="Public datasets: list, fetch (mirror/cache/download, sha256) and import.")
+    data_app = typer.Typer(
+        help="Public datasets (list, fetch with sha256, import); your own tables (import-table, add, export)."
+    )
     app.add_typer(data_app, name="data")
+    data_tables.register(data_app)
 
     @data_app.command("list")
     def list_command() -> None:
@@ -130,19 +138,50 @@ def register(app: typer.Typer) -> None:
         name: Annotated[str, typer.Argument(help="Dataset name, or 'all'.")],
         db: DbOption = None,
         temperature_unit: TemperatureUnitOption = "auto",
+        file: Annotated[
+            Path | None,
+            typer.Option(
+                "--file", help="Import this local file in the dataset's format instead of the registered one."
+            ),
+        ] = None,
+        archive: Annotated[
+            Path | None, typer.Option("--archive", help="With --file, obelix only: the CIF archive (zip).")
+        ] = None,
     ) -> None:
-        """Import a dataset (or all) into the store; print and save the import report."""
-        from sselab.datasets import import_dataset, list_datasets, reports_dir
+        """Import a dataset (or all) into the store; print and save the import report.
+
+        Every row is checked first (plausible ranges, numbers as written, duplicates, structures); refused
+        rows are listed with their reason. Re-importing an edited file adds only its new rows and replaces
+        the edited ones.
+        """
+        from sselab.datasets import import_dataset, import_file, list_datasets, reports_dir
         from sselab.errors import SselabError
 
         if temperature_unit not in ("C", "K", "auto"):
             raise _fail(f"--temperature-unit {temperature_unit!r}: use C, K or auto")
+        if file is not None and name == "all":
+            raise _fail("--file needs one dataset name (the file's format), not 'all'")
+        if archive is not None and file is None:
+            raise _fail("--archive goes with --file")
+        for given, option in ((file, "--file"), (archive, "--archive")):
+            if given is not None and not given.is_file():
+                raise _fail(f"{option} {given}: no such file")
         names = [info.name for info in list_datasets()] if name == "all" else [name]
         console = _console()
         try:
             store = open_store_from_option(db)
             for each in names:
-                report = import_dataset(each, store, progress=True, temperature_unit=temperature_unit)
+                if file is not None:
+                    report = import_file(
+                        each,
+                        file,
+                        store,
+                        extra_path=archive,
+                        temperature_unit=temperature_unit,
+                        progress=True,
+                    )
+                else:
+                    report = import_dataset(each, store, progress=True, temperature_unit=temperature_unit)
                 print_report(console, report, reports_dir())
         except SselabError as exc:
             raise _fail(str(exc)) from exc

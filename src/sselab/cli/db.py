@@ -18,8 +18,8 @@ db_app = typer.Typer(
 def _fail(exc: Exception) -> typer.Exit:
     from rich.console import Console
 
-    Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
-    return typer.Exit(code=1)
+    Console(stderr=True, soft_wrap=True).print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+    return typer.Exit(code=2)
 
 
 def _cell(value: Any) -> str:

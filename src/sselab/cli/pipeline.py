@@ -6,8 +6,15 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
+from rich.table import Table
 
 from sselab.cli.options import DbOption
+from sselab.cli.progress_display import ProgressDisplay
+from sselab.errors import SselabError
+from sselab.pipeline import load_config, pipeline_status, read_state, run_pipeline
+from sselab.pipeline.runner import PipelineFailed, validate_config
+from sselab.store import as_store
 
 ConfigArgument = Annotated[
     str, typer.Argument(help="A pipeline TOML file, or a built-in profile: 'quick' (make demo) or 'paper'.")
@@ -29,15 +36,10 @@ OutOption = Annotated[
 def _run(
     config_name: str, db: str | None, out: Path | None, scheduler: str | None, workers: int | None
 ) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    from sselab.errors import SselabError
-    from sselab.pipeline import load_config, run_pipeline
-
     console = Console()
     try:
         config = load_config(config_name).with_overrides(out_dir=out, store_url=db)
+        validate_config(config)
     except SselabError as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
@@ -53,16 +55,19 @@ def _run(
         console.print(f"  {stage:<18} {marks[event]}")
 
     console.print(f"pipeline [bold]{config.name}[/bold] ({config.source}) -> {config.out_dir}")
-    from sselab.pipeline.runner import PipelineFailed
-
     failure: PipelineFailed | None = None
+    display = ProgressDisplay(console)  # steps/s and time left inside each stage
     try:
-        result = run_pipeline(config, scheduler=scheduler, n_workers=workers, on_stage=on_stage)
+        result = run_pipeline(
+            config, scheduler=scheduler, n_workers=workers, on_stage=on_stage, on_progress=display.update
+        )
     except PipelineFailed as exc:
         failure, result = exc, exc.run
     except SselabError as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from exc
+    finally:
+        display.close()
     table = Table(title="Pipeline stages")
     for column in ("stage", "status", "seconds", "summary"):
         table.add_column(column)
@@ -97,12 +102,6 @@ def register(app: typer.Typer) -> None:
     @pipeline_app.command("status")
     def status(db: DbOption = None, out: OutOption = None) -> None:
         """Show what the store holds of pipeline stages and jobs (cached results, when, how long)."""
-        from rich.console import Console
-        from rich.table import Table
-
-        from sselab.cli.options import open_store_from_option
-        from sselab.pipeline import pipeline_status, read_state
-
         console = Console()
         state = read_state(out) if out is not None else None
         if state is not None:
@@ -112,7 +111,7 @@ def register(app: typer.Typer) -> None:
                 + (f" (jobs {jobs['done']}/{jobs['total']})" if jobs else "")
                 + f"; finished {state['finished']}, cached {state['cached']}, failed {list(state['failed'])}"
             )
-        frame = pipeline_status(open_store_from_option(db))
+        frame = pipeline_status(as_store(db))
         if frame.empty:
             console.print("No pipeline results in the store yet: run `sselab pipeline run quick`.")
             return

@@ -1,79 +1,83 @@
 """``sselab metad`` and ``sselab fes``: well-tempered metadynamics of a migrating cation, and its analysis.
 
-Heavy imports (ASE, torch) happen inside the commands, so ``sselab --help`` stays fast.
+``metad``'s options are the fields of :class:`~sselab.simulate.settings.MetaDSettings` (defaults and help from
+there) and can come from ``--config run.toml``; it calls :func:`sselab.simulate.recipes.metad_of_structure`.
 """
 
 from __future__ import annotations
 
-import json
-from enum import StrEnum
+from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
+from rich.console import Console
+from rich.table import Table
 
-from sselab.cli.options import DbOption
+from sselab.cli.options import (
+    ConfigOption,
+    DbOption,
+    ProvenanceOption,
+    StoreUnconvergedOption,
+    cli_label,
+    fail,
+    setting,
+    settings_values,
+    store_result,
+)
+from sselab.errors import SettingsError, SselabError
+from sselab.simulate.metad.analysis import analyse_metadynamics
+from sselab.simulate.metad.result import MetaDResult
+from sselab.simulate.recipes import metad_of_structure
+from sselab.simulate.runfolder import RunFolder, read_summary
+from sselab.simulate.settings import MetaDSettings
 
 __all__ = ["register"]
 
-
-class CVKind(StrEnum):
-    """Collective variables offered by ``sselab metad``."""
-
-    displacement = "displacement"
-    displacement2d = "displacement2d"
-    coordination = "coordination"
+M = MetaDSettings
 
 
-def _vector(text: str | None) -> tuple[float, float, float] | None:
+def parse_vector(text: str | None) -> tuple[float, float, float] | None:
+    """``'x,y,z'`` (commas or spaces) as three floats; a :class:`SettingsError` naming ``--direction``."""
     if text is None:
         return None
-    parts = [float(x) for x in text.replace(",", " ").split()]
+    try:
+        parts = [float(x) for x in text.replace(",", " ").split()]
+    except ValueError:
+        parts = []
     if len(parts) != 3:
-        raise typer.BadParameter(f"expected three numbers 'x,y,z', got {text!r}")
+        raise SettingsError(f"expected three numbers 'x,y,z', got {text!r}", field="direction")
     return (parts[0], parts[1], parts[2])
 
 
 def metad(
+    ctx: typer.Context,
     structure: Annotated[Path, typer.Argument(help="Structure file (CIF, POSCAR, extxyz).", exists=True)],
+    config: ConfigOption = None,
     cation: Annotated[str, typer.Option("--cation", help="Element of the migrating cation, e.g. Mg.")] = "Li",
-    potential: Annotated[
-        str, typer.Option("--potential", help="Potential name (sselab.simulate.potentials).")
-    ] = ("chgnet"),
-    temperature_k: Annotated[float, typer.Option("--temperature-k", help="Temperature (K).")] = 500.0,
-    steps: Annotated[
-        int, typer.Option("--steps", help="Total MD steps (a resumed run continues to this).")
-    ] = 5000,
-    timestep_fs: Annotated[float, typer.Option("--timestep-fs", help="MD time step (fs).")] = 1.0,
-    height_ev: Annotated[float, typer.Option("--height-ev", help="Initial hill height (eV).")] = 0.02,
-    width: Annotated[
-        float, typer.Option("--width", help="Hill width σ (Å for displacements; CN units).")
-    ] = 0.2,
-    pace: Annotated[int, typer.Option("--pace", help="MD steps between hills.")] = 50,
-    bias_factor: Annotated[float, typer.Option("--bias-factor", help="Well-tempered bias factor γ.")] = 10.0,
-    cv: Annotated[CVKind, typer.Option("--cv", help="Collective variable(s).")] = CVKind.displacement,
-    supercell_min_length_a: Annotated[
-        float, typer.Option("--supercell-min-length-a", help="Repeat the cell to at least this width (Å).")
-    ] = 0.0,
-    vacancy: Annotated[
-        bool,
-        typer.Option(
-            "--vacancy/--no-vacancy", help="Remove the nearest same-element neighbour (hop target)."
-        ),
-    ] = True,
-    cation_index: Annotated[
-        int | None, typer.Option("--cation-index", help="Index of the migrating ion.")
-    ] = None,
-    direction: Annotated[
-        str | None, typer.Option("--direction", help="Hop direction 'x,y,z' (default: towards the vacancy).")
-    ] = None,
-    relax_steps: Annotated[
-        int, typer.Option("--relax-steps", help="Relaxation steps before MD (0: none).")
-    ] = 0,
-    friction_per_fs: Annotated[
-        float, typer.Option("--friction-per-fs", help="Langevin friction (1/fs).")
-    ] = 0.01,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed (recorded).")] = 0,
+    protocol: Annotated[str, setting(M, "protocol")] = M.default("protocol"),
+    potential: Annotated[str, setting(M, "potential")] = M.default("potential"),
+    device: Annotated[str | None, setting(M, "device")] = M.default("device"),
+    threads: Annotated[int | None, setting(M, "threads")] = M.default("threads"),
+    temperature_k: Annotated[float, setting(M, "temperature_k")] = M.default("temperature_k"),
+    steps: Annotated[int, setting(M, "steps")] = M.default("steps"),
+    chunk_steps: Annotated[int | None, setting(M, "chunk_steps")] = M.default("chunk_steps"),
+    timestep_fs: Annotated[float, setting(M, "timestep_fs")] = M.default("timestep_fs"),
+    height_ev: Annotated[float, setting(M, "height_ev")] = M.default("height_ev"),
+    width_a: Annotated[float, setting(M, "width_a", "--width")] = M.default("width_a"),
+    pace: Annotated[int, setting(M, "pace")] = M.default("pace"),
+    bias_factor: Annotated[float, setting(M, "bias_factor")] = M.default("bias_factor"),
+    cv: Annotated[str, setting(M, "cv")] = M.default("cv"),
+    supercell_min_length_a: Annotated[float, setting(M, "supercell_min_length_a")] = M.default(
+        "supercell_min_length_a"
+    ),
+    max_atoms: Annotated[int, setting(M, "max_atoms")] = M.default("max_atoms"),
+    cation_index: Annotated[int | None, setting(M, "cation_index")] = M.default("cation_index"),
+    direction: Annotated[str | None, setting(M, "direction")] = None,
+    relax_steps: Annotated[int, setting(M, "relax_steps")] = M.default("relax_steps"),
+    friction_per_fs: Annotated[float, setting(M, "friction_per_fs")] = M.default("friction_per_fs"),
+    checkpoint_every: Annotated[int, setting(M, "checkpoint_every")] = M.default("checkpoint_every"),
+    seed: Annotated[int, setting(M, "seed")] = M.default("seed"),
     out: Annotated[Path, typer.Option("--out", help="Run folder.")] = Path("metad-run"),
     restart: Annotated[
         bool, typer.Option("--restart/--no-restart", help="Resume from the run folder.")
@@ -81,187 +85,100 @@ def metad(
     material: Annotated[
         str | None, typer.Option("--material", help="Formula to store the barrier under.")
     ] = None,
+    structure_provenance: ProvenanceOption = "user",
     db: DbOption = None,
     store: Annotated[
         bool, typer.Option("--store/--no-store", help="Record the barrier in the store.")
     ] = False,
+    store_unconverged: StoreUnconvergedOption = False,
 ) -> None:
     """Well-tempered metadynamics of a migrating cation: HILLS, COLVAR, FES, figures, summary.json."""
-    from rich.console import Console
-
-    from sselab.errors import SselabError
-    from sselab.simulate.prepare import build_metad_setup
-
     console = Console()
     try:
-        setup = build_metad_setup(
-            structure,
-            cation,
-            potential,
-            cv.value,
-            width,
-            supercell_min_length_a,
-            vacancy,
-            cation_index,
-            _vector(direction),
-            relax_steps,
+        settings = MetaDSettings.build(
+            source="options" if config is None else f"options and {config}",
+            label=cli_label,
+            **settings_values(ctx, MetaDSettings, {"direction": parse_vector}),
         )
-        from sselab.simulate.metad import run_metadynamics
-
-        console.print(f"[bold]{setup.description}[/bold]")
-        result = run_metadynamics(
-            setup.atoms,
-            setup.calculator,
-            setup.colvars,
-            temperature_k,
-            steps,
-            timestep_fs,
-            height_ev,
-            setup.widths,
-            pace,
-            bias_factor,
-            seed,
-            out,
-            restart=restart,
-            progress=True,
-            grid=setup.grid,
-            friction_per_fs=friction_per_fs,
-            extra_parameters=setup.parameters,
-        )
+        result = metad_of_structure(
+            structure, cation, settings=settings, run_dir=out, restart=restart, progress=True,
+            structure_provenance=structure_provenance,  # type: ignore[arg-type]
+        )  # fmt: skip
+        if result.structure is not None:
+            console.print(f"[bold]{result.structure.description}[/bold]")
+        report_barriers(console, result)
+        if store or db is not None:
+            store_result(console, result, db, material, store_unconverged)
     except SselabError as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(1) from exc
-    _report(console, result.run_dir, result.barriers, result.barrier_error)
-    if store or db is not None:
-        _store(console, result.run_dir, db, material or setup.formula, potential, temperature_k)
+        fail(console, exc)
 
 
 def fes(
     run_dir: Annotated[
         Path, typer.Argument(help="Run folder of 'sselab metad'.", exists=True, file_okay=False)
     ],
-    bins: Annotated[int, typer.Option("--bins", help="Grid intervals per CV.")] = 200,
+    bins: Annotated[
+        int | None, typer.Option("--bins", help="Grid intervals per CV (default: the run's fes_bins).")
+    ] = None,
     min_depth_ev: Annotated[
         float, typer.Option("--min-depth-ev", help="Ignore minima shallower than this (eV).")
-    ] = (0.05),
+    ] = 0.05,
     db: DbOption = None,
     material: Annotated[
         str | None, typer.Option("--material", help="Formula to store the barrier under.")
     ] = None,
+    store_unconverged: StoreUnconvergedOption = False,
 ) -> None:
     """Recompute the FES, barriers, uncertainty and figures of a run folder from its HILLS and COLVAR."""
-    from rich.console import Console
-
-    from sselab.errors import SselabError
-    from sselab.simulate.hills import read_colvar, read_hills
-    from sselab.simulate.runs import RunFolder, analyse_metadynamics, read_summary
-
     console = Console()
     try:
-        folder = RunFolder.create(run_dir)
-        params = json.loads((folder.inputs / "parameters.json").read_text())
-        hills = read_hills(folder.outputs / "HILLS")
-        colvar = read_colvar(folder.outputs / "COLVAR")
-        analysis = analyse_metadynamics(
-            hills,
-            colvar,
-            params["temperature_k"],
-            hills.bias_factor,
-            bins,
-            params.get("start"),
-            params.get("end"),
-            min_depth_ev=min_depth_ev,
-            cv_names=params["cv_names"],
-            folder=folder,
-        )
         summary = read_summary(run_dir)
-        summary["results"].update(analysis.as_dict())
-        folder.write_summary(
-            "metad",
-            summary["parameters"],
-            summary["results"],
-            summary.get("seed"),
-            summary.get("command"),
-            summary.get("started_utc"),
-            extra={"reanalysed_with": {"bins": bins, "min_depth_ev": min_depth_ev}},
-        )
-    except (SselabError, FileNotFoundError, KeyError) as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(1) from exc
-    _report(console, folder.root, analysis.barriers, analysis.barrier_error)
-    if db is not None:
-        _store(
-            console,
-            folder.root,
-            db,
-            material or summary.get("material", "unknown"),
-            None,
-            params["temperature_k"],
-        )
+        result = MetaDResult.from_dict(summary)
+        settings = result.settings if bins is None else result.settings.replace(fes_bins=bins)
+        analysis = analyse_metadynamics(
+            result.hills, result.colvar, settings.temperature_k, result.hills.bias_factor, settings.fes_bins,
+            result.start, result.end, min_depth_ev=min_depth_ev, cv_names=result.cv_names,
+            folder=RunFolder.create(run_dir), fes_method=settings.fes_method,
+        )  # fmt: skip
+        result = replace(result, analysis=analysis, settings=settings, run_dir=Path(run_dir))
+        RunFolder(Path(run_dir)).write_summary(
+            result, started=summary.get("started_utc"), command=summary.get("command"),
+            extra={"reanalysed_with": {"bins": settings.fes_bins, "min_depth_ev": min_depth_ev}},
+        )  # fmt: skip
+        report_barriers(console, result)
+        if db is not None:
+            store_result(console, result, db, material, store_unconverged)
+    except SselabError as exc:
+        fail(console, exc)
 
 
-def _report(console: Any, run_dir: Path, barriers: Any, error: str | None) -> None:
-    from rich.table import Table
-
+def report_barriers(console: Console, result: MetaDResult) -> None:
+    """Print the barriers of ``result`` (or why there are none), its convergence and run folder."""
+    barriers = result.barriers
     if barriers is None:
-        console.print(f"[yellow]no barrier:[/yellow] {error}")
-        console.print(f"run folder: {run_dir}")
+        console.print(f"[yellow]no barrier:[/yellow] {result.barrier_error}")
+        console.print(f"run folder: {result.run_dir}")
         return
-    table = Table(title=f"free-energy barriers ({barriers.kind})")
+    table = Table(title=f"free-energy barriers ({barriers.kind}, {result.protocol} protocol)")
     table.add_column("quantity")
     table.add_column("eV", justify="right")
-    rows = (
+    rows: list[tuple[str, float | None]] = (
         [("Ea", barriers.barrier_ev)]
         if barriers.kind == "one-step"
-        else [
-            ("Ea1 (leaving the site)", barriers.ea1_ev),
-            ("Ea2 (subsequent hop)", barriers.ea2_ev),
-        ]
+        else [("Ea1 (leaving the site)", barriers.ea1_ev), ("Ea2 (subsequent hop)", barriers.ea2_ev)]
     )
     rows += [("rate-determining", barriers.rate_determining_ev), ("uncertainty", barriers.uncertainty_ev)]
     for name, value in rows:
         table.add_row(name, "n/a" if value is None else f"{value:.3f}")
     console.print(table)
     if barriers.uncertainty_ev is None:
-        reason = _uncertainty_reason(run_dir)
+        reason = result.analysis.uncertainty_reason
         console.print(f"[yellow]uncertainty n/a:[/yellow] {reason or 'not estimated'}")
-    console.print(f"run folder: {run_dir} (summary.json, outputs/HILLS, outputs/COLVAR, figures/fes.png)")
-
-
-def _uncertainty_reason(run_dir: Path) -> str | None:
-    """Why ``summary.json`` of ``run_dir`` has no uncertainty (``None`` if it does not say)."""
-    from sselab.errors import SimulationError
-    from sselab.simulate.runs import read_summary
-
-    try:
-        reason = read_summary(run_dir).get("results", {}).get("uncertainty_reason")
-    except (SimulationError, ValueError):
-        return None
-    return str(reason) if reason else None
-
-
-def _store(
-    console: Any, run_dir: Path, db: str | None, material: str, potential: str | None, temperature_k: float
-) -> None:
-    from sselab.simulate.runs import read_summary, record_activation_energy
-
-    summary = read_summary(run_dir)
-    barriers = summary["results"].get("barriers")
-    if not barriers:
-        console.print("[yellow]nothing stored: no barrier[/yellow]")
-        return
-    ea_id = record_activation_energy(
-        db,
-        summary,
-        run_dir,
-        material,
-        barriers["rate_determining_ev"],
-        barriers.get("uncertainty_ev"),
-        potential=potential or summary["parameters"].get("potential"),
-        temperature_k=temperature_k,
-        note=f"{barriers['kind']} (MetaD, sselab)",
+    verdict = {True: "converged", False: "NOT converged", None: "convergence"}[result.converged]
+    console.print(f"{verdict}: {result.convergence_reason}")
+    console.print(
+        f"run folder: {result.run_dir} (summary.json, outputs/HILLS, outputs/COLVAR, figures/fes.png)"
     )
-    console.print(f"stored activation energy #{ea_id} for {material}")
 
 
 def register(app: typer.Typer) -> None:

@@ -24,8 +24,16 @@ from sselab.datasets.importers import (
     read_obelix,
     read_wang2025,
 )
+from sselab.datasets.importers.wang2025_candidates import (
+    DATASET as CANDIDATES_DATASET,
+)
+from sselab.datasets.importers.wang2025_candidates import (
+    import_wang2025_candidates,
+    read_wang2025_candidates,
+)
 from sselab.datasets.registry import get_dataset
 from sselab.datasets.report import ImportReport
+from sselab.datasets.validation import screen_parsed_file
 
 if TYPE_CHECKING:
     from sselab.store import Store
@@ -60,6 +68,8 @@ def read_dataset_file(
         ``liverpool-ionics`` only: ``"C"``, ``"K"`` or ``"auto"``.
     """
     get_dataset(name)
+    if name == CANDIDATES_DATASET:  # candidates and published models, no material records
+        return read_wang2025_candidates(path, progress=progress).parsed
     if name == "wang2025-ea":
         return read_wang2025(path, progress=progress)
     if name == "liverpool-ionics":
@@ -67,6 +77,38 @@ def read_dataset_file(
     if name == "obelix":
         return read_obelix(path, extra_path, progress=progress)
     return read_laskowski(path, progress=progress)
+
+
+def import_parsed(parsed: ParsedFile, store: Store, *, save_report: bool = True) -> ImportReport:
+    """Screen a file's records at the import boundary, then import them in one store transaction.
+
+    Every import path ends here (the registered datasets through :func:`import_file`, other tables through
+    their own reader): :func:`sselab.datasets.validation.screen_parsed_file` moves every absurd, malformed or
+    duplicate record to the report's skipped rows first, so nothing absurd is stored and nothing is changed
+    silently; the store then adds the new rows, leaves the unchanged ones and replaces the edited ones
+    (natural keys, :mod:`sselab.store.keys`), all or nothing.
+
+    Parameters
+    ----------
+    parsed
+        What a reader made of one file (:class:`sselab.datasets.importers.ParsedFile`).
+    store
+        The open store.
+    save_report
+        Save the report as ``<cache_dir>/reports/<dataset>.json`` and ``.md``.
+
+    Raises
+    ------
+    sselab.errors.DataImportError
+        When the store refuses the batch (the store is then unchanged).
+    """
+    screen_parsed_file(parsed)
+    result = store.import_batch(parsed.to_batch())
+    report = parsed.to_report(result)
+    logger.info("%s: %s", parsed.dataset, report.summary)
+    if save_report:
+        report.save(reports_dir())
+    return report
 
 
 def import_file(
@@ -81,31 +123,26 @@ def import_file(
 ) -> ImportReport:
     """Import a local file in the format of dataset ``name`` in one store transaction.
 
-    The whole file is read and checked first; a structurally broken file raises before the store is touched,
-    and the store's ``import_batch`` rolls back on any error, so a failed import leaves the store as it was.
-    Importing the same file again adds nothing.
+    The whole file is read and checked first (:func:`import_parsed`); a structurally broken file raises
+    before the store is touched, and the store's ``import_batch`` rolls back on any error, so a failed
+    import leaves the store as it was. Importing the same file again adds nothing; an edited copy adds only
+    its new rows and replaces the edited ones (reported).
 
     Raises
     ------
     sselab.errors.DataImportError
         When the file cannot be read (names the file, row and field).
     """
+    if name == CANDIDATES_DATASET:  # stored as a screening run with the models recovered from it
+        report = import_wang2025_candidates(path, store, progress=progress)
+        logger.info("%s: %s", name, report.summary)
+        if save_report:
+            report.save(reports_dir())
+        return report
     parsed = read_dataset_file(
         name, path, extra_path=extra_path, temperature_unit=temperature_unit, progress=progress
     )
-    result = store.import_batch(parsed.to_batch())
-    report = parsed.to_report(result)
-    logger.info(
-        "%s: %d rows read, %d imported, %d skipped entries, already present: %s",
-        name,
-        report.rows_read,
-        report.imported,
-        len(report.skipped),
-        report.already_present,
-    )
-    if save_report:
-        report.save(reports_dir())
-    return report
+    return import_parsed(parsed, store, save_report=save_report)
 
 
 def import_dataset(

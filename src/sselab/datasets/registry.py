@@ -104,6 +104,28 @@ _DATASETS: tuple[DatasetInfo, ...] = (
         ),
     ),
     DatasetInfo(
+        name="wang2025-candidates",
+        files=(
+            DatasetFile(
+                canonical_url=raw_github_url(_WANG_REPO, _WANG_COMMIT, "Supplementary Dataset 2.xlsx"),
+                mirror_path="wang2025/supplementary_dataset_2.xlsx",
+                sha256="bca0ca761c6c98a292f879cc72bdb28ccc79fffc97dddde10cf2c8065279380d",
+                size=33759,
+            ),
+        ),
+        licence="published with the article (CC BY-NC 4.0 article); cite the paper",
+        citation=(
+            "Q. Wang, F. Yang, Y. Wang, D. Zhang, R. Sato, L. Zhang, E. J. Cheng, Y. Yan, Y. Chen, K. Kisu, "
+            "S. Orimo, H. Li, Unraveling the Complexity of Divalent Hydride Electrolytes in Solid-State "
+            "Batteries via a Data-Driven Framework with Large Language Model, Angew. Chem. Int. Ed. 2025, "
+            "Supplementary Dataset 2"
+        ),
+        description=(
+            "The 558 screened divalent candidates of the seed paper's Figure 4a: formula, the combined "
+            "descriptor x and the Ea (eV) predicted on line y1 (boranes) or y2 (carbon-containing)."
+        ),
+    ),
+    DatasetInfo(
         name="obelix",
         files=(
             DatasetFile(

@@ -63,6 +63,11 @@ class ImportReport:
         True when the store had this exact file already (nothing added).
     file_sha256
         Checksum of the imported file(s).
+    replaced, unchanged
+        Rows per table whose natural key was stored already: with another value (replaced in place) or the
+        same value (nothing done). A re-import of an edited file adds only its new rows.
+    changes
+        Every replaced row: ``{"table", "row_id", "row_number", "key", "old", "new"}``.
     """
 
     dataset: str
@@ -75,6 +80,9 @@ class ImportReport:
     inserted: dict[str, int] = field(default_factory=dict)
     already_present: bool = False
     file_sha256: str = ""
+    replaced: dict[str, int] = field(default_factory=dict)
+    unchanged: dict[str, int] = field(default_factory=dict)
+    changes: tuple[dict[str, Any], ...] = ()
 
     @property
     def rows_skipped(self) -> int:
@@ -98,7 +106,9 @@ class ImportReport:
             f"- rows skipped entirely: {self.rows_skipped}",
             f"- skipped rows/fields listed: {len(self.skipped)}",
             f"- already in the store: {'yes (nothing added)' if self.already_present else 'no'}",
-            f"- inserted: {', '.join(f'{k}={v}' for k, v in sorted(self.inserted.items())) or '-'}",
+            f"- inserted: {_counts(self.inserted)}",
+            f"- already stored, unchanged: {_counts(self.unchanged)}",
+            f"- already stored, value replaced: {_counts(self.replaced)}",
             "",
             "## Assumptions",
             *(f"- {text}" for text in self.assumptions or ("none",)),
@@ -112,10 +122,32 @@ class ImportReport:
             "|---|---|---|---|",
         ]
         for item in self.skipped:
-            raw = item.raw.replace("|", "\\|").replace("\n", "⏎")
-            reason = item.reason.replace("|", "\\|").replace("\n", " ")
-            lines.append(f"| {item.row} | {item.field or ''} | {reason} | `{raw}` |")
+            raw = _cell(item.raw)
+            lines.append(f"| {item.row} | {item.field or ''} | {_cell(item.reason)} | `{raw}` |")
+        if self.changes:
+            lines += ["", "## Replaced", "", "| row | what | before | after |", "|---|---|---|---|"]
+            for change in self.changes:
+                lines.append(
+                    f"| {change['row_number']} | {_cell(change['key'])} | {_cell(change['old'])} | "
+                    f"{_cell(change['new'])} |"
+                )
         return "\n".join(lines) + "\n"
+
+    @property
+    def summary(self) -> str:
+        """One line: rows read, imported, skipped, and what the store did with them."""
+        added = sum(v for k, v in self.inserted.items() if k not in ("sources", "materials"))
+        if self.already_present:
+            status = "file already imported, nothing added"
+        else:
+            status = (
+                f"{added} rows added, {sum(self.replaced.values())} replaced, "
+                f"{sum(self.unchanged.values())} already stored"
+            )
+        return (
+            f"{self.rows_read} rows read, {self.imported} imported, {self.rows_skipped} skipped entirely, "
+            f"{len(self.skipped)} skipped rows/fields listed; {status}"
+        )
 
     def save(self, folder: Path) -> tuple[Path, Path]:
         """Write ``<dataset>.json`` and ``<dataset>.md`` into ``folder``; return both paths."""
@@ -125,3 +157,11 @@ class ImportReport:
         json_path.write_text(json.dumps(self.as_dict(), indent=2, ensure_ascii=False), encoding="utf-8")
         md_path.write_text(self.to_markdown(), encoding="utf-8")
         return json_path, md_path
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in sorted(counts.items()) if v) or "-"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", "⏎").replace("\x00", "\\x00")[:300]

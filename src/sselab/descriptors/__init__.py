@@ -15,6 +15,9 @@ descriptor unit                 source
 
 Derived from them (:data:`DERIVED_DESCRIPTORS`): ``x_wang2025`` = −0.059·X + 0.0029·r_atom, the paper's
 combined axis of Figure 3b (its definition, copied from the text; see :mod:`sselab.descriptors.combined`).
+``x_wang2025_ds2`` is the x column of the paper's Supplementary Dataset 2 as the data define it: a per-element
+table derived from that dataset (:mod:`sselab.descriptors.wang2025_x`), held by an
+:class:`~sselab.descriptors.additive.AdditiveDescriptor` stored with the published models.
 
 The aggregation of the composition descriptors (``sum``, ``mean``, ``per_cation``, ``cation``) is explicit;
 see :mod:`sselab.descriptors.composition`.
@@ -22,6 +25,7 @@ see :mod:`sselab.descriptors.composition`.
 
 from __future__ import annotations
 
+from sselab.descriptors.additive import AdditiveDescriptor
 from sselab.descriptors.combined import X_WANG2025, X_WANG2025_UNIT, X_WANG2025_WEIGHTS, x_wang2025
 from sselab.descriptors.composition import (
     AGGREGATIONS,
@@ -74,6 +78,7 @@ __all__ = [
     "X_WANG2025",
     "X_WANG2025_UNIT",
     "X_WANG2025_WEIGHTS",
+    "AdditiveDescriptor",
     "DescriptorError",
     "ElementCounts",
     "anion_centre_distance",

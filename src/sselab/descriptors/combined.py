@@ -10,8 +10,12 @@ user chooses.
 
 Unit: "descriptor units" (1). The weights carry the units that make x dimensionless in the paper's
 convention: −0.059 per Pauling unit of X and 0.0029 per pm of r_atom; X and r_atom are aggregated by the
-chosen aggregation (``sum`` over the formula unit reproduces the paper's predicted spacing between the Ca,
-Mg and Zn members of M(BH4)2·6(CH3)2CHNH2, see ``docs/analysis.md``).
+chosen aggregation.
+
+This printed-weight variant does **not** reproduce the x column of the paper's Supplementary Dataset 2
+(max difference 1.2 over its 558 rows with a plain sum; ``docs/analysis.md``): that column follows other
+per-element coefficients and a per-cation normalisation, derived from the data as ``x_wang2025_ds2``
+(:mod:`sselab.descriptors.wang2025_x`). Use ``x_wang2025_ds2`` to compare with the published lines.
 
 Example
 -------

@@ -6,9 +6,9 @@ A formula unit is the conducting compound as written, neutral molecules included
 explicit:
 
 ``sum``
-    Σ_i c_i p_i over the atoms of the formula unit (c_i atoms of element i). The paper's combination
-    x = −0.059·X + 0.0029·r_atom behaves as this sum: it reproduces the paper's predicted spacing between the
-    Ca, Mg and Zn members of M(BH4)2·6(CH3)2CHNH2 (see ``docs/analysis.md``).
+    Σ_i c_i p_i over the atoms of the formula unit (c_i atoms of element i). (The x column of the paper's
+    Dataset 2 is such a sum with its own per-element coefficients, per conducting cation: see
+    :mod:`sselab.descriptors.wang2025_x`.)
 ``mean``
     the sum divided by the number of atoms of the formula unit.
 ``per_cation``

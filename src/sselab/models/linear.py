@@ -6,6 +6,12 @@ Example
 >>> model = LinearEaModel(descriptors=("X", "r_atom"), aggregation="sum").fit(table_rows)  # doctest: +SKIP
 >>> model.coef_, model.intercept_, model.r2_, model.loo_rmse_  # doctest: +SKIP
 >>> model.predict(pd.DataFrame({"formula": ["Mg(BH4)2·6(CH3)2CHNH2"]}))  # doctest: +SKIP
+>>> model.predict_interval(pd.DataFrame({"formula": ["Mg(BH4)2·6(CH3)2CHNH2"]}))  # doctest: +SKIP
+
+Every model says where it comes from (:attr:`LinearEaModel.origin`): ``fitted`` (by :meth:`fit`, with fit
+statistics, prediction intervals and a training range), ``published`` (a published line recovered from the
+publication's own data, see :mod:`sselab.models.published`; no interval, no training range) or ``given``
+(coefficients typed in by a user).
 """
 
 from __future__ import annotations
@@ -19,27 +25,25 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin
 
-from sselab import __version__
 from sselab.descriptors import ALL_DESCRIPTORS, COMPOSITION_DESCRIPTORS, composition_descriptor_frame
+from sselab.descriptors.additive import AdditiveDescriptor
 from sselab.descriptors.composition import check_aggregation
 from sselab.descriptors.elements import DescriptorError
 from sselab.errors import FitError
+from sselab.models.intervals import outside_range, prediction_flags, prediction_interval
 from sselab.models.ols import fit_ols
-
-#: Target column of the activation-energy frames (eV).
-TARGET = "activation_energy_ev"
+from sselab.models.payload import ORIGINS, TARGET, model_payload, restore_state
 
 #: Columns of a training row kept with a fitted model.
 TRAINING_COLUMNS: tuple[str, ...] = ("ea_id", "material_id", "formula", "phase", "method", "doi")
 
+#: Columns of :meth:`LinearEaModel.predict_interval`.
+INTERVAL_COLUMNS: tuple[str, ...] = (
+    "predicted_ea_ev", "ea_lower_ev", "ea_upper_ev", "extrapolated", "flags",
+)  # fmt: skip
 
-def _clean(value: Any) -> Any:
-    """JSON-safe scalar (NaN -> None, numpy -> python)."""
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not np.isfinite(value):
-        return None
-    return value
+
+__all__ = ["INTERVAL_COLUMNS", "ORIGINS", "TARGET", "TRAINING_COLUMNS", "LinearEaModel"]
 
 
 class LinearEaModel(RegressorMixin, BaseEstimator):  # type: ignore[misc]
@@ -55,6 +59,9 @@ class LinearEaModel(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         Aggregation of the composition descriptors (``sum``, ``mean``, ``per_cation``, ``cation``).
     name
         Label of the model (e.g. ``"y1"``), used when saved.
+    definitions
+        Additive descriptors the model may use besides :data:`~sselab.descriptors.ALL_DESCRIPTORS` (e.g. the
+        ``x_wang2025_ds2`` table derived from Dataset 2); stored with the model.
 
     Attributes
     ----------
@@ -70,23 +77,61 @@ class LinearEaModel(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         Rows used. ``training_rows_`` holds them (formula, target, descriptors, ids where given).
     feature_names_in_ : numpy.ndarray
         The descriptors, in order.
+    cov_params_, scale_, df_resid_ : numpy.ndarray, float, int
+        Covariance of (intercept, coef) (eV² per unit²), residual variance σ² (eV²) and residual degrees of
+        freedom: what the prediction intervals need.
+    descriptor_min_, descriptor_max_ : numpy.ndarray
+        Range of each descriptor over the training rows (the extrapolation test).
+    origin_ : str
+        One of :data:`ORIGINS`; ``citation_`` and ``recovery_`` describe a published model.
     """
 
     def __init__(
-        self, descriptors: Sequence[str] = ("X", "r_atom"), aggregation: str = "sum", name: str | None = None
+        self,
+        descriptors: Sequence[str] = ("X", "r_atom"),
+        aggregation: str = "sum",
+        name: str | None = None,
+        definitions: Sequence[AdditiveDescriptor] = (),
     ) -> None:
         self.descriptors = descriptors
         self.aggregation = aggregation
         self.name = name
+        self.definitions = definitions
+
+    @property
+    def origin(self) -> str:
+        """``fitted``, ``published`` or ``given`` (see :data:`ORIGINS`)."""
+        return str(getattr(self, "origin_", "given"))
+
+    @property
+    def label(self) -> str:
+        """Where the model comes from, in words (e.g. "published by Wang et al. 2025")."""
+        if hasattr(self, "label_"):
+            return str(self.label_)
+        if self.origin == "fitted":
+            return f"fitted by sselab on {getattr(self, 'n_train_', '?')} rows"
+        return "coefficients given by the user"
+
+    @property
+    def has_interval(self) -> bool:
+        """True when the model has the fit statistics of a prediction interval."""
+        return hasattr(self, "cov_params_") and int(getattr(self, "df_resid_", 0)) > 0
+
+    @property
+    def has_range(self) -> bool:
+        """True when the training range of the descriptors is known."""
+        return hasattr(self, "descriptor_min_")
 
     # ------------------------------------------------------------------ design matrix
+    def _definitions(self) -> dict[str, AdditiveDescriptor]:
+        return {d.name: d for d in self.definitions}
+
     def _check_params(self) -> tuple[str, ...]:
         names = tuple(self.descriptors)
-        unknown = [d for d in names if d not in ALL_DESCRIPTORS]
+        known = (*ALL_DESCRIPTORS, *self._definitions())
+        unknown = [d for d in names if d not in known]
         if not names or unknown:
-            raise DescriptorError(
-                f"unknown descriptor(s) {unknown or '(none given)'}; choose from {ALL_DESCRIPTORS}"
-            )
+            raise DescriptorError(f"unknown descriptor(s) {unknown or '(none given)'}; choose from {known}")
         check_aggregation(self.aggregation)
         return names
 
@@ -107,15 +152,23 @@ class LinearEaModel(RegressorMixin, BaseEstimator):  # type: ignore[misc]
                 f"the model {self.aggregation!r}"
             )
         out = pd.DataFrame(index=frame.index)
+        definitions = self._definitions()
         need = [d for d in names if d not in frame.columns]
+        from_formula = [d for d in need if d in COMPOSITION_DESCRIPTORS or d in definitions]
         if need:
-            not_composition = [d for d in need if d not in COMPOSITION_DESCRIPTORS]
-            if not_composition or "formula" not in frame.columns:
+            if len(from_formula) < len(need) or "formula" not in frame.columns:
                 raise DescriptorError(
                     f"frame lacks descriptor column(s) {need} (and they cannot come from a formula)"
                 )
-            computed = composition_descriptor_frame(list(frame["formula"]), aggregation=self.aggregation)
-            computed.index = frame.index
+            formulas = list(frame["formula"])
+            computed = pd.DataFrame(index=frame.index)
+            if any(d in COMPOSITION_DESCRIPTORS for d in need):
+                composition = composition_descriptor_frame(formulas, aggregation=self.aggregation)
+                composition.index = frame.index
+                computed = composition
+            for d in need:
+                if d in definitions:
+                    computed[d] = definitions[d].evaluate_formulas(formulas)
         for d in names:
             out[d] = frame[d].astype(float) if d in frame.columns else computed[d]
         return out
@@ -147,8 +200,13 @@ class LinearEaModel(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         self.coef_ci95_ = np.array(result.coef_ci95)
         self.intercept_ci95_ = np.array(result.intercept_ci95)
         self.r2_, self.adj_r2_ = result.r2, result.adj_r2
-        self.rmse_, self.loo_rmse_ = result.rmse, result.loo_rmse
+        self.rmse_, self.loo_rmse_, self.loo_r2_ = result.rmse, result.loo_rmse, result.loo_r2
         self.n_train_ = result.n
+        self.cov_params_ = np.array(result.cov_params, dtype=float)
+        self.scale_, self.df_resid_ = result.scale, result.df_resid
+        self.descriptor_min_ = x.min().to_numpy(dtype=float)
+        self.descriptor_max_ = x.max().to_numpy(dtype=float)
+        self.origin_ = "fitted"
         self.feature_names_in_ = np.array(x.columns, dtype=object)
         kept = [c for c in TRAINING_COLUMNS if c in frame.columns]
         training = frame[kept].copy().reset_index(drop=True)
@@ -179,6 +237,47 @@ class LinearEaModel(RegressorMixin, BaseEstimator):  # type: ignore[misc]
             out += coef * np.asarray(descriptors[d], dtype=float)
         return out
 
+    def predict_interval_arrays(
+        self, descriptors: dict[str, np.ndarray], confidence: float = 0.95
+    ) -> dict[str, np.ndarray]:
+        """Point estimate, prediction interval, extrapolation and flags from descriptor arrays.
+
+        Returns
+        -------
+        dict[str, numpy.ndarray]
+            ``predicted_ea_ev``, ``ea_lower_ev``, ``ea_upper_ev`` (eV; NaN without fit statistics),
+            ``extrapolated`` (bool; False when the range is unknown, then flagged ``range-unknown``) and
+            ``flags`` (see :mod:`sselab.models.intervals`).
+        """
+        point = self.predict_arrays(descriptors)
+        names = tuple(self.descriptors)
+        if self.has_interval:
+            design = np.column_stack([np.ones(point.shape)] + [np.asarray(descriptors[d]) for d in names])
+            half, _ = prediction_interval(design, self.cov_params_, self.scale_, self.df_resid_, confidence)
+        else:
+            half = np.full(point.shape, np.nan)
+        if self.has_range:
+            low = dict(zip(names, self.descriptor_min_, strict=True))
+            high = dict(zip(names, self.descriptor_max_, strict=True))
+            extrapolated = outside_range(descriptors, low, high)
+        else:
+            extrapolated = np.zeros(point.shape, dtype=bool)
+        lower, upper = point - half, point + half
+        return {
+            "predicted_ea_ev": point,
+            "ea_lower_ev": lower,
+            "ea_upper_ev": upper,
+            "extrapolated": extrapolated,
+            "flags": prediction_flags(point, lower, extrapolated, self.has_interval, self.has_range),
+        }
+
+    def predict_interval(self, frame: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
+        """:meth:`predict_interval_arrays` for the rows of ``frame`` (columns :data:`INTERVAL_COLUMNS`)."""
+        self._check_fitted()
+        design = self.design(frame)
+        arrays = {d: design[d].to_numpy(dtype=float) for d in design.columns}
+        return pd.DataFrame(self.predict_interval_arrays(arrays, confidence), index=frame.index)
+
     # ------------------------------------------------------------------ persistence
     @classmethod
     def from_coefficients(
@@ -188,44 +287,32 @@ class LinearEaModel(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         intercept: float,
         aggregation: str = "sum",
         name: str | None = None,
+        definitions: Sequence[AdditiveDescriptor] = (),
     ) -> LinearEaModel:
-        """A model from given coefficients (a published line, or one typed by the user); no fit statistics."""
-        model = cls(descriptors=tuple(descriptors), aggregation=aggregation, name=name)
+        """A model from given coefficients (origin ``given``; no fit statistics, no interval, no range).
+
+        :func:`sselab.models.published.recover_published_line` builds published models on top of it.
+        """
+        model = cls(
+            descriptors=tuple(descriptors), aggregation=aggregation, name=name, definitions=tuple(definitions)
+        )
         model._check_params()
         if len(coef) != len(model.descriptors):
             raise FitError(f"{len(coef)} coefficients for {len(model.descriptors)} descriptors")
         model.coef_ = np.asarray(coef, dtype=float)
         model.intercept_ = float(intercept)
         model.feature_names_in_ = np.array(model.descriptors, dtype=object)
+        model.origin_ = "given"
         return model
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready payload: parameters, coefficients with intervals, metrics and training rows."""
+        """JSON-ready payload: origin, parameters, coefficients with intervals, metrics, training rows."""
         self._check_fitted()
-        training = getattr(self, "training_rows_", None)
-        return {
-            "kind": "LinearEaModel",
-            "sselab_version": __version__,
-            "name": self.name,
-            "descriptors": list(self.descriptors),
-            "aggregation": self.aggregation,
-            "target": TARGET,
-            "coef": [float(c) for c in self.coef_],
-            "intercept": float(self.intercept_),
-            "coef_ci95": [[float(a), float(b)] for a, b in getattr(self, "coef_ci95_", [])],
-            "intercept_ci95": [float(v) for v in getattr(self, "intercept_ci95_", [])],
-            "metrics": {
-                key: _clean(getattr(self, f"{key}_", None))
-                for key in ("r2", "adj_r2", "rmse", "loo_rmse", "n_train")
-            },
-            "training_rows": []
-            if training is None
-            else [{k: _clean(v) for k, v in row.items()} for row in training.to_dict(orient="records")],
-        }
+        return model_payload(self)
 
     @classmethod
     def from_dict(cls, payload: dict[str, Any]) -> LinearEaModel:
-        """Rebuild a fitted model from :meth:`to_dict` output."""
+        """Rebuild a model from :meth:`to_dict` output (older payloads without ``origin`` read as fitted)."""
         if payload.get("kind") != "LinearEaModel":
             raise FitError(f"payload is a {payload.get('kind')!r}, not a LinearEaModel")
         model = cls.from_coefficients(
@@ -234,16 +321,9 @@ class LinearEaModel(RegressorMixin, BaseEstimator):  # type: ignore[misc]
             payload["intercept"],
             payload["aggregation"],
             payload.get("name"),
+            tuple(AdditiveDescriptor.from_dict(d) for d in payload.get("definitions") or ()),
         )
-        if payload.get("coef_ci95"):
-            model.coef_ci95_ = np.array(payload["coef_ci95"], dtype=float)
-            model.intercept_ci95_ = np.array(payload["intercept_ci95"], dtype=float)
-        for key, value in payload.get("metrics", {}).items():
-            if value is not None:
-                setattr(model, f"{key}_", value)
-        if payload.get("training_rows"):
-            model.training_rows_ = pd.DataFrame(payload["training_rows"])
-        return model
+        return restore_state(model, payload)
 
     def save(self, path: str | Path) -> Path:
         """Write :meth:`to_dict` as JSON to ``path``."""

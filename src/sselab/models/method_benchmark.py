@@ -10,6 +10,10 @@ excluded), so ``Mg(BH4)2·2NH3`` and ``Mg(BH4)2-2NH3`` match – and the same ph
 * several experimental values for the same composition and phase are averaged (``n_experiment`` says how
   many).
 
+Computed values from the literature (rows with a source and no sselab run folder, ``origin`` =
+``"literature"``) are benchmarked apart from sselab's own runs: their method is labelled ``"CI-NEB
+(literature)"`` (:func:`method_label`), so each is its own method in the metrics and the parity plot.
+
 Rows flagged as doubtful are left out. Per method: N, R² (coefficient of determination of the computed values
 as predictions of experiment, 1 − SS_res/SS_tot), the squared Pearson correlation, MAE, RMSE and the mean
 signed error (computed − experiment), all in eV.
@@ -31,10 +35,21 @@ import numpy as np
 import pandas as pd
 
 from sselab.errors import FitError, FormulaParseError
+from sselab.store.export import ORIGIN_LITERATURE
 
 logger = logging.getLogger(__name__)
 
 EXPERIMENT = "experiment"
+
+
+def method_label(method: str, origin: object) -> str:
+    """How the benchmark names a computed method: literature values apart from sselab's own runs.
+
+    >>> method_label("CI-NEB", "literature"), method_label("CI-NEB", "sselab"), method_label("MetaD", None)
+    ('CI-NEB (literature)', 'CI-NEB', 'MetaD')
+    """
+    return f"{method} ({ORIGIN_LITERATURE})" if origin == ORIGIN_LITERATURE else str(method)
+
 
 #: Columns of :attr:`MethodBenchmark.metrics`.
 METRIC_COLUMNS: tuple[str, ...] = ("method", "n", "r2", "pearson_r2", "mae_ev", "rmse_ev", "mean_error_ev")
@@ -47,12 +62,14 @@ class MethodBenchmark:
     Attributes
     ----------
     pairs
-        ``method, formula, composition_key, phase, computed_ev, experiment_ev, n_experiment, ea_id``;
+        ``method, formula, composition_key, phase, computed_ev, experiment_ev, n_experiment, ea_id, origin``;
+        ``method`` is the method's label (:func:`method_label`: ``"CI-NEB (literature)"`` for a value from a
+        source, ``"CI-NEB"`` for sselab's own run), ``origin`` the row's ``"literature"``/``"sselab"``;
         ``phase`` is an object column holding ``None`` where no phase was given (test with ``pd.isna``).
     metrics
         One row per method, columns :data:`METRIC_COLUMNS`.
     unmatched
-        ``method, formula, phase, reason`` for computed rows without an experimental partner.
+        ``method, formula, phase, reason, origin`` for computed rows without an experimental partner.
     """
 
     pairs: pd.DataFrame
@@ -140,8 +157,11 @@ def benchmark_methods(frame: pd.DataFrame, methods: tuple[str, ...] | None = Non
     if methods is not None:
         computed = computed[computed["method"].isin(methods)]
     pairs, unmatched = [], []
+    if "origin" not in computed.columns:  # a frame without origin: every computed row keeps its method name
+        computed = computed.assign(origin=None)
     for row in computed.itertuples(index=False):
         key, phase = row.composition_key, row.phase_key
+        label = method_label(str(row.method), row.origin)
         match = exp_groups.get((key, phase))
         if match is None and not phase and len(phases_of.get(key, [])) == 1:
             match = exp_groups.get((key, phases_of[key][0]))
@@ -154,12 +174,13 @@ def benchmark_methods(frame: pd.DataFrame, methods: tuple[str, ...] | None = Non
             else:
                 reason = f"no experiment in phase {phase!r} (have {[p or 'unspecified' for p in known]})"
             unmatched.append(
-                {"method": row.method, "formula": row.formula, "phase": phase or None, "reason": reason}
-            )
+                {"method": label, "formula": row.formula, "phase": phase or None, "reason": reason,
+                 "origin": row.origin}
+            )  # fmt: skip
             continue
         pairs.append(
             {
-                "method": row.method,
+                "method": label,
                 "formula": row.formula,
                 "composition_key": key,
                 "phase": phase or None,
@@ -167,6 +188,7 @@ def benchmark_methods(frame: pd.DataFrame, methods: tuple[str, ...] | None = Non
                 "experiment_ev": match[0],
                 "n_experiment": match[1],
                 "ea_id": getattr(row, "ea_id", None),
+                "origin": row.origin,
             }
         )
     pair_frame = pd.DataFrame(
@@ -180,6 +202,7 @@ def benchmark_methods(frame: pd.DataFrame, methods: tuple[str, ...] | None = Non
             "experiment_ev",
             "n_experiment",
             "ea_id",
+            "origin",
         ],
     )
     pair_frame["phase"] = pd.Series([p["phase"] for p in pairs], dtype=object)
@@ -191,7 +214,7 @@ def benchmark_methods(frame: pd.DataFrame, methods: tuple[str, ...] | None = Non
         for method, group in pair_frame.groupby("method", sort=True)
     ]
     logger.info("method benchmark: %d pairs, %d unmatched", len(pair_frame), len(unmatched))
-    unmatched_frame = pd.DataFrame(unmatched, columns=["method", "formula", "phase", "reason"])
+    unmatched_frame = pd.DataFrame(unmatched, columns=["method", "formula", "phase", "reason", "origin"])
     unmatched_frame["phase"] = pd.Series([u["phase"] for u in unmatched], dtype=object)
     return MethodBenchmark(
         pairs=pair_frame,

@@ -36,6 +36,14 @@ class OlsResult:
         matrix), units of y.
     n
         Rows used.
+    loo_r2
+        Leave-one-out R² (Q² = 1 − PRESS / SS_tot; NaN when a row has leverage 1).
+    cov_params
+        Covariance of (intercept, coef...) from statsmodels, shape (k + 1, k + 1), units of y².
+    scale
+        Residual variance σ² = SS_res / (n − k − 1), units of y² (NaN when n − k − 1 = 0).
+    df_resid
+        Residual degrees of freedom n − k − 1.
     """
 
     coef: tuple[float, ...]
@@ -47,6 +55,10 @@ class OlsResult:
     rmse: float
     loo_rmse: float
     n: int
+    loo_r2: float = float("nan")
+    cov_params: tuple[tuple[float, ...], ...] = ()
+    scale: float = float("nan")
+    df_resid: int = 0
 
 
 def fit_ols(x: np.ndarray, y: np.ndarray, confidence: float = 0.95) -> OlsResult:
@@ -80,8 +92,11 @@ def fit_ols(x: np.ndarray, y: np.ndarray, confidence: float = 0.95) -> OlsResult
     residual = np.asarray(result.resid)
     with np.errstate(divide="ignore", invalid="ignore"):
         loo_residual = residual / (1.0 - leverage)
-    loo_rmse = float(np.sqrt(np.mean(loo_residual**2))) if np.all(leverage < 1 - 1e-12) else float("nan")
+    finite_loo = bool(np.all(leverage < 1 - 1e-12))
+    loo_rmse = float(np.sqrt(np.mean(loo_residual**2))) if finite_loo else float("nan")
     ss_tot = float(np.sum((y - y.mean()) ** 2))
+    press = float(np.sum(loo_residual**2)) if finite_loo else float("nan")
+    loo_r2 = 1.0 - press / ss_tot if ss_tot > 0 and finite_loo else float("nan")
     r2 = 1.0 - float(np.sum(residual**2)) / ss_tot if ss_tot > 0 else float("nan")
     dof = n - k - 1
     adj_r2 = 1.0 - (1.0 - r2) * (n - 1) / dof if dof > 0 else float("nan")
@@ -95,4 +110,8 @@ def fit_ols(x: np.ndarray, y: np.ndarray, confidence: float = 0.95) -> OlsResult
         rmse=float(np.sqrt(np.mean(residual**2))),
         loo_rmse=loo_rmse,
         n=n,
+        loo_r2=loo_r2,
+        cov_params=tuple(tuple(float(v) for v in row) for row in np.asarray(result.cov_params())),
+        scale=float(result.scale) if dof > 0 else float("nan"),
+        df_resid=int(dof),
     )

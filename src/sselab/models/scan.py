@@ -26,8 +26,8 @@ import pandas as pd
 from sselab import __version__
 from sselab.descriptors import ALL_DESCRIPTORS, DESCRIPTORS
 from sselab.errors import ConfigError, FitError
-from sselab.models.linear import TARGET, _clean
 from sselab.models.ols import fit_ols
+from sselab.models.payload import TARGET, clean
 from sselab.models.subsets import Selection, Subset, select_rows
 
 
@@ -40,11 +40,11 @@ class ScanResult:
     subset, aggregation
         What was fitted.
     singles
-        One row per descriptor: ``descriptor, n, n_missing, r2, adj_r2, rmse_ev, loo_rmse_ev, a1, a1_lo,
-        a1_hi, b, b_lo, b_hi, note``.
+        One row per descriptor: ``descriptor, n, n_missing, r2, adj_r2, loo_r2, rmse_ev, loo_rmse_ev, a1,
+        a1_lo, a1_hi, b, b_lo, b_hi, note`` (``loo_r2``: leave-one-out R², 1 − PRESS/SS_tot).
     pairs
-        One row per pair: ``p1, p2, n, n_missing, r2, adj_r2, rmse_ev, loo_rmse_ev, a1, a1_lo, a1_hi, a2,
-        a2_lo, a2_hi, b, b_lo, b_hi, note`` (coefficients in eV per unit, intervals 95 %).
+        One row per pair: ``p1, p2, n, n_missing, r2, adj_r2, loo_r2, rmse_ev, loo_rmse_ev, a1, a1_lo, a1_hi,
+        a2, a2_lo, a2_hi, b, b_lo, b_hi, note`` (coefficients in eV per unit, intervals 95 %).
     selection
         The subset's rows (before the per-fit descriptor filter) and the rows it excluded, with reasons.
     """
@@ -63,7 +63,7 @@ class ScanResult:
         """JSON-ready payload (saved with ``store.save_model_fit``)."""
 
         def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-            return [{str(k): _clean(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
+            return [{str(k): clean(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
 
         return {
             "kind": "DescriptorScan",
@@ -89,9 +89,11 @@ def _fit_row(rows: pd.DataFrame, names: Sequence[str]) -> dict[str, Any]:
     try:
         fit = fit_ols(values.to_numpy()[complete], rows[TARGET].to_numpy(dtype=float)[complete])
     except FitError as exc:
-        out.update(note=str(exc), r2=np.nan, adj_r2=np.nan, rmse_ev=np.nan, loo_rmse_ev=np.nan)
+        out.update(note=str(exc), r2=np.nan, adj_r2=np.nan, loo_r2=np.nan, rmse_ev=np.nan, loo_rmse_ev=np.nan)
         return out
-    out.update(r2=fit.r2, adj_r2=fit.adj_r2, rmse_ev=fit.rmse, loo_rmse_ev=fit.loo_rmse, note="")
+    out.update(
+        r2=fit.r2, adj_r2=fit.adj_r2, loo_r2=fit.loo_r2, rmse_ev=fit.rmse, loo_rmse_ev=fit.loo_rmse, note=""
+    )
     for j, (coef, (lo, hi)) in enumerate(zip(fit.coef, fit.coef_ci95, strict=True), start=1):
         out.update({f"a{j}": coef, f"a{j}_lo": lo, f"a{j}_hi": hi})
     out.update(b=fit.intercept, b_lo=fit.intercept_ci95[0], b_hi=fit.intercept_ci95[1])

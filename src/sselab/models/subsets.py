@@ -15,9 +15,18 @@ Named subsets (:data:`MODEL_FAMILIES`), following the paper's Figure 3b:
     molecules free of carbon, phase ``low-T`` – the Mg(BH4)2·nNH3 family the paper's MetaD focused on, without
     the closo-borane hydrates whose scatter hides the trend on the paper's x axis (see ``docs/analysis.md``).
 
+Training rows by source (:data:`TRAINING_SOURCES`, :func:`with_training`), as the paper trains its lines on
+MetaD results plus experiments: ``experiment`` (measured Ea), ``computed`` (converged computed Ea, methods
+:data:`COMPUTED_METHODS` by default) or ``both``. A computed row is used only when the store says it
+converged: a ``converged`` column that is true. Until the store has that column, every computed row is
+excluded with the reason "convergence not recorded"; the code needs no change once the column exists.
+Predictions of a model (method ``regression``) are never training rows.
+
 Example
 -------
->>> from sselab.models.subsets import MODEL_FAMILIES, select_rows
+>>> from sselab.models.subsets import MODEL_FAMILIES, select_rows, with_training
+>>> with_training(MODEL_FAMILIES["y1"], "both").methods
+('experiment', 'MetaD', 'composite')
 >>> sel = select_rows(table, MODEL_FAMILIES["y1"], descriptors=("X", "r_atom"))  # doctest: +SKIP
 >>> len(sel.rows), sel.excluded["reason"].value_counts()  # doctest: +SKIP
 """
@@ -25,7 +34,7 @@ Example
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -36,6 +45,16 @@ from sselab.errors import ConfigError
 
 #: Borane anion families (no carbon in the cage).
 BORANE_FAMILIES: tuple[str, ...] = (NIDO_BORANE, ARACHNO_BORANE, CLOSO_BORANE)
+
+#: Computed methods whose converged Ea may train a line by default (the paper: MetaD; sselab's composite
+#: NEB + defect protocol). Others (CI-NEB, AIMD ...) can be chosen explicitly.
+COMPUTED_METHODS: tuple[str, ...] = ("MetaD", "composite")
+
+#: Training sources a user chooses from.
+TRAINING_SOURCES: tuple[str, ...] = ("experiment", "computed", "both")
+
+#: Methods that are never training rows (predictions of a model).
+NEVER_TRAINING: frozenset[str] = frozenset({"regression"})
 
 
 @dataclass(frozen=True)
@@ -66,6 +85,8 @@ class Subset:
         Leave out composites with an additive (``Mg(BH4)2·1.6NH3–Al2O3``).
     exclude_flagged
         Leave out rows flagged as doubtful in the store.
+    require_converged
+        A row whose method is not ``experiment`` is used only if its ``converged`` column is true.
     """
 
     name: str = "all"
@@ -81,6 +102,7 @@ class Subset:
     methods: tuple[str, ...] | None = ("experiment",)
     exclude_additives: bool = True
     exclude_flagged: bool = True
+    require_converged: bool = True
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
@@ -123,6 +145,37 @@ class Selection:
     excluded: pd.DataFrame
 
 
+def with_training(subset: Subset, source: str, methods: Sequence[str] | None = None) -> Subset:
+    """``subset`` training on ``source`` (``experiment``, ``computed`` or ``both``).
+
+    Parameters
+    ----------
+    subset
+        The chemistry condition (e.g. ``MODEL_FAMILIES["y1"]``).
+    source
+        One of :data:`TRAINING_SOURCES`.
+    methods
+        Computed methods to accept (default :data:`COMPUTED_METHODS`).
+
+    Raises
+    ------
+    ConfigError
+        An unknown source, or a method that never trains a model (``regression``).
+    """
+    if source not in TRAINING_SOURCES:
+        raise ConfigError(f"unknown training source {source!r}; choose one of {', '.join(TRAINING_SOURCES)}")
+    computed = tuple(methods) if methods else COMPUTED_METHODS
+    refused = sorted(set(computed) & NEVER_TRAINING)
+    if refused:
+        raise ConfigError(f"method(s) {refused} hold model predictions and cannot train a model")
+    chosen = {
+        "experiment": ("experiment",),
+        "computed": computed,
+        "both": ("experiment", *(m for m in computed if m != "experiment")),
+    }[source]
+    return replace(subset, methods=chosen)
+
+
 def named_subset(name: str) -> Subset:
     """A subset of :data:`MODEL_FAMILIES` by name (raises :class:`ConfigError` listing the names)."""
     try:
@@ -139,6 +192,16 @@ def _reasons(rows: pd.DataFrame, subset: Subset, descriptors: Sequence[str]) -> 
     if subset.methods is not None:
         method = column("method", "experiment")
         checks.append((~method.isin(subset.methods).to_numpy(), lambda i: f"method {method.iloc[i]}"))
+    if subset.require_converged and subset.methods is not None and set(subset.methods) - {"experiment"}:
+        method = column("method", "experiment")
+        computed = (method != "experiment").to_numpy()
+        if "converged" in rows.columns:
+            converged = rows["converged"].map(lambda v: v is True or str(v).strip().lower() in ("true", "1"))
+            checks.append((computed & ~converged.to_numpy(dtype=bool), lambda i: "computed Ea not converged"))
+        else:
+            checks.append(
+                (computed, lambda i: "computed Ea: convergence not recorded (no 'converged' column)")
+            )
     if subset.exclude_flagged and "flag" in rows.columns:
         flag = rows["flag"]
         checks.append((flag.notna().to_numpy(), lambda i: f"flagged: {flag.iloc[i]}"))

@@ -16,13 +16,21 @@ Example
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from sselab.descriptors import ALL_DESCRIPTORS, COMPOSITION_DESCRIPTORS, composition_descriptor_frame
+from sselab.descriptors import (
+    ALL_DESCRIPTORS,
+    COMPOSITION_DESCRIPTORS,
+    composition_descriptor_frame,
+    structure_descriptors,
+)
+from sselab.descriptors.additive import AdditiveDescriptor
+from sselab.descriptors.bm_cache import BindingEnergyCache
 from sselab.descriptors.elements import DescriptorError
 from sselab.errors import FormulaParseError
 
@@ -46,7 +54,8 @@ class DescriptorTable:
         (";"-joined),
         ``dominant_anion_family``, ``molecule_names`` (";"-joined), ``n_molecules``,
         ``anion_contains_carbon``, ``molecule_contains_carbon``, ``additive``, ``phase_label`` and the
-        descriptors :data:`ALL_DESCRIPTORS` (the eight and ``x_wang2025``).
+        descriptors :data:`ALL_DESCRIPTORS` (the eight and ``x_wang2025``), then one column per additive
+        definition given (e.g. ``x_wang2025_ds2``).
     excluded
         Input rows that could not be described: ``row`` (position in the input), ``formula``, ``reason``.
     aggregation
@@ -79,6 +88,9 @@ def descriptor_table(
     aggregation: str = "sum",
     structures: pd.DataFrame | None = None,
     calculator: Calculator | None = None,
+    *,
+    definitions: Sequence[AdditiveDescriptor] = (),
+    binding_energies: BindingEnergyCache | None = None,
 ) -> DescriptorTable:
     """Attach chemistry and descriptors to an activation-energy frame.
 
@@ -93,7 +105,13 @@ def descriptor_table(
         ``Store.structures_frame()`` (``material_id``, ``cif``): the first structure of a material gives its
         ``V`` and ``d``; ``b_m`` also needs ``calculator``.
     calculator
-        ASE calculator for ``b_m`` (e.g. ``sselab.simulate.potentials.get_calculator("chgnet")``).
+        ASE calculator for ``b_m`` (e.g. ``sselab.simulate.potentials.get_calculator("chgnet")``), computed
+        for every structure; prefer ``binding_energies``, which computes each value once.
+    definitions
+        Additive descriptors to add as columns (NaN for a row without conducting cation or anion, or with an
+        element the descriptor has no coefficient for).
+    binding_energies
+        Cache (and calculator factory) of ``b_m`` per structure; used when ``calculator`` is not given.
 
     Raises
     ------
@@ -130,8 +148,19 @@ def descriptor_table(
     for name in ("V", "d", "b_m"):
         rows[name] = np.nan
     if structures is not None and len(structures) and "material_id" in rows.columns:
-        _attach_structure_descriptors(rows, parsed_rows, structures, calculator)
-    rows = rows[[*[c for c in rows.columns if c not in ALL_DESCRIPTORS], *ALL_DESCRIPTORS]]
+        _attach_structure_descriptors(rows, parsed_rows, structures, calculator, binding_energies)
+    extra = [d.name for d in definitions]
+    for definition in definitions:
+        usable = [
+            i
+            for i, p in enumerate(parsed_rows)
+            if p.cation and p.anions and definition.covers([str(el) for el in p.composition])
+        ]
+        values = np.full(len(rows), np.nan)
+        if usable:
+            values[usable] = definition.evaluate_formulas([parsed_rows[i] for i in usable])
+        rows[definition.name] = values
+    rows = rows[[*[c for c in rows.columns if c not in (*ALL_DESCRIPTORS, *extra)], *ALL_DESCRIPTORS, *extra]]
     rows.attrs["aggregation"] = aggregation
     logger.info("descriptor table: %d rows, %d excluded", len(rows), len(excluded))
     return DescriptorTable(
@@ -142,10 +171,12 @@ def descriptor_table(
 
 
 def _attach_structure_descriptors(
-    rows: pd.DataFrame, parsed_rows: list[Any], structures: pd.DataFrame, calculator: Calculator | None
+    rows: pd.DataFrame,
+    parsed_rows: list[Any],
+    structures: pd.DataFrame,
+    calculator: Calculator | None,
+    binding_energies: BindingEnergyCache | None,
 ) -> None:
-    from sselab.descriptors import structure_descriptors
-
     first_cif = structures.drop_duplicates("material_id").set_index("material_id")["cif"]
     cache: dict[int, dict[str, float]] = {}
     for i, material_id in enumerate(rows["material_id"]):
@@ -154,7 +185,11 @@ def _attach_structure_descriptors(
         key = int(material_id)
         if key not in cache:
             try:
-                cache[key] = structure_descriptors(first_cif[key], parsed_rows[i], calculator=calculator)
+                cif = str(first_cif[key])
+                cache[key] = structure_descriptors(cif, parsed_rows[i], calculator=calculator)
+                cation = parsed_rows[i].cation
+                if calculator is None and binding_energies is not None and cation:
+                    cache[key]["b_m"] = binding_energies.get(cif, str(cation))
             except DescriptorError as exc:
                 logger.warning(
                     "material %s (%s): no structure descriptors: %s", key, rows.at[i, "formula"], exc

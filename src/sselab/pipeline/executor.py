@@ -4,6 +4,11 @@ Workers only compute: a job function takes a JSON-able spec and returns a JSON-a
 process) stores every result under a hash of the job's kind and spec as soon as it arrives, so that an
 interrupted stage reruns only its unfinished jobs, and concurrent results never collide in the store.
 
+What a job reports with :func:`sselab.progress.report_progress` reaches ``on_event`` in this process: directly
+for in-process jobs, through Dask's event log (``Worker.log_event`` -> ``Client.subscribe_topic``) from a
+worker. What a job prints and warns (torch, CHGNet, pymatgen) on a worker is captured, file descriptors
+included, and logged here at INFO (the log file, not the terminal; ``--verbose`` shows it).
+
 Example
 -------
 >>> executor = JobExecutor(n_workers=0)  # in-process
@@ -15,19 +20,29 @@ from __future__ import annotations
 
 import logging
 import os
+import tempfile
 import time
-from collections.abc import Callable, Sequence
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
+
+from dask.distributed import Client, LocalCluster, as_completed
 
 from sselab import __version__
 from sselab.errors import PipelineError
 from sselab.pipeline.provenance import stable_hash
+from sselab.progress import ProgressEvent, ProgressSink, progress_sink
 
 logger = logging.getLogger(__name__)
 
 JobFunction = Callable[[dict[str, Any]], dict[str, Any]]
 ProgressCallback = Callable[[int, int], None]
+PROGRESS_TOPIC = "sselab-progress"
+"""Dask event topic of the progress reports of jobs on workers."""
+MAX_JOB_LOG_CHARS = 20_000
+"""Tail of a worker job's captured output kept for the log."""
 
 
 def _now() -> str:
@@ -39,10 +54,72 @@ def job_key(cache_stage: str, spec: dict[str, Any]) -> str:
     return stable_hash({"job": cache_stage, "spec": spec, "version": __version__})
 
 
-def _timed(func: JobFunction, spec: dict[str, Any]) -> tuple[dict[str, Any], float]:
+def _worker_sink() -> ProgressSink | None:
+    """A sink that sends events to the client through Dask's event log (None outside a Dask worker)."""
+    try:
+        from distributed import get_worker
+
+        worker = get_worker()
+    except (ImportError, ValueError):
+        return None
+
+    def send(event: ProgressEvent) -> None:
+        worker.log_event(PROGRESS_TOPIC, event.as_dict())
+
+    return send
+
+
+@contextmanager
+def _captured_output(capture: bool) -> Iterator[list[str]]:
+    """On a worker: what the job writes to stdout/stderr (C libraries too) and warns, kept, not printed."""
+    log: list[str] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")
+        if not capture:
+            yield log
+        else:
+            with tempfile.TemporaryFile(mode="w+b") as sink:
+                saved = [os.dup(1), os.dup(2)]
+                try:
+                    os.dup2(sink.fileno(), 1)
+                    os.dup2(sink.fileno(), 2)
+                    yield log
+                finally:
+                    os.dup2(saved[0], 1)
+                    os.dup2(saved[1], 2)
+                    for fd in saved:
+                        os.close(fd)
+                    sink.seek(0)
+                    text = sink.read().decode("utf-8", "replace").strip()
+                    if text:
+                        log.append(text[-MAX_JOB_LOG_CHARS:])
+    for item in caught:
+        log.insert(0, f"{item.category.__name__}: {item.message} ({item.filename}:{item.lineno})")
+
+
+def _timed(
+    func: JobFunction, spec: dict[str, Any], sink: ProgressSink | None = None
+) -> tuple[dict[str, Any], float, list[str]]:
+    """Run one job: its output, seconds, and what it printed or warned (captured on a Dask worker)."""
+    worker_sink = _worker_sink()
     t0 = time.perf_counter()
-    output = func(spec)
-    return output, time.perf_counter() - t0
+    with _captured_output(capture=worker_sink is not None) as log:
+        target = worker_sink or sink
+        if target is None:
+            output = func(spec)
+        else:
+            with progress_sink(target):
+                output = func(spec)
+    return output, time.perf_counter() - t0, log
+
+
+def _forward(sink: ProgressSink, event: Any) -> None:
+    """Pass a Dask event ``(timestamp, message)`` to ``sink`` as a :class:`ProgressEvent`."""
+    message = event[1] if isinstance(event, tuple | list) and len(event) == 2 else event
+    try:
+        sink(ProgressEvent.from_dict(message))
+    except Exception:  # a malformed event or a failing display never stops the stage
+        logger.debug("progress event not shown: %r", event, exc_info=True)
 
 
 class JobExecutor:
@@ -66,8 +143,6 @@ class JobExecutor:
 
     def _get_client(self) -> Any:
         if self._client is None:
-            from dask.distributed import Client, LocalCluster
-
             if logging.getLogger().getEffectiveLevel() > logging.INFO:  # quiet unless sselab runs --verbose
                 logging.getLogger("distributed").setLevel(logging.WARNING)
             if self.scheduler:
@@ -91,8 +166,12 @@ class JobExecutor:
         func: JobFunction,
         specs: Sequence[dict[str, Any]],
         on_progress: ProgressCallback | None = None,
+        on_event: ProgressSink | None = None,
     ) -> list[dict[str, Any]]:
         """Results of ``func(spec)`` for every spec, in order; cached ones are read from the store.
+
+        ``on_progress(done, total)`` is called as jobs finish; ``on_event`` receives what the jobs report
+        with :func:`sselab.progress.report_progress` (in-process or from Dask workers).
 
         Raises
         ------
@@ -109,7 +188,9 @@ class JobExecutor:
         errors: list[str] = []
         started = time.perf_counter()
 
-        def record(i: int, output: dict[str, Any], seconds: float) -> None:
+        def record(i: int, output: dict[str, Any], seconds: float, log: list[str]) -> None:
+            for text in log:
+                logger.info("%s job %d output: %s", cache_stage, i, text)
             store.put_stage_result(
                 cache_stage, keys[i], output, {"spec": specs[i], "seconds": seconds, "finished": _now()}
             )
@@ -121,24 +202,28 @@ class JobExecutor:
         if missing and self.n_workers == 0:  # in-process, for debugging and tiny runs
             for i in missing:
                 try:
-                    output, seconds = _timed(func, specs[i])
+                    output, seconds, log = _timed(func, specs[i], on_event)
                 except Exception as exc:
                     errors.append(f"job {i} {specs[i]}: {type(exc).__name__}: {exc}")
                     continue
-                record(i, output, seconds)
+                record(i, output, seconds, log)
         elif missing:
-            from dask.distributed import as_completed
-
             client = self._get_client()
-            futures = {client.submit(_timed, func, specs[i], pure=False): i for i in missing}
-            for future in as_completed(list(futures)):
-                i = futures[future]
-                try:
-                    output, seconds = future.result()
-                except Exception as exc:
-                    errors.append(f"job {i} {specs[i]}: {type(exc).__name__}: {exc}")
-                    continue
-                record(i, output, seconds)
+            if on_event is not None:
+                client.subscribe_topic(PROGRESS_TOPIC, lambda event: _forward(on_event, event))
+            try:
+                futures = {client.submit(_timed, func, specs[i], pure=False): i for i in missing}
+                for future in as_completed(list(futures)):
+                    i = futures[future]
+                    try:
+                        output, seconds, log = future.result()
+                    except Exception as exc:
+                        errors.append(f"job {i} {specs[i]}: {type(exc).__name__}: {exc}")
+                        continue
+                    record(i, output, seconds, log)
+            finally:
+                if on_event is not None:
+                    client.unsubscribe_topic(PROGRESS_TOPIC)
         if missing:
             logger.info("%s: %d job(s) in %.1f s", cache_stage, len(missing), time.perf_counter() - started)
         if errors:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import platform
 import socket
 from importlib.metadata import PackageNotFoundError, version
@@ -42,8 +43,6 @@ def package_versions(names: tuple[str, ...] = TRACKED_PACKAGES) -> dict[str, str
 
 def machine_info() -> dict[str, Any]:
     """Host name, platform, Python version and CPU count."""
-    import os
-
     return {
         "host": socket.gethostname(),
         "platform": platform.platform(),

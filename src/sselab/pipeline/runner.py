@@ -3,7 +3,8 @@
 Only this process (the Dask client) writes to the store: workers compute and return plain dictionaries, and
 the client records each finished job at once, so an interrupted stage resumes with only its unfinished jobs.
 ``out_dir/pipeline_state.json`` says what the run is doing (stage, jobs done) for ``pipeline status`` and
-tests.
+tests. What a stage or its jobs report with :func:`sselab.progress.report_progress` (and the jobs finished
+of each kind) reaches ``on_progress(stage, event)``: the command line shows it as bars with rate and ETA.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ from sselab.errors import PipelineError, SselabError
 from sselab.pipeline.config import PipelineConfig
 from sselab.pipeline.executor import JobExecutor, JobFunction
 from sselab.pipeline.provenance import machine_info, package_versions, stable_hash
+from sselab.pipeline.stages import STAGES
+from sselab.progress import ProgressEvent, ProgressSink, progress_sink, report_progress
+from sselab.store import Store, as_store
 
 logger = logging.getLogger(__name__)
 
@@ -91,6 +95,7 @@ class StageContext:
     failed: dict[str, str] = field(default_factory=dict)
     input_hashes: dict[str, str] = field(default_factory=dict)
     _state: StateFile | None = field(default=None, repr=False)
+    _on_event: ProgressSink | None = field(default=None, repr=False)
 
     def run_jobs(self, kind: str, func: JobFunction, specs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         """Run independent jobs ``func(spec)`` in parallel, each cached and checkpointed on its own.
@@ -107,8 +112,12 @@ class StageContext:
         def progress(done: int, total: int) -> None:
             if self._state is not None:
                 self._state.update(jobs={"kind": kind, "done": done, "total": total})
+            if total > 1:  # one job shows its own progress
+                report_progress(done, total, label=f"{kind} jobs", unit="jobs")
 
-        return self._executor.run(self.store, f"{self.name}/{kind}", func, specs, on_progress=progress)
+        return self._executor.run(
+            self.store, f"{self.name}/{kind}", func, specs, on_progress=progress, on_event=self._on_event
+        )
 
 
 @dataclass(frozen=True)
@@ -151,6 +160,32 @@ def _executor(scheduler: str | None, n_workers: int | None) -> Iterator[JobExecu
         executor.close()
 
 
+def validate_config(config: PipelineConfig) -> None:
+    """Check ``config`` before anything runs: known stages, their order, and every stage's parameters that
+    can be checked (the simulation stages' settings: unknown keys, impossible values).
+
+    Raises
+    ------
+    PipelineError
+        Naming the configuration and the bad stage or key.
+    """
+    unknown = [s for s in config.stages if s not in STAGES]
+    if unknown:
+        raise PipelineError(f"{config.source}: unknown stage(s) {unknown}; known: {', '.join(STAGES)}")
+    for name in config.stages:
+        missing = [r for r in STAGES[name].requires if r not in config.stages[: config.stages.index(name)]]
+        if missing:
+            raise PipelineError(
+                f"{config.source}: stage {name!r} needs stage(s) {missing} earlier in the list"
+            )
+        check = STAGES[name].check
+        if check is not None:  # a typo in a profile fails now, not after the stages before it
+            try:
+                check(name, config.params(name))
+            except SselabError as exc:
+                raise PipelineError(f"{config.source}: {exc}") from exc
+
+
 def stage_seed(seed: int, stage: str) -> int:
     """The seed of ``stage``: derived from the pipeline seed and the stage's name (not its position)."""
     return int(stable_hash({"seed": seed, "stage": stage})[:8], 16)
@@ -159,10 +194,11 @@ def stage_seed(seed: int, stage: str) -> int:
 def run_pipeline(
     config: PipelineConfig,
     *,
-    store: Any = None,
+    store: Store | str | None = None,
     scheduler: str | None = None,
     n_workers: int | None = None,
     on_stage: Callable[[str, str], None] | None = None,
+    on_progress: Callable[[str, ProgressEvent], None] | None = None,
 ) -> PipelineRun:
     """Run ``config``'s stages in order, reusing cached stage and job results from the store.
 
@@ -176,27 +212,19 @@ def run_pipeline(
     config
         The pipeline configuration (see :func:`sselab.pipeline.load_config`).
     store
-        An open store; default ``open_store(config.store_url)``.
+        An open store (or its URL or path); default the configuration's ``store_url``.
     scheduler
         Address of an existing Dask scheduler (``tcp://host:8786``); default a local cluster.
     n_workers
         Local-cluster workers (default ``config.n_workers`` or one per core; ``0`` runs jobs in-process).
     on_stage
         Called as ``on_stage(stage, "start" | "cached" | "done" | "failed" | "skipped")`` (the CLI's display).
+    on_progress
+        Called as ``on_progress(stage, event)`` with every :class:`~sselab.progress.ProgressEvent` reported
+        inside a stage or its jobs (steps of a MetaD run, rows of an import, jobs finished ...).
     """
-    from sselab.pipeline.stages import STAGES
-    from sselab.store import open_store
-
-    unknown = [s for s in config.stages if s not in STAGES]
-    if unknown:
-        raise PipelineError(f"{config.source}: unknown stage(s) {unknown}; known: {', '.join(STAGES)}")
-    for name in config.stages:
-        missing = [r for r in STAGES[name].requires if r not in config.stages[: config.stages.index(name)]]
-        if missing:
-            raise PipelineError(
-                f"{config.source}: stage {name!r} needs stage(s) {missing} earlier in the list"
-            )
-    store = store if store is not None else open_store(config.store_url)
+    validate_config(config)
+    store = as_store(store if store is not None else config.store_url)
     out_dir = Path(config.out_dir)
     state = StateFile(out_dir, config)
     workers = n_workers if n_workers is not None else config.n_workers
@@ -255,6 +283,9 @@ def run_pipeline(
                 notify(name, "start")
                 state.update(stage=name, status="running", jobs=None)
                 stage_dir.mkdir(parents=True, exist_ok=True)
+                sink: ProgressSink | None = (
+                    (lambda event, stage_name=name: on_progress(stage_name, event)) if on_progress else None
+                )
                 context = StageContext(
                     name=name,
                     params=params,
@@ -266,10 +297,11 @@ def run_pipeline(
                     failed=dict(failed),
                     input_hashes={r: upstream_hashes[r] for r in inputs},
                     _state=state,
+                    _on_event=sink,
                 )
                 t0 = time.perf_counter()
                 try:
-                    outputs = stage.func(context)
+                    outputs = _run_stage(stage.func, context, sink)
                 except SselabError as exc:
                     message = f"{type(exc).__name__}: {exc}"
                     logger.error("stage %s failed: %s", name, message)
@@ -303,6 +335,16 @@ def run_pipeline(
         listing = "; ".join(f"{k}: {v}" for k, v in failed.items())
         raise PipelineFailed(f"{len(failed)} stage(s) failed or skipped: {listing}", run)
     return run
+
+
+def _run_stage(
+    func: Callable[[StageContext], dict[str, Any]], context: StageContext, sink: ProgressSink | None
+) -> Any:
+    """Run a stage function with its progress reports going to ``sink`` (if any)."""
+    if sink is None:
+        return func(context)
+    with progress_sink(sink):
+        return func(context)
 
 
 class PipelineFailed(PipelineError):

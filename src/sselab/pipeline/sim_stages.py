@@ -1,26 +1,48 @@
 """The simulation stages: metadynamics of given structures, structure search, metadynamics validation.
 
-Their simulations are independent Dask jobs (:mod:`sselab.pipeline.jobs`); this module, on the client, builds
-the job specs and stores what the jobs return, idempotently: a barrier is added only when no activation energy
-of the same run folder is stored yet, and search individuals are keyed, so a rerun after a kill never
-duplicates rows.
+A stage's parameters are the method's settings (:class:`~sselab.simulate.settings.MetaDSettings`,
+:class:`~sselab.structures.settings.SearchSettings`: their defaults, a profile lists only what differs) plus a
+few keys of the stage itself (:data:`METAD_STAGE_KEYS`, :data:`SEARCH_STAGE_KEYS`). Their simulations are
+independent Dask jobs (:mod:`sselab.pipeline.jobs`); this module, on the client, builds the job specs and
+stores
+what the jobs return, idempotently: an activation energy is added only when none of the same run folder is
+stored yet (and only when it means something, :func:`sselab.simulate.recording.record_activation_energy`), and
+search individuals are keyed, so a rerun after a kill never duplicates rows.
 """
 
 from __future__ import annotations
 
-import logging
 import math
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sselab.errors import PipelineError
-from sselab.pipeline.params import checked_params, require_api
+from sselab.pipeline.jobs import metad_job, search_job
+from sselab.pipeline.provenance import stable_hash
+from sselab.simulate.metad.result import MetaDResult
+from sselab.simulate.recording import record_activation_energy
+from sselab.simulate.reference import write_libh4_pnma_cif
+from sselab.simulate.settings import MetaDSettings
+from sselab.structures.cell import scan_z, search_cell_from_formula
+from sselab.structures.checkpoint import copy_individuals, open_checkpoint
+from sselab.structures.recipe import SearchSummary
+from sselab.structures.settings import SearchSettings, settings_for_profile
 
 if TYPE_CHECKING:
     from sselab.pipeline.runner import StageContext
 
-logger = logging.getLogger(__name__)
+__all__ = [
+    "BUILTIN_STRUCTURES",
+    "METAD_STAGE_KEYS",
+    "SEARCH_STAGE_KEYS",
+    "import_individuals",
+    "metad_settings",
+    "metad_stage",
+    "search_settings",
+    "search_stage",
+    "validation_stage",
+]
 
 #: Built-in structures usable by name in ``[stages.metad] structures``: migrating cation, stored formula and
 #: phase label (as the wang2025 dataset writes it, so that the barrier is compared with the same phase).
@@ -28,23 +50,22 @@ BUILTIN_STRUCTURES: dict[str, dict[str, str]] = {
     "libh4-pnma": {"cation": "Li", "material": "LiBH4", "phase": "low-T"}
 }
 
-_METAD_PARAMS: dict[str, Any] = {
+#: Keys of ``[stages.metad]`` / ``[stages.validation]`` that are the stage's own (every other key is a
+#: ``MetaDSettings`` field), with their defaults.
+METAD_STAGE_KEYS: dict[str, Any] = {
     "structures": ["libh4-pnma"],
     "replicas": 1,
-    "potential": "chgnet",
-    "cv": "displacement",
-    "temperature_k": 600.0,
-    "steps": 300,
-    "timestep_fs": 1.0,
-    "pace": 10,
-    "height_ev": 0.05,
-    "width_a": 0.25,
-    "bias_factor": 10.0,
-    "supercell_min_length_a": 0.0,
-    "vacancy": True,
-    "relax_steps": 0,
-    "checkpoint_every": 50,
-    "threads": 1,
+    "cation": None,
+    "store_unconverged": False,
+}
+#: Keys of ``[stages.search]`` that are the stage's own (every other key is a ``SearchSettings`` field).
+SEARCH_STAGE_KEYS: dict[str, Any] = {
+    "compositions": None,
+    "candidates": 1,
+    "max_atoms": None,
+    "z": None,
+    "n_best": 5,
+    "profile": "quick",
 }
 
 
@@ -53,8 +74,31 @@ def safe_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9().-]+", "_", text).strip("_") or "x"
 
 
+def _split(stage: str, params: dict[str, Any], own: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The stage's own keys (with defaults) and the method's settings fields of ``params``."""
+    if "seed" in params:
+        raise PipelineError(
+            f"[stages.{stage}] seed: set by [pipeline] seed (every stage and job derives its own)"
+        )
+    values = dict(params)
+    return {k: values.pop(k, default) for k, default in own.items()}, values
+
+
+def metad_settings(stage: str, params: dict[str, Any]) -> tuple[dict[str, Any], MetaDSettings]:
+    """The stage keys and the validated ``MetaDSettings`` of ``[stages.<stage>]`` (unknown keys refused)."""
+    own, fields = _split(stage, params, METAD_STAGE_KEYS)
+    return own, MetaDSettings.build(fields, source=f"[stages.{stage}]")
+
+
+def search_settings(stage: str, params: dict[str, Any]) -> tuple[dict[str, Any], SearchSettings]:
+    """The stage keys and the validated ``SearchSettings`` of ``[stages.<stage>]``: its ``profile`` (default
+    ``quick``) with the fields given."""
+    own, fields = _split(stage, params, SEARCH_STAGE_KEYS)
+    return own, settings_for_profile(str(own["profile"]), source=f"[stages.{stage}]", **fields)
+
+
 def _structure_entry(entry: Any, out_dir: Path, default_cation: str | None) -> dict[str, Any]:
-    """``{"name", "structure" (path), "cation", "material"}`` of a ``structures`` entry."""
+    """``{"name", "structure" (path), "cation", "material", "phase", "structure_provenance"}`` of an entry."""
     if isinstance(entry, str):
         entry = {"name": entry} if entry in BUILTIN_STRUCTURES else {"path": entry}
     if not isinstance(entry, dict) or not ({"name", "path"} & set(entry)):
@@ -65,13 +109,13 @@ def _structure_entry(entry: Any, out_dir: Path, default_cation: str | None) -> d
         if not path.is_file():
             raise PipelineError(f"[stages.metad] structures: file {path} not found")
         builtin: dict[str, str] = {}
+        provenance = str(entry.get("provenance", "user"))
     elif name in BUILTIN_STRUCTURES:
-        from sselab.simulate.reference import write_libh4_pnma_cif
-
         path = out_dir / "inputs" / f"{name}.cif"
         if not path.is_file():
             write_libh4_pnma_cif(path)
         builtin = BUILTIN_STRUCTURES[name]
+        provenance = "built-in"
     else:
         raise PipelineError(
             f"[stages.metad] structures: unknown built-in {name!r}; built in: {', '.join(BUILTIN_STRUCTURES)}"
@@ -85,137 +129,76 @@ def _structure_entry(entry: Any, out_dir: Path, default_cation: str | None) -> d
         "cation": cation,
         "material": entry.get("material") or builtin.get("material"),
         "phase": entry.get("phase") or builtin.get("phase"),
+        "structure_provenance": provenance,
     }
 
 
 def _metad_specs(
-    p: dict[str, Any], entries: list[dict[str, Any]], out_dir: Path, seed: int
+    settings: MetaDSettings, replicas: int, entries: list[dict[str, Any]], out_dir: Path, seed: int
 ) -> list[dict[str, Any]]:
-    keys = [k for k in _METAD_PARAMS if k not in ("structures", "replicas")]
     specs = []
     for entry in entries:
-        for replica in range(int(p["replicas"])):
-            suffix = f"-r{replica}" if int(p["replicas"]) > 1 else ""
+        for replica in range(replicas):
+            suffix = f"-r{replica}" if replicas > 1 else ""
             specs.append(
                 {
-                    **{k: p[k] for k in keys},
                     **entry,
                     "name": f"{entry['name']}{suffix}",
-                    "seed": seed + replica,
+                    "settings": settings.replace(seed=seed + replica).as_dict(),
                     "run_dir": str((out_dir / "runs" / f"{safe_name(entry['name'])}{suffix}").resolve()),
                 }
             )
     return specs
 
 
-def store_barrier(store: Any, result: dict[str, Any], note: str) -> int | None:
-    """Store a MetaD barrier as an activation energy, unless one of the same run folder is already stored.
-
-    Returns the new row's id, or ``None`` when nothing was added (no barrier, or already stored).
-    """
-    from sselab.store.records import ActivationEnergyRecord, MaterialRecord
-
-    if result.get("barrier_ev") is None:
-        return None
-    existing = store.activation_energy_frame(method="MetaD")
-    if (existing["run_folder"] == result["run_folder"]).any():
-        return None
-    record = ActivationEnergyRecord(
-        material=MaterialRecord(formula=result["material"]),
-        activation_energy_ev=float(result["barrier_ev"]),
-        method="MetaD",
-        phase=result.get("phase"),
-        uncertainty_ev=result.get("uncertainty_ev"),
-        potential=result["potential"],
-        parameters=result["parameters"],
-        run_folder=result["run_folder"],
-        temperature_min_k=result["temperature_k"],
-        temperature_max_k=result["temperature_k"],
-        note=note,
-    )
-    return int(store.add_activation_energy(record))
-
-
-def _run_metad(ctx: StageContext, specs: list[dict[str, Any]], note: str) -> dict[str, Any]:
-    try:
-        from sselab.pipeline.jobs import metad_job
-    except ImportError as exc:
-        raise require_api("sselab.simulate (run_metadynamics, build_metad_setup)", exc) from exc
-    results = ctx.run_jobs("metad", metad_job, specs)
-    added = [store_barrier(ctx.store, r, note) for r in results]
+def _run_metad(
+    ctx: StageContext, specs: list[dict[str, Any]], note: str, store_unconverged: bool
+) -> dict[str, Any]:
     runs = []
-    for result, ea_id in zip(results, added, strict=True):
-        runs.append({**result, "ea_id": ea_id})
-    parts = [_barrier_text(r) for r in runs]
+    for job in ctx.run_jobs("metad", metad_job, specs):
+        result = MetaDResult.from_dict(job["result"])
+        estimate = result.activation_energy()
+        outcome = record_activation_energy(
+            ctx.store, result, material=job["material"], phase=job.get("phase"),
+            note=f"{note}: {estimate.note}" if estimate is not None else note,
+            store_unconverged=store_unconverged,
+        )  # fmt: skip
+        runs.append({**job, "ea_id": outcome.ea_id if outcome.stored else None, "stored": outcome.reason})
+    added = sum(r["ea_id"] is not None for r in runs)
     return {
-        "summary": f"{len(runs)} MetaD run(s), {sum(a is not None for a in added)} Ea stored now; "
-        + "; ".join(parts),
+        "summary": f"{len(runs)} MetaD run(s), {added} Ea stored now; " + "; ".join(map(_barrier_text, runs)),
         "runs": runs,
     }
 
 
 def metad_stage(ctx: StageContext) -> dict[str, Any]:
     """Metadynamics of the configured structures (a job per structure and replica), barriers stored."""
-    p = checked_params(ctx, {**_METAD_PARAMS, "cation": None})
-    structures = p["structures"]
+    own, settings = metad_settings(ctx.name, ctx.params)
+    structures = own["structures"]
     if not isinstance(structures, list) or not structures:
         raise PipelineError("[stages.metad] structures must be a non-empty list")
-    entries = [_structure_entry(e, ctx.out_dir, p["cation"]) for e in structures]
-    specs = _metad_specs(p, entries, ctx.out_dir, ctx.seed % 100_000)
-    return _run_metad(ctx, specs, "pipeline metad stage (sselab)")
+    entries = [_structure_entry(e, ctx.out_dir, own["cation"]) for e in structures]
+    specs = _metad_specs(settings, int(own["replicas"]), entries, ctx.out_dir, ctx.seed % 100_000)
+    return _run_metad(ctx, specs, "pipeline metad stage (sselab)", bool(own["store_unconverged"]))
 
 
-_SEARCH_PARAMS: dict[str, Any] = {
-    "compositions": None,
-    "candidates": 1,
-    "max_atoms": None,
-    "z": 1,
-    "budget": 12,
-    "population": 6,
-    "relax_steps": 15,
-    "release_steps": 5,
-    "fmax_ev_per_a": 0.1,
-    "potential": "chgnet",
-    "n_best": 3,
-    "threads": 1,
-}
+def import_individuals(store: Any, search: dict[str, Any]) -> int:
+    """Copy a search job's individuals (its own SQLite checkpoint) into the store; return how many are new."""
+    summary = SearchSummary.from_dict(search["summary"])
+    parameters = {"settings": summary.settings.as_dict(), "z": summary.z, "by": "pipeline"}
+    source = open_checkpoint(search["checkpoint"])
+    return copy_individuals(source, store, summary.run_name, summary.formula, parameters)
 
 
-def import_individuals(store: Any, result: dict[str, Any]) -> int:
-    """Copy a search job's individuals (its JSON-lines checkpoint) into the store; return how many are new."""
-    from sselab.pipeline.jobs import JsonlCheckpoint
-
-    checkpoint = JsonlCheckpoint(result["individuals_file"])
-    store.create_search_run(
-        result["run_name"],
-        result["formula"],
-        {"settings": result["settings"], "z": result["z"], "by": "pipeline"},
-    )
-    added = 0
-    for row in checkpoint.search_individuals(result["run_name"]).to_dict("records"):
-        added += bool(
-            store.add_search_individual(
-                result["run_name"],
-                row["key"],
-                row["cif"],
-                row["energy_ev_per_atom"],
-                int(row["generation"]),
-                list(row["parents"]),
-                row["operator"],
-                bool(row["relaxed"]),
-                row["extra"],
-            )
-        )
-    return added
-
-
-def _shortlist(formulas: list[str], n: int, z: int, max_atoms: int | None) -> list[str]:
+def _shortlist(formulas: list[str], n: int, z: int | None, max_atoms: int | None) -> list[str]:
     """The first ``n`` ranked ``formulas`` whose search cell (``z`` formula units) has ≤ ``max_atoms``."""
-    from sselab.structures.cell import search_cell_from_formula
-
     if max_atoms is None:
         return list(formulas)[:n]
-    chosen = [f for f in formulas if search_cell_from_formula(f, int(z)).n_atoms <= int(max_atoms)][:n]
+
+    def n_atoms(formula: str) -> int:
+        return search_cell_from_formula(formula, int(z) if z else scan_z(formula)[0].z).n_atoms
+
+    chosen = [f for f in formulas if n_atoms(f) <= int(max_atoms)][:n]
     if not chosen:
         raise PipelineError(
             f"[stages.search] no screened candidate fits max_atoms = {max_atoms} with Z = {z}"
@@ -225,88 +208,82 @@ def _shortlist(formulas: list[str], n: int, z: int, max_atoms: int | None) -> li
 
 def search_stage(ctx: StageContext) -> dict[str, Any]:
     """Structure search (GA) of the top screened candidates, or of ``compositions``; a job per composition."""
-    try:
-        from sselab.pipeline.jobs import search_job
-    except ImportError as exc:
-        raise require_api("sselab.structures.search.run_search", exc) from exc
-    p = checked_params(ctx, _SEARCH_PARAMS)
-    if p["compositions"]:
-        formulas = [str(f) for f in p["compositions"]]
+    own, settings = search_settings(ctx.name, ctx.params)
+    settings = settings.build(settings, seed=ctx.seed % 100_000)
+    if own["compositions"]:
+        formulas = [str(f) for f in own["compositions"]]
     elif "screening" in ctx.upstream:
-        formulas = _shortlist(
-            ctx.upstream["screening"]["candidates"], int(p["candidates"]), p["z"], p["max_atoms"]
-        )
+        candidates = ctx.upstream["screening"]["candidates"]
+        formulas = _shortlist(candidates, int(own["candidates"]), own["z"], own["max_atoms"])
     else:
         raise PipelineError("[stages.search] give compositions = [...] or run the screening stage before it")
-    from sselab.pipeline.provenance import stable_hash
-
     specs = []
     for formula in formulas:
-        spec = {
-            "formula": formula,
-            "z": int(p["z"]),
-            "potential": p["potential"],
-            "budget": int(p["budget"]),
-            "population": int(p["population"]),
-            "relax_steps": int(p["relax_steps"]),
-            "release_steps": int(p["release_steps"]),
-            "fmax_ev_per_a": float(p["fmax_ev_per_a"]),
-            "seed": ctx.seed % 100_000,
-            "n_best": int(p["n_best"]),
-            "threads": p["threads"],
-        }
-        folder = f"{safe_name(formula)}-z{p['z']}"
+        z = int(own["z"]) if own["z"] else scan_z(formula)[0].z
+        spec = {"formula": formula, "z": z, "settings": settings.as_dict(), "n_best": int(own["n_best"])}
+        folder = f"{safe_name(formula)}-z{z}"
         spec["run_dir"] = str((ctx.out_dir / "runs" / folder).resolve())
         spec["run_name"] = f"pipeline-{folder}-{stable_hash(spec)[:10]}"
         specs.append(spec)
-    results = ctx.run_jobs("search", search_job, specs)
-    added = [import_individuals(ctx.store, r) for r in results]
+    searches = ctx.run_jobs("search", search_job, specs)
+    added = [import_individuals(ctx.store, s) for s in searches]
+    summaries = [SearchSummary.from_dict(s["summary"]) for s in searches]
     parts = [
-        f"{r['formula']} (Z={r['z']}, {r['n_atoms']} atoms): {r['individuals']} individuals, best "
-        + (
-            f"{r['best'][0]['energy_ev_per_atom']:.4f} eV/atom, {r['best'][0]['coordination']}"
-            if r["best"]
-            else "none"
-        )
-        for r in results
+        f"{s.formula} (Z={s.z}, {s.n_atoms} atoms): {s.individuals} individuals, best "
+        + (f"{s.best[0].energy_ev_per_atom:.4f} eV/atom, {s.best[0].coordination}" if s.best else "none")
+        for s in summaries
     ]
     return {
         "summary": "; ".join(parts) + f"; {sum(added)} individual(s) stored now",
-        "searches": results,
-        "figures": {f"figure4b {r['formula']}": r["convergence_png"] for r in results},
+        "searches": searches,
+        "figures": {f"figure4b {s.formula}": s.convergence_png for s in summaries},
     }
 
 
 def validation_stage(ctx: StageContext) -> dict[str, Any]:
-    """Metadynamics of the best structure of each search (cation displacement); barriers stored as MetaD."""
-    p = checked_params(
-        ctx, {k: v for k, v in _METAD_PARAMS.items() if k != "structures"} | {"vacancy": False}
-    )
+    """Metadynamics of the best structure of each search; barriers stored as MetaD (predicted structures)."""
+    own, settings = metad_settings(ctx.name, ctx.params)
     entries = []
     for search in ctx.upstream["search"]["searches"]:
-        if not search["best"] or not search["cation"]:
+        summary = SearchSummary.from_dict(search["summary"])
+        if not summary.best or not summary.cation:
             continue
         entries.append(
             {
-                "name": f"{safe_name(search['formula'])}-best",
-                "structure": search["best"][0]["cif"],
-                "cation": search["cation"],
-                "material": search["formula"],
+                "name": f"{safe_name(summary.formula)}-best",
+                "structure": summary.best[0].cif,
+                "cation": summary.cation,
+                "material": summary.formula,
+                "phase": None,
+                "structure_provenance": "predicted",
             }
         )
     if not entries:
         raise PipelineError(
             "[stages.validation] the search stage produced no structure with a cation to validate"
         )
-    specs = _metad_specs(p, entries, ctx.out_dir, ctx.seed % 100_000)
-    return _run_metad(ctx, specs, "pipeline validation of a searched structure (sselab)")
+    specs = _metad_specs(settings, int(own["replicas"]), entries, ctx.out_dir, ctx.seed % 100_000)
+    note = "pipeline validation of a searched structure (sselab)"
+    return _run_metad(ctx, specs, note, bool(own["store_unconverged"]))
+
+
+def check_metad_params(stage: str, params: dict[str, Any]) -> None:
+    """Validate ``[stages.metad]``/``[stages.validation]`` before the pipeline runs (unknown keys, values)."""
+    metad_settings(stage, params)
+
+
+def check_search_params(stage: str, params: dict[str, Any]) -> None:
+    """Validate ``[stages.search]`` before the pipeline runs."""
+    search_settings(stage, params)
 
 
 def _barrier_text(run: dict[str, Any]) -> str:
-    """One line per MetaD run: the barrier with its uncertainty (``n/a`` when none could be estimated)."""
-    if run["barrier_ev"] is None:
-        return f"{run['name']}: no barrier ({run['barrier_error']})"
-    uncertainty = run.get("uncertainty_ev")
-    known = uncertainty is not None and math.isfinite(uncertainty)
-    spread = f"± {uncertainty:.3f} eV" if known else "eV (uncertainty n/a: run too short)"
-    return f"{run['name']}: Ea = {run['barrier_ev']:.3f} {spread}"
+    """One line per MetaD run: the barrier with its uncertainty and convergence, and whether it was stored."""
+    result = MetaDResult.from_dict(run["result"])
+    b = result.barriers
+    if b is None:
+        return f"{run['name']}: no barrier ({result.barrier_error})"
+    known = b.uncertainty_ev is not None and math.isfinite(b.uncertainty_ev)
+    spread = f"± {b.uncertainty_ev:.3f} eV" if known else "eV (uncertainty n/a: run too short)"
+    verdict = {True: "converged", False: "not converged", None: "convergence not assessed"}[result.converged]
+    return f"{run['name']}: Ea = {b.rate_determining_ev:.3f} {spread}, {verdict} ({run['stored']})"

@@ -12,12 +12,15 @@ Example
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from sselab.report.html import ReportSection, write_html_report
+from sselab.simulate.metad.result import MetaDResult
+from sselab.structures.recipe import SearchSummary
 
 _TITLES = {
     "data": "Data: the public datasets (Figure 1b)",
@@ -39,20 +42,41 @@ def _figures(outputs: Mapping[str, Any], captions: Mapping[str, str]) -> list[tu
     return [(str(path), captions.get(key, key)) for key, path in (outputs.get("figures") or {}).items()]
 
 
+def _metad_row(run: Mapping[str, Any], result: MetaDResult) -> dict[str, Any]:
+    b = result.barriers
+    return {
+        "name": run["name"],
+        "material": run.get("material"),
+        "protocol": result.protocol,
+        "potential": result.potential,
+        "temperature_k": result.settings.temperature_k,
+        "n_atoms": None if result.structure is None else result.structure.n_atoms,
+        "steps_done": result.steps_done,
+        "kind": None if b is None else b.kind,
+        "barrier_ev": None if b is None else b.rate_determining_ev,
+        "ea1_ev": None if b is None else b.ea1_ev,
+        "ea2_ev": None if b is None else b.ea2_ev,
+        "uncertainty_ev": None if b is None else b.uncertainty_ev,
+        "barrier_error": result.barrier_error,
+        "converged": result.converged,
+        "stored": run.get("stored"),
+        "wall_time_s": result.wall_time_s,
+        "run_folder": str(result.run_dir),
+    }
+
+
 def _metad_section(outputs: Mapping[str, Any]) -> tuple[list[tuple[str, str]], dict[str, pd.DataFrame]]:
-    figures = []
+    figures, rows = [], []
     for run in outputs.get("runs", []):
+        result = MetaDResult.from_dict(run["result"])
+        description = result.structure.description if result.structure is not None else ""
         for key, caption in (("fes", "free-energy surface"), ("track", "cation track (projected CV)"),
                              ("barrier_convergence", "barrier against simulated time")):  # fmt: skip
-            if key in run.get("figures", {}):
-                figures.append((run["figures"][key], f"{run['name']}: {caption} ({run['description']})"))
-    columns = [
-        "name", "material", "potential", "temperature_k", "n_atoms", "steps_done", "kind", "barrier_ev",
-        "ea1_ev", "ea2_ev", "uncertainty_ev", "barrier_error", "wall_time_s", "run_folder",
-    ]  # fmt: skip
-    table = _frame(outputs.get("runs"))
-    table = table[[c for c in columns if c in table.columns]]
-    return figures, {"MetaD runs (barriers in eV)": table}
+            path = result.run_dir / "figures" / f"{key}.png"
+            if path.is_file():
+                figures.append((str(path), f"{run['name']}: {caption} ({description})"))
+        rows.append(_metad_row(run, result))
+    return figures, {"MetaD runs (barriers in eV)": _frame(rows)}
 
 
 def _section(name: str, outputs: Mapping[str, Any]) -> ReportSection:
@@ -96,9 +120,8 @@ def _section(name: str, outputs: Mapping[str, Any]) -> ReportSection:
         figures = [
             (p, f"{k}: best energy vs individuals sampled") for k, p in (outputs.get("figures") or {}).items()
         ]
-        best = [
-            {"formula": s["formula"], **b} for s in outputs.get("searches", []) for b in s.get("best", [])
-        ]
+        summaries = [SearchSummary.from_dict(s["summary"]) for s in outputs.get("searches", [])]
+        best = [{"formula": s.formula, **asdict(b)} for s in summaries for b in s.best]
         tables = {"Best structures": _frame(best)}
     return ReportSection(title, text=summary, figures=figures, tables=tables)
 

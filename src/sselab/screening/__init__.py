@@ -8,10 +8,19 @@
 from __future__ import annotations
 
 from sselab.screening.enumerate import Candidates, candidate_formulas, enumerate_candidates
-from sselab.screening.screen import ScreeningResult, route_mask, screen
-from sselab.screening.space import PAPER_SPACE, CandidateSpace, Component, Route, paper_space
+from sselab.screening.screen import CRITERIA, ScreeningResult, route_mask, screen
+from sselab.screening.space import (
+    PAPER_HIGHLIGHTS,
+    PAPER_SPACE,
+    CandidateSpace,
+    Component,
+    Route,
+    paper_space,
+)
 
 __all__ = [
+    "CRITERIA",
+    "PAPER_HIGHLIGHTS",
     "PAPER_SPACE",
     "CandidateSpace",
     "Candidates",

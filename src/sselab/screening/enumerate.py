@@ -3,8 +3,9 @@
 No Python loop runs over candidates: the counts of every (cation, anion, molecule, n) are built by numpy
 broadcasting, (Nc, Na, Nm, Nn, E) → (N, E), and the indices of each candidate's components by ``np.indices``.
 Charge balance: a cation of charge q_c with an anion of charge q_a gives lcm(q_c, |q_a|)/q_c cations and
-lcm/|q_a| anions per formula unit (M²⁺ with two BH4⁻ or one B12H12²⁻); ``n`` molecules are added per formula
-unit.
+lcm/|q_a| anions per formula unit (M²⁺ with two BH4⁻ or one B12H12²⁻), or, when the space fixes
+``anions_per_formula_unit = A``, A anions and A·|q_a|/q_c cations (M(BH4)2, M2(B12H12)2); ``n`` molecules are
+added per formula unit.
 
 Example
 -------
@@ -68,6 +69,17 @@ def _elements(space: CandidateSpace) -> tuple[str, ...]:
     return tuple(sorted(symbols))
 
 
+def unit_counts(space: CandidateSpace) -> tuple[np.ndarray, np.ndarray]:
+    """Cations and anions per formula unit for every (cation, anion) pair, each of shape (Nc, Na)."""
+    cat_charge = np.array([c.charge for c in space.cations])
+    an_charge = -np.array([a.charge for a in space.anions])
+    if space.anions_per_formula_unit:
+        n_an = np.full((len(cat_charge), len(an_charge)), space.anions_per_formula_unit, dtype=np.int64)
+        return n_an * an_charge[None, :] // cat_charge[:, None], n_an
+    lcm = np.lcm.outer(cat_charge, an_charge)
+    return lcm // cat_charge[:, None], lcm // an_charge[None, :]
+
+
 def _group(name: str, count: int) -> str:
     if count == 1:
         return name
@@ -80,13 +92,11 @@ def _number(value: float) -> str:
 
 def candidate_formulas(space: CandidateSpace, frame: pd.DataFrame) -> np.ndarray:
     """Formulas like ``Mg(BH4)2·6(CH3)2CHNH2`` for the rows of ``frame`` (from small tables per part)."""
-    cat_charge = np.array([c.charge for c in space.cations])
-    an_charge = -np.array([a.charge for a in space.anions])
-    lcm = np.lcm.outer(cat_charge, an_charge)
+    n_cat, n_an = unit_counts(space)
     salts = np.array(
         [
             [
-                f"{c.name}{_number(lcm[i, j] // c.charge)}{_group(a.name, int(lcm[i, j] // -a.charge))}"
+                f"{c.name}{_number(n_cat[i, j])}{_group(a.name, int(n_an[i, j]))}"
                 for j, a in enumerate(space.anions)
             ]
             for i, c in enumerate(space.cations)
@@ -122,11 +132,8 @@ def enumerate_candidates(space: CandidateSpace, formulas: bool = True) -> Candid
     an = _count_rows(space.anions, elements)
     mol = _count_rows(space.molecules, elements)
     n_values = np.asarray(space.n_values, dtype=float)
-    cat_charge = np.array([c.charge for c in space.cations])
-    an_charge = -np.array([a.charge for a in space.anions])
-    lcm = np.lcm.outer(cat_charge, an_charge)
-    n_cat = lcm / cat_charge[:, None]
-    n_an = lcm / an_charge[None, :]
+    counts_cat, counts_an = unit_counts(space)
+    n_cat, n_an = counts_cat.astype(float), counts_an.astype(float)
     shape = (len(cat), len(an), len(mol), len(n_values))
     salt = n_cat[:, :, None] * cat[:, None, :] + n_an[:, :, None] * an[None, :, :]  # (Nc, Na, E)
     adduct = n_values[None, :, None] * mol[:, None, :]  # (Nm, Nn, E)

@@ -6,9 +6,15 @@ predictions of the paper's Figure 4a). Components are given by name when :mod:`s
 *route* says which candidates a model predicts, e.g. ``y1`` for anions without carbon and ``y2`` for
 candidates with carbon anywhere.
 
+Formula unit: by default the smallest charge-balanced one (Mg(BH4)2, MgB12H12), with ``n`` molecules per
+that unit. ``anions_per_formula_unit = 2`` writes every candidate with two anions and as many cations as
+balance them (Mg(BH4)2, Mg2(B12H12)2), ``n`` molecules per *that* unit: the convention of the paper's
+Supplementary Dataset 2, used by :func:`paper_space` (so Mg2(B12H12)2·4NH3 = MgB12H12·2NH3).
+
 TOML example::
 
     name = "paper"
+    anions_per_formula_unit = 2                       # optional; default: smallest charge-balanced unit
     n_values = [1, 2, 3, 4, 5, 6]
     cations = ["Ca", "Mg", "Zn"]                       # or {symbol = "Mg", charge = 2}
     anions = ["BH4", "B10H10", "B12H12", "CB9H10", "CB11H12"]
@@ -77,6 +83,7 @@ class CandidateSpace:
     molecules: tuple[Component, ...]
     n_values: tuple[float, ...]
     routes: tuple[Route, ...]
+    anions_per_formula_unit: int | None = None
 
     @property
     def size(self) -> int:
@@ -127,6 +134,19 @@ class CandidateSpace:
             raise ConfigError(f"{source}: cations, anions, molecules and n_values must all be non-empty")
         if any(c.charge <= 0 for c in cations) or any(a.charge >= 0 for a in anions):
             raise ConfigError(f"{source}: cations need positive and anions negative charges")
+        per_unit = data.get("anions_per_formula_unit")
+        if per_unit is not None:
+            if not isinstance(per_unit, int) or isinstance(per_unit, bool) or per_unit < 1:
+                raise ConfigError(
+                    f"{source}: anions_per_formula_unit must be a positive integer, not {per_unit!r}"
+                )
+            for c in cations:
+                for a in anions:
+                    if (per_unit * -a.charge) % c.charge:
+                        raise ConfigError(
+                            f"{source}: anions_per_formula_unit = {per_unit}: {per_unit} {a.name} "
+                            f"(charge {a.charge}) cannot be balanced by whole {c.name}{c.charge}+ cations"
+                        )
         return cls(
             name=str(data.get("name", Path(source).stem)),
             cations=cations,
@@ -134,6 +154,7 @@ class CandidateSpace:
             molecules=molecules,
             n_values=n_values,
             routes=tuple(routes),
+            anions_per_formula_unit=per_unit,
         )
 
     @classmethod
@@ -195,15 +216,21 @@ def _component(item: Any, source: str, kind: str) -> Component:
     return Component(str(item["name"]), formula, charge, family, _has_carbon(formula, source))
 
 
-#: The paper's space (Figure 4a): 3 cations × 5 anions × 5 molecules × n = 1..6 with routes y1 and y2.
+#: The paper's space (Figure 4a, Supplementary Dataset 2): 3 cations × 5 anions × 5 molecules × n = 1..6,
+#: written with two anions per formula unit as Dataset 2 writes them, with routes y1 and y2.
 PAPER_SPACE: dict[str, Any] = {
     "name": "wang2025-figure4a",
+    "anions_per_formula_unit": 2,
     "cations": ["Ca", "Mg", "Zn"],
     "anions": ["BH4", "B10H10", "B12H12", "CB9H10", "CB11H12"],
     "molecules": ["NH3", "H2O", "CH3NH2", "NH3BH3", "(CH3)2CHNH2"],
     "n_values": [1, 2, 3, 4, 5, 6],
     "routes": [{"model": "y1", "anion_contains_carbon": False}, {"model": "y2", "contains_carbon": True}],
 }
+
+
+#: The candidates the paper singles out (MBCCN: lowest Ea on both lines, then structure-searched).
+PAPER_HIGHLIGHTS: tuple[str, ...] = tuple(f"{m}(BH4)2·6(CH3)2CHNH2" for m in ("Ca", "Mg", "Zn"))
 
 
 def paper_space() -> CandidateSpace:

@@ -1,95 +1,129 @@
-"""Simulations of ion migration with any ASE calculator: potentials, MD, well-tempered metadynamics,
-free-energy surfaces and barriers (and, in sibling modules, NEB and MD-Arrhenius).
+"""Simulations of ion migration with any ASE calculator: potentials, structure preparation, MD, metadynamics
+(:mod:`sselab.simulate.metad`), CI-NEB, MD-Arrhenius and CP2K, each writing a run folder.
 
-Names are imported lazily, so ``import sselab.simulate`` is cheap. See ``docs/metadynamics.md``.
+The recipes (:mod:`sselab.simulate.recipes`) are the entry points: one function per method, its settings
+(:mod:`sselab.simulate.settings`) owning the defaults, its result round-tripping through ``summary.json``.
 
 Example
 -------
->>> from sselab.simulate import DoubleWell1D, ProjectedDisplacement, particle_in_box, run_metadynamics
->>> atoms = particle_in_box()
->>> cv = ProjectedDisplacement(0, tuple(atoms.positions[0]), (1.0, 0.0, 0.0), "x")
->>> result = run_metadynamics(atoms, DoubleWell1D(), [cv], temperature_k=400, steps=2000,
-...                           run_dir="/tmp/dw")  # doctest: +SKIP
->>> result.barriers.barrier_ev  # doctest: +SKIP
+>>> from sselab.simulate import MetaDSettings, list_potentials
+>>> "emt" in [p.name for p in list_potentials()]
+True
+>>> MetaDSettings().protocol
+'vacancy'
 """
 
-from __future__ import annotations
+from sselab.simulate.analytic import DoubleWell1D, DoubleWell2D, TwoStepLandscape, particle_in_box
+from sselab.simulate.cp2k import cp2k_metad_input, read_cp2k_hills, run_cp2k_metadynamics
+from sselab.simulate.diffusion import MDArrheniusResult, md_arrhenius
+from sselab.simulate.md import MDResult, make_dynamics, run_md
+from sselab.simulate.metad import (
+    FES,
+    BarrierResult,
+    BiasGrid,
+    ColvarData,
+    CoordinationNumber,
+    Distance,
+    HillsData,
+    HillSet,
+    MetaDResult,
+    ProjectedDisplacement,
+    WellTemperedMetaD,
+    analyse_metadynamics,
+    displacement_2d,
+    estimate_uncertainty,
+    find_barriers,
+    find_minima,
+    free_energy_surface,
+    read_colvar,
+    read_hills,
+    reweight_fes,
+    run_metadynamics,
+)
+from sselab.simulate.neb import NEBResult, VacancyHop, cation_hop_endpoints, run_neb
+from sselab.simulate.potentials import PotentialInfo, get_calculator, list_potentials
+from sselab.simulate.prepare import (
+    VacancyResult,
+    make_supercell,
+    make_vacancy,
+    pick_cation,
+    read_structure,
+    relax,
+)
+from sselab.simulate.recipes import (
+    md_arrhenius_of_structure,
+    metad_of_structure,
+    neb_of_structure,
+    relax_structure,
+)
+from sselab.simulate.recording import RecordOutcome, record_activation_energy
+from sselab.simulate.reference import libh4_pnma
+from sselab.simulate.relaxation import RelaxationResult
+from sselab.simulate.results import EaEstimate, StructureInfo
+from sselab.simulate.runfolder import RunFolder, read_summary
+from sselab.simulate.settings import MDArrheniusSettings, MetaDSettings, NEBSettings, RelaxSettings
 
-import importlib
-from typing import Any
-
-_EXPORTS: dict[str, str] = {
-    # potentials
-    "get_calculator": "potentials",
-    "list_potentials": "potentials",
-    "PotentialInfo": "potentials",
-    # preparation
-    "read_structure": "prepare",
-    "make_supercell": "prepare",
-    "pick_cation": "prepare",
-    "make_vacancy": "prepare",
-    "VacancyResult": "prepare",
-    "relax": "prepare",
-    # MD
-    "run_md": "md",
-    "MDResult": "md",
-    "make_dynamics": "md",
-    # collective variables
-    "ProjectedDisplacement": "colvars",
-    "CoordinationNumber": "colvars",
-    "Distance": "colvars",
-    "displacement_2d": "colvars",
-    # metadynamics
-    "WellTemperedMetaD": "metad",
-    "run_metadynamics": "metad",
-    "MetaDResult": "metad",
-    "HillSet": "hills",
-    "BiasGrid": "hills",
-    "read_hills": "hills",
-    "read_colvar": "hills",
-    # free energy and barriers
-    "FES": "fes",
-    "free_energy_surface": "fes",
-    "reweight_fes": "fes",
-    "find_barriers": "barriers",
-    "find_minima": "barriers",
-    "estimate_uncertainty": "barriers",
-    "BarrierResult": "barriers",
-    # model potentials
-    "DoubleWell1D": "analytic",
-    "DoubleWell2D": "analytic",
-    "TwoStepLandscape": "analytic",
-    "particle_in_box": "analytic",
-    # run folders
-    "RunFolder": "runs",
-    "read_summary": "runs",
-    "analyse_metadynamics": "runs",
-    "record_activation_energy": "runs",
-    "HillsData": "hills",
-    "ColvarData": "hills",
-    # other methods (sibling modules)
-    "run_neb": "neb",
-    "cation_hop_endpoints": "neb",
-    "record_neb_result": "neb",
-    "md_arrhenius": "diffusion",
-    "record_md_arrhenius_result": "diffusion",
-    # CP2K metadynamics (input writer, runner, HILLS reader)
-    "cp2k_metad_input": "cp2k",
-    "run_cp2k_metadynamics": "cp2k",
-    "read_cp2k_hills": "cp2k",
-    # reference structures
-    "libh4_pnma": "reference",
-}
-
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'sselab.simulate' has no attribute {name!r}")
-    module = importlib.import_module(f"sselab.simulate.{_EXPORTS[name]}")
-    return getattr(module, name)
-
-
-def __dir__() -> list[str]:
-    return __all__
+__all__ = [
+    "FES",
+    "BarrierResult",
+    "BiasGrid",
+    "ColvarData",
+    "CoordinationNumber",
+    "Distance",
+    "DoubleWell1D",
+    "DoubleWell2D",
+    "EaEstimate",
+    "HillSet",
+    "HillsData",
+    "MDArrheniusResult",
+    "MDArrheniusSettings",
+    "MDResult",
+    "MetaDResult",
+    "MetaDSettings",
+    "NEBResult",
+    "NEBSettings",
+    "PotentialInfo",
+    "ProjectedDisplacement",
+    "RecordOutcome",
+    "RelaxSettings",
+    "RelaxationResult",
+    "RunFolder",
+    "StructureInfo",
+    "TwoStepLandscape",
+    "VacancyHop",
+    "VacancyResult",
+    "WellTemperedMetaD",
+    "analyse_metadynamics",
+    "cation_hop_endpoints",
+    "cp2k_metad_input",
+    "displacement_2d",
+    "estimate_uncertainty",
+    "find_barriers",
+    "find_minima",
+    "free_energy_surface",
+    "get_calculator",
+    "libh4_pnma",
+    "list_potentials",
+    "make_dynamics",
+    "make_supercell",
+    "make_vacancy",
+    "md_arrhenius",
+    "md_arrhenius_of_structure",
+    "metad_of_structure",
+    "neb_of_structure",
+    "particle_in_box",
+    "pick_cation",
+    "read_colvar",
+    "read_cp2k_hills",
+    "read_hills",
+    "read_structure",
+    "read_summary",
+    "record_activation_energy",
+    "relax",
+    "relax_structure",
+    "reweight_fes",
+    "run_cp2k_metadynamics",
+    "run_md",
+    "run_metadynamics",
+    "run_neb",
+]

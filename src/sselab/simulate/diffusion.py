@@ -1,18 +1,17 @@
 """MD-Arrhenius: NVT MD at several temperatures → cation MSD → tracer D → Nernst–Einstein σ → Arrhenius Ea.
 
 The MSD is averaged over all cations of the element and over all time origins of the production run (unwrapped
-positions, the whole cell's centre-of-mass drift removed); the tracer diffusion coefficient comes from a
-straight
-line fitted to the MSD after a skipped ballistic/cage start, ``D = slope / 6``. The conductivity follows from
-Nernst–Einstein with a Haven ratio of 1, ``σ = n q² D / (kB T)``, and the activation energy from
-``sselab.transport.fit_arrhenius`` on ``σT``.
+positions, the whole cell's centre-of-mass drift removed, :mod:`sselab.transport.msd`); the tracer diffusion
+coefficient comes from a straight line fitted to the MSD after a skipped ballistic/cage start,
+``D = slope / 6``. The conductivity follows from Nernst–Einstein with a Haven ratio of 1,
+``σ = n q² D / (kB T)``, and the activation energy from ``sselab.transport.fit_arrhenius`` on ``σT``.
 
 Example
 -------
 >>> from ase.build import bulk
 >>> from ase.calculators.emt import EMT
->>> res = md_arrhenius(bulk("Cu", cubic=True).repeat(2), EMT, "Cu", (900.0, 1200.0), steps=200)  # doctest:
-+SKIP
+>>> res = md_arrhenius(bulk("Cu", cubic=True).repeat(2), EMT, "Cu", temperatures_k=(900.0, 1200.0),
+...                    steps=200)  # doctest: +SKIP
 >>> res.diffusion_cm2_per_s  # doctest: +SKIP
 """
 
@@ -20,164 +19,158 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from ase import Atoms
-from scipy import stats
+from ase.data import atomic_masses
+from pymatgen.core import Element
 
-from sselab.errors import FitError, SimulationError
-from sselab.simulate.neb import CalculatorFactory
+from sselab.errors import SimulationError
+from sselab.simulate.figures import plot_msd
+from sselab.simulate.md import run_md
+from sselab.simulate.potentials import CalculatorFactory, device_of
+from sselab.simulate.results import EaEstimate, StructureInfo, result_data
+from sselab.simulate.runfolder import RunFolder
+from sselab.simulate.settings import MDArrheniusSettings
 from sselab.transport import ArrheniusFit, fit_arrhenius, nernst_einstein_conductivity, plot_arrhenius
+from sselab.transport.msd import MSDFit, fit_msd, mean_square_displacement, unwrap_positions
 
 logger = logging.getLogger(__name__)
 
-#: 1 Å²/fs in cm²/s.
-A2_PER_FS_TO_CM2_PER_S = 1e-16 / 1e-15
 
-
-@dataclass(frozen=True)
-class MSDFit:
-    """Mean square displacement of one run and its linear fit.
-
-    Attributes
-    ----------
-    lag_fs
-        Time lags (fs).
-    msd_a2
-        MSD at each lag (Å²), averaged over atoms and time origins.
-    fit_start_fs, fit_end_fs
-        Range of lags used in the fit (fs).
-    slope_a2_per_fs, intercept_a2
-        The fitted line.
-    diffusion_cm2_per_s, diffusion_stderr_cm2_per_s
-        Tracer diffusion coefficient ``slope/6`` and the regression's standard error (a lower bound:
-        MSD points
-        at neighbouring lags are correlated) (cm²/s).
-    """
-
-    lag_fs: np.ndarray
-    msd_a2: np.ndarray
-    fit_start_fs: float
-    fit_end_fs: float
-    slope_a2_per_fs: float
-    intercept_a2: float
-    diffusion_cm2_per_s: float
-    diffusion_stderr_cm2_per_s: float
+#: Potentials whose MD is stored as ``AIMD`` (quantum-mechanical energies); every other potential gives
+# ``MLMD``.
+AB_INITIO_POTENTIALS = ("cp2k", "xtb")
 
 
 @dataclass(frozen=True)
 class MDArrheniusResult:
-    """Outcome of :func:`md_arrhenius` (one entry per temperature, in the order given)."""
+    """Outcome of :func:`md_arrhenius` (one entry per temperature, in the order given).
+
+    Attributes
+    ----------
+    temperatures_k, diffusion_cm2_per_s, diffusion_stderr_cm2_per_s, conductivity_s_per_cm
+        Per temperature (K): tracer D (cm²/s) with its regression error, Nernst–Einstein σ (S/cm).
+    carrier_density_per_cm3
+        Mobile cations per cm³.
+    fit
+        Arrhenius fit of σT, ``None`` when fewer than three temperatures show diffusion.
+    msd
+        The MSD curve and fit of each temperature.
+    settings
+        The settings used (:class:`~sselab.simulate.settings.MDArrheniusSettings`).
+    run_dir
+        The run folder (``None`` when not written).
+    cation, charge
+        The mobile ion and its charge (e).
+    potential, device, structure
+        What it ran with and on (recorded).
+    converged, convergence_reason
+        No convergence criterion is applied to MD-Arrhenius yet: ``None`` and the reason.
+    wall_time_s
+        Wall time (s).
+    custom_masses_amu
+        Elements whose masses differ from ASE's standard ones (e.g. a heavier H), amu.
+    """
+
+    kind: ClassVar[str] = "md-arrhenius"
 
     temperatures_k: tuple[float, ...]
     diffusion_cm2_per_s: tuple[float, ...]
     diffusion_stderr_cm2_per_s: tuple[float, ...]
     conductivity_s_per_cm: tuple[float, ...]
     carrier_density_per_cm3: float
-    fit: ArrheniusFit | None  # None when fewer than three temperatures show diffusion
+    fit: ArrheniusFit | None
     msd: tuple[MSDFit, ...]
-    parameters: dict[str, Any] = field(default_factory=dict)
+    settings: MDArrheniusSettings = field(default_factory=lambda: MDArrheniusSettings())
     run_dir: Path | None = None
+    cation: str = ""
+    charge: int = 1
+    potential: str | None = None
+    device: str = "cpu"
+    structure: StructureInfo | None = None
+    converged: bool | None = None
+    convergence_reason: str | None = (
+        "not assessed: MD-Arrhenius has no convergence criterion yet (D from a regression of the MSD)"
+    )
+    wall_time_s: float = 0.0
+    custom_masses_amu: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        """The settings as a dict."""
+        return self.settings.as_dict()
+
+    def activation_energy(self) -> EaEstimate | None:
+        """The Arrhenius Ea as an ``MLMD`` (or ``AIMD``) activation energy; ``None`` without a fit."""
+        if self.fit is None:
+            return None
+        method = "AIMD" if self.potential in AB_INITIO_POTENTIALS else "MLMD"
+        temps = ", ".join(f"{t:g}" for t in self.temperatures_k)
+        protocol = "vacancy" if self.settings.vacancy else "perfect-crystal"
+        return EaEstimate(
+            method, self.fit.activation_energy_ev, self.fit.stderr_ev, min(self.temperatures_k),
+            max(self.temperatures_k), protocol, self.converged, self.convergence_reason,
+            f"MD at {temps} K, Nernst-Einstein (Haven ratio 1)",
+        )  # fmt: skip
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-serialisable summary (MSD curves left out)."""
-        fit = None
-        if self.fit is not None:
-            fit = {
-                k: getattr(self.fit, k)
-                for k in (
-                    "activation_energy_ev",
-                    "stderr_ev",
-                    "ci95_ev",
-                    "prefactor",
-                    "r_squared",
-                    "n_points",
-                    "form",
-                )
-                if hasattr(self.fit, k)
-            }
+        """JSON-ready form with the MSD curves; :meth:`from_dict` rebuilds the result."""
         return {
+            "@class": "MDArrheniusResult",
+            "kind": self.kind,
             "temperatures_k": list(self.temperatures_k),
             "diffusion_cm2_per_s": list(self.diffusion_cm2_per_s),
             "diffusion_stderr_cm2_per_s": list(self.diffusion_stderr_cm2_per_s),
             "conductivity_s_per_cm": list(self.conductivity_s_per_cm),
             "carrier_density_per_cm3": self.carrier_density_per_cm3,
-            "fit": fit,
-            "parameters": self.parameters,
+            "fit": None if self.fit is None else self.fit.as_dict(),
+            "msd": [m.as_dict() for m in self.msd],
+            "settings": self.settings.as_dict(),
             "run_dir": str(self.run_dir) if self.run_dir else None,
+            "cation": self.cation,
+            "charge": self.charge,
+            "potential": self.potential,
+            "device": self.device,
+            "structure": None if self.structure is None else self.structure.as_dict(),
+            "converged": self.converged,
+            "convergence_reason": self.convergence_reason,
+            "wall_time_s": self.wall_time_s,
+            "custom_masses_amu": self.custom_masses_amu,
         }
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> MDArrheniusResult:
+        """Inverse of :meth:`as_dict`; also accepts a run folder's whole ``summary.json``."""
+        d = result_data(data, cls.kind)
 
-def unwrap_positions(positions_a: np.ndarray, cell: np.ndarray) -> np.ndarray:
-    """Undo periodic wrapping of a trajectory ``(n_frames, n_atoms, 3)`` (Å) by minimum-image steps.
+        def floats(key: str) -> tuple[float, ...]:
+            return tuple(float("nan") if v is None else float(v) for v in d[key])
 
-    Frames must be close enough that no atom moves more than half a cell length between them.
-    """
-    positions = np.asarray(positions_a, dtype=float)
-    steps = np.diff(positions, axis=0)
-    inverse = np.linalg.inv(np.asarray(cell, dtype=float))
-    fractional = steps @ inverse
-    fractional -= np.round(fractional)
-    steps = fractional @ np.asarray(cell, dtype=float)
-    return np.concatenate([positions[:1], positions[:1] + np.cumsum(steps, axis=0)], axis=0)
-
-
-def mean_square_displacement(positions_a: np.ndarray, max_lag: int | None = None) -> np.ndarray:
-    """MSD (Å²) at lags ``0..max_lag`` frames, averaged over atoms and all time origins.
-
-    Parameters
-    ----------
-    positions_a
-        Unwrapped positions ``(n_frames, n_atoms, 3)`` (Å).
-    max_lag
-        Largest lag in frames (default half the frames).
-    """
-    positions = np.asarray(positions_a, dtype=float)
-    if positions.ndim != 3 or positions.shape[2] != 3 or len(positions) < 2:
-        raise SimulationError(f"positions must have shape (n_frames>=2, n_atoms, 3), got {positions.shape}")
-    n_frames = len(positions)
-    last = n_frames // 2 if max_lag is None else min(int(max_lag), n_frames - 1)
-    msd = np.zeros(last + 1)
-    for lag in range(1, last + 1):
-        displacement = positions[lag:] - positions[:-lag]
-        msd[lag] = float(np.mean(np.sum(displacement**2, axis=2)))
-    return msd
-
-
-def fit_msd(lag_fs: np.ndarray, msd_a2: np.ndarray, fit_start_fraction: float = 0.2) -> MSDFit:
-    """Fit ``MSD = 6 D t + c`` on lags beyond ``fit_start_fraction`` of the longest (skips ballistic start).
-
-    Returns
-    -------
-    MSDFit
-        With ``D`` in cm²/s.
-    """
-    lag = np.asarray(lag_fs, dtype=float)
-    msd = np.asarray(msd_a2, dtype=float)
-    if not 0.0 <= fit_start_fraction < 1.0:
-        raise FitError(f"fit_start_fraction must be in [0, 1), got {fit_start_fraction}")
-    mask = lag >= fit_start_fraction * lag[-1]
-    mask &= lag > 0
-    if np.count_nonzero(mask) < 3:
-        raise FitError(
-            f"only {np.count_nonzero(mask)} MSD points in the fit range; run longer or sample more often"
+        return cls(
+            temperatures_k=floats("temperatures_k"),
+            diffusion_cm2_per_s=floats("diffusion_cm2_per_s"),
+            diffusion_stderr_cm2_per_s=floats("diffusion_stderr_cm2_per_s"),
+            conductivity_s_per_cm=floats("conductivity_s_per_cm"),
+            carrier_density_per_cm3=float(d["carrier_density_per_cm3"]),
+            fit=None if d.get("fit") is None else ArrheniusFit.from_dict(d["fit"]),
+            msd=tuple(MSDFit.from_dict(m) for m in d.get("msd", [])),
+            settings=MDArrheniusSettings.from_dict(d["settings"]),
+            run_dir=None if d.get("run_dir") is None else Path(d["run_dir"]),
+            cation=str(d.get("cation", "")),
+            charge=int(d.get("charge", 1)),
+            potential=d.get("potential"),
+            device=str(d.get("device", "cpu")),
+            structure=None if d.get("structure") is None else StructureInfo.from_dict(d["structure"]),
+            converged=d.get("converged"),
+            convergence_reason=d.get("convergence_reason"),
+            wall_time_s=float(d.get("wall_time_s", 0.0)),
+            custom_masses_amu={str(k): float(v) for k, v in (d.get("custom_masses_amu") or {}).items()},
         )
-    line = stats.linregress(lag[mask], msd[mask])
-    to_d = A2_PER_FS_TO_CM2_PER_S / 6.0
-    return MSDFit(
-        lag,
-        msd,
-        float(lag[mask][0]),
-        float(lag[mask][-1]),
-        float(line.slope),
-        float(line.intercept),
-        float(line.slope) * to_d,
-        float(line.stderr) * to_d,
-    )
 
 
 def arrhenius_fit(temperature_k: Sequence[float], conductivity_s_per_cm: Sequence[float]) -> ArrheniusFit:
@@ -189,8 +182,6 @@ def arrhenius_fit(temperature_k: Sequence[float], conductivity_s_per_cm: Sequenc
 
 def _custom_masses(atoms: Atoms) -> dict[str, float]:
     """Elements whose masses differ from ASE's standard ones (e.g. H made heavier for a longer time step)."""
-    from ase.data import atomic_masses
-
     custom: dict[str, float] = {}
     for symbol, number, mass in zip(
         atoms.get_chemical_symbols(), atoms.numbers, atoms.get_masses(), strict=True
@@ -201,8 +192,6 @@ def _custom_masses(atoms: Atoms) -> dict[str, float]:
 
 
 def _charge(cation: str) -> int:
-    from pymatgen.core import Element
-
     states = Element(cation).common_oxidation_states
     positive = [s for s in states if s > 0]
     if not positive:
@@ -215,21 +204,16 @@ def sample_cation_trajectory(
     calculator_factory: CalculatorFactory,
     cation: str,
     temperature_k: float,
-    steps: int,
-    timestep_fs: float,
+    settings: MDArrheniusSettings,
     seed: int,
-    equilibration_steps: int,
-    sample_every: int,
-    friction_per_fs: float,
     run_dir: Path | None,
     progress: bool = False,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Run NVT MD (``sselab.simulate.md.run_md``) and return production times (fs) and cation positions (Å).
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """Run NVT MD (``sselab.simulate.md.run_md``) at ``temperature_k`` (K); return the production times (fs),
+    the cation positions (Å) and the device the potential ran on.
 
     Positions are unwrapped and corrected for the centre-of-mass drift of the whole cell.
     """
-    from sselab.simulate.md import run_md
-
     work = atoms.copy()
     symbols = np.array(work.get_chemical_symbols())
     index = np.flatnonzero(symbols == cation)
@@ -237,51 +221,48 @@ def sample_cation_trajectory(
         raise SimulationError(f"no {cation!r} atoms in the structure ({work.get_chemical_formula()})")
     frames: list[np.ndarray] = []
     centres: list[np.ndarray] = []
+    every = settings.sample_every
 
     def record() -> None:
         frames.append(work.get_positions()[index].copy())
         centres.append(work.get_center_of_mass())
 
-    total = equilibration_steps + steps
-    traj = run_dir / "md.traj" if run_dir is not None else None
+    calculator = calculator_factory()
     run_md(
         work,
-        calculator_factory(),
+        calculator,
         temperature_k,
-        timestep_fs,
-        total,
-        friction_per_fs=friction_per_fs,
+        settings.timestep_fs,
+        settings.equilibration_steps + settings.steps,
+        friction_per_fs=settings.friction_per_fs,
         seed=seed,
-        trajectory=traj,
-        loginterval=max(sample_every * 10, 1),
+        trajectory=run_dir / "md.traj" if run_dir is not None else None,
+        loginterval=max(every * 10, 1),
         run_dir=run_dir,
         restart=False,
         progress=progress,
-        observers=((record, sample_every),),
+        observers=((record, every),),
     )
-    first = int(np.ceil(equilibration_steps / sample_every))
+    first = int(np.ceil(settings.equilibration_steps / every))
     positions = unwrap_positions(np.asarray(frames), np.asarray(work.cell))[first:]
     drift = unwrap_positions(np.asarray(centres)[:, None, :], np.asarray(work.cell))[first:]
     positions = positions - (drift - drift[:1])
-    time_fs = np.arange(len(positions)) * sample_every * timestep_fs
-    return time_fs, positions
+    time_fs = np.arange(len(positions)) * every * settings.timestep_fs
+    return time_fs, positions, device_of(calculator)
 
 
 def md_arrhenius(
     atoms: Atoms,
     calculator_factory: CalculatorFactory,
     cation: str,
-    temperatures_k: Sequence[float],
-    steps: int = 2000,
-    timestep_fs: float = 1.0,
-    seed: int = 0,
+    *,
+    settings: MDArrheniusSettings | None = None,
     run_dir: str | Path | None = None,
-    equilibration_steps: int = 200,
-    sample_every: int = 5,
-    friction_per_fs: float = 0.01,
-    fit_start_fraction: float = 0.2,
     progress: bool = False,
     on_temperature_done: Callable[[float, MSDFit], None] | None = None,
+    potential: str | None = None,
+    structure: StructureInfo | None = None,
+    **changes: Any,
 ) -> MDArrheniusResult:
     """Tracer diffusion and Nernst–Einstein conductivity of ``cation`` at several temperatures, and their Ea.
 
@@ -293,52 +274,31 @@ def md_arrhenius(
         Gives the ASE calculator (called once per temperature).
     cation
         Element symbol of the mobile cation; its charge is its first common positive oxidation state.
-    temperatures_k
-        Temperatures (K); at least two for an activation energy.
-    steps
-        Production steps per temperature (after ``equilibration_steps``).
-    timestep_fs
-        MD time step (fs); 0.5–1 fs with H atoms.
-    seed
-        Seed of temperature ``i`` is ``seed + i`` (recorded).
+    settings
+        Temperatures (K), production and equilibration steps, time step (fs), sampling, friction, MSD fit
+        range, seed (temperature ``i`` uses ``seed + i``)
+        (:class:`~sselab.simulate.settings.MDArrheniusSettings`);
+        its fields may also be given as keywords (``changes``).
     run_dir
         Folder for trajectories, ``msd_<T>K.csv``, figures (MSD and Arrhenius) and ``summary.json``. A
-        temperature
-        whose ``msd_<T>K.npz`` exists is read back instead of rerun.
-    sample_every
-        Steps between stored positions.
-    fit_start_fraction
-        Fraction of the longest lag skipped before the linear MSD fit.
+        temperature whose ``msd_<T>K.npz`` exists is read back instead of rerun.
     progress
         Show rich progress bars (steps/s).
     on_temperature_done
         Called after each temperature with its MSD fit.
+    potential, structure
+        Recorded with the result.
     """
-    temps = [float(t) for t in temperatures_k]
-    if not temps or min(temps) <= 0:
-        raise SimulationError(f"temperatures_k must be positive, got {temps}")
+    settings = MDArrheniusSettings.build(settings, **changes) if changes or settings is None else settings
+    temps = [float(t) for t in settings.temperatures_k]
     out = Path(run_dir) if run_dir is not None else None
+    run = RunFolder.create(out) if out is not None else None
     charge = _charge(cation)
     n_cations = int(np.count_nonzero(np.array(atoms.get_chemical_symbols()) == cation))
     density = n_cations / (atoms.get_volume() * 1e-24)
-    parameters = {
-        "cation": cation,
-        "temperatures_k": temps,
-        "steps": steps,
-        "timestep_fs": timestep_fs,
-        "seed": seed,
-        "equilibration_steps": equilibration_steps,
-        "sample_every": sample_every,
-        "friction_per_fs": friction_per_fs,
-        "fit_start_fraction": fit_start_fraction,
-        "thermostat": "langevin",
-        "haven_ratio": 1.0,
-        "charge": charge,
-        "n_atoms": len(atoms),
-        "custom_masses_amu": _custom_masses(atoms),
-    }
     start = time.perf_counter()
     fits: list[MSDFit] = []
+    devices: set[str] = set()
     for i, temperature in enumerate(temps):
         folder = out / "outputs" / f"T_{temperature:g}K" if out is not None else None
         cached = folder / f"msd_{temperature:g}K.npz" if folder is not None else None
@@ -348,24 +308,14 @@ def md_arrhenius(
         else:
             if folder is not None:
                 folder.mkdir(parents=True, exist_ok=True)
-            time_fs, positions = sample_cation_trajectory(
-                atoms,
-                calculator_factory,
-                cation,
-                temperature,
-                steps,
-                timestep_fs,
-                seed + i,
-                equilibration_steps,
-                sample_every,
-                friction_per_fs,
-                folder,
-                progress,
+            time_fs, positions, device = sample_cation_trajectory(
+                atoms, calculator_factory, cation, temperature, settings, settings.seed + i, folder, progress
             )
+            devices.add(device)
             if cached is not None:
                 np.savez(cached, time_fs=time_fs, positions_a=positions)
         msd = mean_square_displacement(positions)
-        fit = fit_msd(time_fs[: len(msd)], msd, fit_start_fraction)
+        fit = fit_msd(time_fs[: len(msd)], msd, settings.fit_start_fraction)
         fits.append(fit)
         logger.info("T = %g K: D = %.3e cm2/s", temperature, fit.diffusion_cm2_per_s)
         if folder is not None:
@@ -390,21 +340,25 @@ def md_arrhenius(
     else:
         logger.warning("fewer than three temperatures with a positive D: no Arrhenius fit")
     result = MDArrheniusResult(
-        tuple(temps),
-        tuple(diffusion),
-        tuple(f.diffusion_stderr_cm2_per_s for f in fits),
-        tuple(sigma),
-        float(density),
-        arrhenius,
-        tuple(fits),
-        parameters,
-        out,
+        temperatures_k=tuple(temps),
+        diffusion_cm2_per_s=tuple(diffusion),
+        diffusion_stderr_cm2_per_s=tuple(f.diffusion_stderr_cm2_per_s for f in fits),
+        conductivity_s_per_cm=tuple(sigma),
+        carrier_density_per_cm3=float(density),
+        fit=arrhenius,
+        msd=tuple(fits),
+        settings=settings,
+        run_dir=out,
+        cation=cation,
+        charge=charge,
+        potential=potential,
+        device="cuda" if "cuda" in devices else "cpu",
+        structure=structure,
+        wall_time_s=time.perf_counter() - start,
+        custom_masses_amu=_custom_masses(atoms),
     )
-    if out is not None:
-        from sselab.simulate.runs import RunFolder
-
-        run = RunFolder.create(out)
-        plot_msd(result, run.figures / "msd.png")
+    if run is not None:
+        plot_msd(result.temperatures_k, result.msd, cation, run.figures / "msd.png")
         if arrhenius is not None:
             plot_arrhenius(
                 arrhenius,
@@ -413,66 +367,5 @@ def md_arrhenius(
                 run.figures / "arrhenius.png",
                 title=f"MD-Arrhenius ({cation})",
             )
-        results = {k: v for k, v in result.as_dict().items() if k not in ("parameters", "run_dir")}
-        run.write_summary(
-            kind="md-arrhenius",
-            parameters=parameters,
-            results=results,
-            seed=seed,
-            extra={"wall_time_s": time.perf_counter() - start},
-        )
+        run.write_summary(result)
     return result
-
-
-def plot_msd(result: MDArrheniusResult, path: str | Path) -> Path:
-    """MSD against lag time for every temperature, with the fitted lines (PNG)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    destination = Path(path)
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    fig, ax = plt.subplots(figsize=(4.5, 3.2), dpi=150)
-    for k, (temperature, fit) in enumerate(zip(result.temperatures_k, result.msd, strict=True)):
-        ax.plot(fit.lag_fs / 1000, fit.msd_a2, color=f"C{k}", lw=1, label=f"{temperature:g} K")
-        span = np.array([fit.fit_start_fs, fit.fit_end_fs])
-        ax.plot(span / 1000, fit.slope_a2_per_fs * span + fit.intercept_a2, "--", color=f"C{k}", lw=1)
-    ax.set_xlabel("lag time (ps)")
-    ax.set_ylabel(f"MSD of {result.parameters.get('cation', 'cation')} (Å$^2$)")
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(destination)
-    plt.close(fig)
-    return destination
-
-
-def record_md_arrhenius_result(
-    result: MDArrheniusResult,
-    material: str,
-    potential: str | None,
-    store_url: str | None = None,
-    method: str = "MLMD",
-) -> int:
-    """Store the Arrhenius Ea as an ``ActivationEnergyRecord`` (``"MLMD"``, or ``"AIMD"`` for an ab initio
-    potential) with its run and temperature range; return its id."""
-    from sselab.simulate.runs import read_summary, record_activation_energy
-
-    if result.run_dir is None or result.fit is None:
-        raise SimulationError(
-            "only an MD-Arrhenius run with a run folder and an Arrhenius fit can be recorded"
-        )
-    temps = ", ".join(f"{t:g}" for t in result.temperatures_k)
-    return record_activation_energy(
-        store_url,
-        read_summary(result.run_dir),
-        result.run_dir,
-        material,
-        result.fit.activation_energy_ev,
-        result.fit.stderr_ev,
-        method=method,
-        potential=potential,
-        note=f"MD at {temps} K, Nernst-Einstein (Haven ratio 1)",
-        temperature_min_k=min(result.temperatures_k),
-        temperature_max_k=max(result.temperatures_k),
-    )

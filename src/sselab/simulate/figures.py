@@ -1,102 +1,62 @@
-"""Figures of a metadynamics run: the FES with its path (like Wang et al. 2025, Figure 2g) and the ion's
-projected track (Figure 2d). PNG files via matplotlib's Agg backend.
+"""Figures of the other methods: the CI-NEB energy profile and the MSD curves of an MD-Arrhenius run (PNG).
+
+They use matplotlib's object API (``matplotlib.figure.Figure``), so importing sselab never changes the
+backend of a notebook. The metadynamics figures are in :mod:`sselab.simulate.metad.figures`.
 
 Example
 -------
->>> plot_fes(result.fes, result.barriers, "fes.png")  # doctest: +SKIP
+>>> plot_neb_profile([0.0, 1.0, 2.0], [0.0, 0.4, 0.0], "/tmp/neb_profile.png")  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.figure import Figure
+from scipy.interpolate import PchipInterpolator
 
-from sselab.simulate.barriers import BarrierResult
-from sselab.simulate.fes import FES
-from sselab.simulate.hills import ColvarData
+from sselab.transport.msd import MSDFit
 
-__all__ = ["plot_barrier_convergence", "plot_fes", "plot_track"]
-
-
-def _title(barriers: BarrierResult | None) -> str:
-    if barriers is None:
-        return "no barrier found"
-    unc = f" ± {barriers.uncertainty_ev:.2f}" if barriers.uncertainty_ev is not None else ""
-    if barriers.kind == "two-step":
-        return f"two-step: Ea1 = {barriers.ea1_ev:.2f} eV, Ea2 = {barriers.ea2_ev:.2f}{unc} eV"
-    return f"one-step: Ea = {barriers.barrier_ev:.2f}{unc} eV"
+__all__ = ["plot_msd", "plot_neb_profile"]
 
 
-def plot_fes(fes: FES, barriers: BarrierResult | None, path: str | Path) -> Path:
-    """FES as a curve (1D) or a contour map with the minimum free-energy path (2D); returns the PNG."""
-    path = Path(path)
-    fig, ax = plt.subplots(figsize=(5.5, 4.2), dpi=120)
-    f = np.where(np.isfinite(fes.free_energy_ev), fes.free_energy_ev, np.nan)
-    if fes.method == "hills":  # unexplored cells (no hill nearby) sit flat at the maximum: leave them blank
-        f = np.where(f >= np.nanmax(f) - 1e-6, np.nan, f)
-    if fes.ndim == 1:
-        ax.plot(fes.axes[0], f, color="k")
-        ax.set_xlabel(fes.cv_names[0])
-        ax.set_ylabel("free energy (eV)")
-        if barriers is not None:
-            for p in barriers.minima:
-                ax.plot(p.position[0], p.free_energy_ev, "o", color="tab:blue")
-            for p in barriers.saddles:
-                ax.plot(p.position[0], p.free_energy_ev, "^", color="tab:red")
-    else:
-        x, y = fes.axes[0], fes.axes[1]
-        levels = np.linspace(0.0, np.nanmax(f), 25)
-        cs = ax.contourf(x, y, f.T, levels=levels, cmap="viridis")
-        fig.colorbar(cs, ax=ax, label="free energy (eV)", format="%.2f")
-        ax.set_xlabel(fes.cv_names[0])
-        ax.set_ylabel(fes.cv_names[1])
-        if barriers is not None and len(barriers.path):
-            ax.plot(barriers.path[:, 0], barriers.path[:, 1], color="w", lw=1.5)
-            for p in barriers.saddles:
-                ax.plot(*p.position, "^", color="tab:red")
-            for p in barriers.minima:
-                ax.plot(*p.position, "o", color="w")
-    ax.set_title(_title(barriers), fontsize=9)
+def plot_neb_profile(
+    reaction_coordinate_a: Sequence[float], energies_ev: Sequence[float], path: str | Path
+) -> Path:
+    """Draw a band's energy (eV, relative to the first image) against its reaction coordinate (Å)."""
+    destination = Path(path)
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    s = np.asarray(reaction_coordinate_a, float)
+    e = np.asarray(energies_ev, float)
+    fig = Figure(figsize=(4.5, 3.2), dpi=150)
+    ax = fig.subplots()
+    if len(s) > 2 and np.all(np.diff(s) > 0):
+        fine = np.linspace(s[0], s[-1], 200)
+        ax.plot(fine, PchipInterpolator(s, e)(fine), color="0.6", lw=1)
+    ax.plot(s, e, "o", color="C0")
+    ax.set_xlabel("reaction coordinate (Å)")
+    ax.set_ylabel("energy (eV)")
+    ax.set_title(f"CI-NEB: forward {e.max():.3f} eV, reverse {e.max() - e[-1]:.3f} eV", fontsize=8)
     fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    fig.savefig(destination)
+    return destination
 
 
-def plot_track(colvar: ColvarData, path: str | Path) -> Path:
-    """The ion's projected track: CV 2 vs CV 1 coloured by time (2+ CVs), or CV vs time (1 CV)."""
-    path = Path(path)
-    fig, ax = plt.subplots(figsize=(5.0, 4.0), dpi=120)
-    if colvar.values.shape[1] >= 2:
-        sc = ax.scatter(colvar.values[:, 0], colvar.values[:, 1], c=colvar.times_ps, s=3, cmap="plasma")
-        fig.colorbar(sc, ax=ax, label="time (ps)")
-        ax.set_xlabel(colvar.cv_names[0])
-        ax.set_ylabel(colvar.cv_names[1])
-        ax.set_aspect("equal", adjustable="datalim")
-    else:
-        ax.plot(colvar.times_ps, colvar.values[:, 0], lw=0.6)
-        ax.set_xlabel("time (ps)")
-        ax.set_ylabel(colvar.cv_names[0])
-    ax.set_title("projected track of the migrating ion", fontsize=9)
+def plot_msd(temperatures_k: Sequence[float], fits: Sequence[MSDFit], cation: str, path: str | Path) -> Path:
+    """MSD (Å²) against lag time (ps) at every temperature (K), with the fitted lines."""
+    destination = Path(path)
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    fig = Figure(figsize=(4.5, 3.2), dpi=150)
+    ax = fig.subplots()
+    for k, (temperature, fit) in enumerate(zip(temperatures_k, fits, strict=True)):
+        ax.plot(fit.lag_fs / 1000, fit.msd_a2, color=f"C{k}", lw=1, label=f"{temperature:g} K")
+        span = np.array([fit.fit_start_fs, fit.fit_end_fs])
+        ax.plot(span / 1000, fit.slope_a2_per_fs * span + fit.intercept_a2, "--", color=f"C{k}", lw=1)
+    ax.set_xlabel("lag time (ps)")
+    ax.set_ylabel(f"MSD of {cation} (Å$^2$)")
+    ax.legend(fontsize=7)
     fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-    return path
-
-
-def plot_barrier_convergence(times_ps: list[float], barriers_ev: list[float], path: str | Path) -> Path:
-    """Barrier estimated from the hills up to each time (convergence in time)."""
-    path = Path(path)
-    fig, ax = plt.subplots(figsize=(4.5, 3.2), dpi=120)
-    ax.plot(times_ps, barriers_ev, "o-")
-    ax.set_xlabel("time (ps)")
-    ax.set_ylabel("rate-determining Ea (eV)")
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    fig.savefig(destination)
+    return destination

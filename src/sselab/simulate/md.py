@@ -27,12 +27,15 @@ from typing import Any
 import numpy as np
 from ase import Atoms, units
 from ase.calculators.calculator import Calculator
+from ase.io.trajectory import Trajectory
 from ase.md.langevin import Langevin
 from ase.md.md import MolecularDynamics
 from ase.md.nose_hoover_chain import NoseHooverChainNVT
 from ase.md.velocitydistribution import MaxwellBoltzmannDistribution
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from sselab.errors import SimulationError
+from sselab.progress import report_progress
 
 __all__ = [
     "CHECKPOINT_NAME",
@@ -216,8 +219,6 @@ def run_md(
     observers
         Extra ``(callback, interval)`` pairs attached to the dynamics.
     """
-    from ase.io.trajectory import Trajectory
-
     rng = np.random.default_rng(seed)
     atoms.calc = calculator
     dyn = make_dynamics(atoms, temperature_k, timestep_fs, thermostat, friction_per_fs, rng=rng)
@@ -241,7 +242,7 @@ def run_md(
         dyn.attach(lambda: save_checkpoint(ckpt, atoms, dyn), interval=checkpoint_every)
     start = time.perf_counter()
     remaining = max(steps - dyn.nsteps, 0)
-    drive_dynamics(dyn, remaining, progress, "MD")
+    drive_dynamics(dyn, remaining, progress, f"MD {Path(run_dir).name}" if run_dir is not None else "MD")
     if ckpt is not None:
         save_checkpoint(ckpt, atoms, dyn)
     if traj_path is not None:
@@ -250,13 +251,19 @@ def run_md(
 
 
 def drive_dynamics(dyn: MolecularDynamics, steps: int, progress: bool, label: str) -> None:
-    """Run ``steps`` steps of ``dyn``, with a rich progress bar (steps/s) when ``progress``."""
+    """Run ``steps`` steps of ``dyn``, with a rich progress bar (steps/s) when ``progress``.
+
+    Every step is also reported with :func:`sselab.progress.report_progress` (``done`` of ``steps`` steps of
+    this call, labelled ``label``): a no-op unless a caller (the pipeline, on a Dask worker too) installed a
+    sink. The steps are ASE's own ``dyn.irun(steps)``, as ``dyn.run(steps)`` runs them, so a run with or
+    without a sink or a bar gives the same numbers.
+    """
     if steps <= 0:
         return
     if not progress:
-        dyn.run(steps)
+        for done, _ in enumerate(dyn.irun(steps)):  # irun yields once before the first step
+            report_progress(done, steps, label=label, unit="steps")
         return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     columns = (
         TextColumn("[bold]{task.description}"),
@@ -273,3 +280,4 @@ def drive_dynamics(dyn: MolecularDynamics, steps: int, progress: bool, label: st
             done += 1
             rate = done / max(time.perf_counter() - start, 1e-9)
             bar.update(task, completed=done, rate=f"{rate:7.1f}")
+            report_progress(done, steps, label=label, unit="steps")

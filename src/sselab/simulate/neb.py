@@ -1,42 +1,50 @@
 """Climbing-image nudged elastic band (CI-NEB) for a cation hop, with ASE's :class:`ase.mep.NEB`.
 
 The band is built between two relaxed end points (usually a cation next to a vacancy, and the same cation
-moved into
-the vacancy: :func:`cation_hop_endpoints`), interpolated with IDPP, and relaxed with FIRE. Any ASE calculator
-works;
-each image gets its own calculator from ``calculator_factory``.
+moved into the vacancy: :func:`cation_hop_endpoints`), interpolated with IDPP, and relaxed with FIRE. Any ASE
+calculator works; each image gets its own calculator from ``calculator_factory``. The settings are
+:class:`~sselab.simulate.settings.NEBSettings`; the recipe for a structure file is
+:func:`sselab.simulate.recipes.neb_of_structure`.
 
 Example
 -------
 >>> from ase.build import bulk
 >>> from ase.calculators.emt import EMT
->>> hop = cation_hop_endpoints(bulk("Al", "fcc", a=4.05, cubic=True).repeat(2), "Al")  # doctest: +SKIP
->>> result = run_neb(hop.initial, hop.final, EMT, n_images=3, fmax=0.05)  # doctest: +SKIP
->>> round(result.barrier_ev, 2)  # doctest: +SKIP
-0.43
+>>> hop = cation_hop_endpoints(bulk("Cu", cubic=True).repeat(2), "Cu")
+>>> result = run_neb(hop.initial, hop.final, EMT, n_images=3, fmax=0.1, steps=100)
+>>> result.converged, 0.5 < result.barrier_ev < 1.2
+(True, True)
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from ase import Atoms
-from ase.calculators.calculator import Calculator
+from ase.calculators.singlepoint import SinglePointCalculator
+from ase.geometry import find_mic
+from ase.io import write
+from ase.mep import NEB
+from ase.optimize import BFGS, FIRE, MDMin
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from sselab.errors import SimulationError
+from sselab.progress import report_progress
+from sselab.simulate.figures import plot_neb_profile
+from sselab.simulate.potentials import CalculatorFactory, device_of
+from sselab.simulate.results import EaEstimate, StructureInfo, atoms_as_dict, atoms_from_dict, result_data
+from sselab.simulate.runfolder import RunFolder
+from sselab.simulate.settings import NEBSettings
+
+__all__ = ["NEBResult", "VacancyHop", "cation_hop_endpoints", "run_neb"]
 
 logger = logging.getLogger(__name__)
-
-CalculatorFactory = Callable[[], Calculator]
-
-_OPTIMIZERS = ("fire", "bfgs", "mdmin")
-_METHODS = ("aseneb", "improvedtangent", "eb", "spline", "string")
 
 
 @dataclass(frozen=True)
@@ -75,18 +83,30 @@ class NEBResult:
     energies_ev
         Energies of all images, end points included, relative to the initial image (eV).
     path
-        The relaxed band (end points included), each image with its energy stored as a single-point result.
+        The relaxed band (end points included).
     reaction_coordinate_a
         Cumulative distance along the band (Å).
     converged
-        Whether the band reached ``fmax`` within ``steps``.
+        Whether the band reached ``settings.fmax`` within ``settings.steps``.
     n_force_calls
         Force evaluations (one per moving image per optimiser step, plus the end-point relaxations).
-    parameters
-        The settings used (JSON-serialisable).
+    settings
+        The settings used (:class:`~sselab.simulate.settings.NEBSettings`).
     run_dir
         Folder with inputs, outputs, the energy-profile figure and ``summary.json`` (``None`` if not written).
+    convergence_reason
+        What ``converged`` means for this band.
+    potential, device
+        Registry name of the potential (``None`` for a calculator given directly) and where it ran.
+    structure
+        The structure it ran on (``None`` when the end points were given directly).
+    hop_distance_a
+        Straight-line length of the hop (Å; ``None`` when unknown).
+    wall_time_s
+        Wall time (s).
     """
+
+    kind: ClassVar[str] = "neb"
 
     barrier_ev: float
     reverse_barrier_ev: float
@@ -95,21 +115,71 @@ class NEBResult:
     reaction_coordinate_a: tuple[float, ...]
     converged: bool
     n_force_calls: int
-    parameters: dict[str, Any] = field(default_factory=dict)
+    settings: NEBSettings = field(default_factory=lambda: NEBSettings())
     run_dir: Path | None = None
+    convergence_reason: str | None = None
+    potential: str | None = None
+    device: str = "cpu"
+    structure: StructureInfo | None = None
+    hop_distance_a: float | None = None
+    wall_time_s: float = 0.0
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        """The settings as a dict."""
+        return self.settings.as_dict()
+
+    def activation_energy(self) -> EaEstimate:
+        """The forward barrier as a CI-NEB activation energy (0 K: no temperature; ``vacancy`` protocol)."""
+        state = "converged" if self.converged else "NOT converged"
+        return EaEstimate(
+            "CI-NEB", self.barrier_ev, None, None, None, "vacancy", self.converged, self.convergence_reason,
+            f"CI-NEB vacancy hop ({state}, sselab)",
+        )  # fmt: skip
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-serialisable summary (without the images)."""
+        """JSON-ready form with the band's images; :meth:`from_dict` rebuilds the result."""
         return {
+            "@class": "NEBResult",
+            "kind": self.kind,
             "barrier_ev": self.barrier_ev,
             "reverse_barrier_ev": self.reverse_barrier_ev,
             "energies_ev": list(self.energies_ev),
             "reaction_coordinate_a": list(self.reaction_coordinate_a),
             "converged": self.converged,
+            "convergence_reason": self.convergence_reason,
             "n_force_calls": self.n_force_calls,
-            "parameters": self.parameters,
+            "settings": self.settings.as_dict(),
             "run_dir": str(self.run_dir) if self.run_dir else None,
+            "potential": self.potential,
+            "device": self.device,
+            "structure": None if self.structure is None else self.structure.as_dict(),
+            "hop_distance_a": self.hop_distance_a,
+            "wall_time_s": self.wall_time_s,
+            "path": [atoms_as_dict(image) for image in self.path],
         }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> NEBResult:
+        """Inverse of :meth:`as_dict`; also accepts a run folder's whole ``summary.json``."""
+        d = result_data(data, cls.kind)
+        return cls(
+            barrier_ev=float(d["barrier_ev"]),
+            reverse_barrier_ev=float(d["reverse_barrier_ev"]),
+            energies_ev=tuple(float(e) for e in d["energies_ev"]),
+            path=tuple(atoms_from_dict(image) for image in d.get("path", [])),
+            reaction_coordinate_a=tuple(float(x) for x in d["reaction_coordinate_a"]),
+            converged=bool(d["converged"]),
+            n_force_calls=int(d["n_force_calls"]),
+            settings=NEBSettings.from_dict(d["settings"]),
+            run_dir=None if d.get("run_dir") is None else Path(d["run_dir"]),
+            convergence_reason=d.get("convergence_reason"),
+            potential=d.get("potential"),
+            device=str(d.get("device", "cpu")),
+            structure=None if d.get("structure") is None else StructureInfo.from_dict(d["structure"]),
+            hop_distance_a=None if d.get("hop_distance_a") is None else float(d["hop_distance_a"]),
+            wall_time_s=float(d.get("wall_time_s", 0.0)),
+        )
 
 
 def cation_hop_endpoints(
@@ -165,18 +235,10 @@ def cation_hop_endpoints(
     return VacancyHop(initial, final, moving, removed, float(np.linalg.norm(vector)))
 
 
-def _optimizer(name: str) -> type:
-    from ase.optimize import BFGS, FIRE, MDMin
-
-    table: dict[str, type] = {"fire": FIRE, "bfgs": BFGS, "mdmin": MDMin}
-    if name not in table:
-        raise SimulationError(f"unknown optimizer {name!r}; choose one of {', '.join(_OPTIMIZERS)}")
-    return table[name]
+_OPTIMIZERS: dict[str, type] = {"fire": FIRE, "bfgs": BFGS, "mdmin": MDMin}
 
 
 def _relax_endpoint(atoms: Atoms, fmax: float, steps: int, log: Path | None) -> int:
-    from ase.optimize import BFGS
-
     opt = BFGS(atoms, logfile=str(log) if log else None)
     opt.run(fmax=fmax, steps=steps)
     return int(opt.nsteps) + 1
@@ -186,17 +248,14 @@ def run_neb(
     initial: Atoms,
     final: Atoms,
     calculator_factory: CalculatorFactory,
-    n_images: int = 5,
-    climb: bool = True,
-    fmax: float = 0.05,
-    steps: int = 500,
-    method: str = "improvedtangent",
-    interpolate: str = "idpp",
-    relax_endpoints: bool = True,
-    spring_constant_ev_per_a2: float = 0.1,
-    optimizer: str = "fire",
+    *,
+    settings: NEBSettings | None = None,
     run_dir: str | Path | None = None,
     progress: bool = False,
+    potential: str | None = None,
+    structure: StructureInfo | None = None,
+    hop_distance_a: float | None = None,
+    **changes: Any,
 ) -> NEBResult:
     """Relax a (climbing-image) nudged elastic band between two states and return its barrier.
 
@@ -206,60 +265,22 @@ def run_neb(
         End points with the same atoms in the same order (Å); copied, never modified.
     calculator_factory
         Called once per image (and per end point) to give it its own ASE calculator.
-    n_images
-        Number of moving images between the end points.
-    climb
-        Use the climbing image (CI-NEB), so the highest image sits on the saddle point.
-    fmax
-        Force convergence threshold (eV/Å) for the band and the end points.
-    steps
-        Maximum optimiser steps for the band (and for each end point).
-    method
-        ASE NEB tangent/force method: ``improvedtangent``, ``aseneb``, ``eb``, ``spline`` or ``string``.
-    interpolate
-        ``"idpp"`` (image-dependent pair potential) or ``"linear"``.
-    relax_endpoints
-        Relax both end points (fixed cell, BFGS) before building the band.
-    spring_constant_ev_per_a2
-        Spring constant between images (eV/Å²).
-    optimizer
-        ``"fire"`` (default), ``"bfgs"`` or ``"mdmin"``.
+    settings
+        Images, climbing, ``fmax`` (eV/Å), steps, tangent method, interpolation, spring constant, optimiser
+        (:class:`~sselab.simulate.settings.NEBSettings`); its fields may also be given as keywords
+        (``changes``), validated on top of ``settings``.
     run_dir
         If given, write inputs, the relaxed band, energies, a profile figure and ``summary.json`` there.
     progress
         Show a rich progress bar of the band's optimiser steps (steps/s, current fmax).
-
-    Returns
-    -------
-    NEBResult
+    potential, structure, hop_distance_a
+        Recorded with the result.
     """
-    from ase.mep import NEB
-
+    settings = NEBSettings.build(settings, **changes) if changes or settings is None else settings
     if len(initial) != len(final) or initial.get_chemical_symbols() != final.get_chemical_symbols():
         raise SimulationError("initial and final images must contain the same atoms in the same order")
-    if n_images < 1:
-        raise SimulationError(f"n_images must be at least 1, got {n_images}")
-    if method not in _METHODS:
-        raise SimulationError(f"unknown NEB method {method!r}; choose one of {', '.join(_METHODS)}")
-    if interpolate not in ("idpp", "linear"):
-        raise SimulationError(f"interpolate must be 'idpp' or 'linear', got {interpolate!r}")
-    opt_class = _optimizer(optimizer)
-    out = Path(run_dir) if run_dir is not None else None
-    if out is not None:
-        from sselab.simulate.runs import RunFolder
-
-        RunFolder.create(out)
-    parameters: dict[str, Any] = {
-        "n_images": n_images,
-        "climb": climb,
-        "fmax_ev_per_a": fmax,
-        "steps": steps,
-        "method": method,
-        "interpolate": interpolate,
-        "relax_endpoints": relax_endpoints,
-        "spring_constant_ev_per_a2": spring_constant_ev_per_a2,
-        "optimizer": optimizer,
-    }
+    out = RunFolder.create(run_dir).root if run_dir is not None else None
+    fmax, steps = settings.fmax, settings.steps
     start = time.perf_counter()
     first, last = initial.copy(), final.copy()
     force_calls = 0
@@ -267,32 +288,37 @@ def run_neb(
         image.calc = calculator_factory()
         if out is not None:
             image.write(out / "inputs" / f"{name}.extxyz")
-        if relax_endpoints:
+        if settings.relax_endpoints:
             log = out / "outputs" / f"relax_{name}.log" if out else None
             force_calls += _relax_endpoint(image, fmax, steps, log)
         else:
             image.get_potential_energy()
             force_calls += 1
     images = [first]
-    for _ in range(n_images):
+    for _ in range(settings.n_images):
         image = first.copy()
         image.calc = calculator_factory()
         images.append(image)
     images.append(last)
-    band = NEB(images, k=spring_constant_ev_per_a2, climb=climb, method=method)
-    if interpolate == "idpp":
+    band = NEB(images, k=settings.spring_constant_ev_per_a2, climb=settings.climb, method=settings.method)
+    if settings.interpolate == "idpp":
         band.interpolate(method="idpp", mic=True)
     else:
         band.interpolate(mic=True)
     log = out / "outputs" / "neb.log" if out else None
-    opt = opt_class(band, logfile=str(log) if log else None)
-    converged = _relax_band(opt, fmax, steps) if progress else bool(opt.run(fmax=fmax, steps=steps))
-    force_calls += (int(opt.nsteps) + 1) * n_images
+    opt = _OPTIMIZERS[settings.optimizer](band, logfile=str(log) if log else None)
+    converged = _relax_band(opt, fmax, steps, f"NEB {out.name}" if out else "NEB", bar=progress)
+    force_calls += (int(opt.nsteps) + 1) * settings.n_images
     energies = np.array([image.get_potential_energy() for image in images])
     relative = energies - energies[0]
     path = tuple(_frozen_copy(image) for image in images)
     coordinate = np.concatenate(
         [[0.0], np.cumsum([_mic_distance(images[i], images[i + 1]) for i in range(len(images) - 1)])]
+    )
+    reason = (
+        f"band forces below fmax = {fmax:g} eV/Å after {opt.nsteps} steps"
+        if converged
+        else f"band forces still above fmax = {fmax:g} eV/Å after the {steps} allowed steps"
     )
     result = NEBResult(
         barrier_ev=float(relative.max()),
@@ -302,26 +328,30 @@ def run_neb(
         reaction_coordinate_a=tuple(float(s) for s in coordinate),
         converged=converged,
         n_force_calls=force_calls,
-        parameters=parameters,
+        settings=settings,
         run_dir=out,
+        convergence_reason=reason,
+        potential=potential,
+        device=device_of(first.calc),
+        structure=structure,
+        hop_distance_a=hop_distance_a,
+        wall_time_s=time.perf_counter() - start,
     )
-    wall_s = time.perf_counter() - start
     logger.info(
         "NEB barrier %.3f eV (converged=%s, %d force calls, %.1f s)",
         result.barrier_ev,
         converged,
         force_calls,
-        wall_s,
+        result.wall_time_s,
     )
     if out is not None:
-        _write_neb_outputs(result, out, wall_s)
+        _write_neb_outputs(result, out)
     return result
 
 
-def _relax_band(opt: Any, fmax: float, steps: int) -> bool:
-    """Run the band optimiser with a rich progress bar; return whether it converged."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
+def _relax_band(opt: Any, fmax: float, steps: int, label: str, *, bar: bool) -> bool:
+    """Run the band optimiser (``opt.irun``, as ``opt.run`` does); return whether it converged. Each step is
+    reported with :func:`sselab.progress.report_progress`; with ``bar`` a rich bar shows steps/s and fmax."""
     columns = (
         TextColumn("[bold]NEB"),
         BarColumn(),
@@ -329,40 +359,36 @@ def _relax_band(opt: Any, fmax: float, steps: int) -> bool:
         TextColumn("{task.fields[rate]} steps/s  fmax {task.fields[fmax]} eV/Å"),
         TimeRemainingColumn(),
     )
-    converged = False
-    with Progress(*columns) as bar:
-        task = bar.add_task("NEB", total=steps, rate="   -", fmax="   -")
+    converged, done = False, 0
+    with Progress(*columns, disable=not bar) as progress:
+        task = progress.add_task("NEB", total=steps, rate="   -", fmax="   -")
         start = time.perf_counter()
         for done, state in enumerate(opt.irun(fmax=fmax, steps=steps)):
             converged = bool(state)
-            forces = opt.optimizable.get_gradient().reshape(-1, 3)
-            rate = done / max(time.perf_counter() - start, 1e-9)
-            bar.update(
-                task, completed=done, rate=f"{rate:6.2f}", fmax=f"{np.sqrt((forces**2).sum(1)).max():.3f}"
-            )
-        if converged:
-            bar.update(task, total=max(done, 1), completed=max(done, 1))
-    return bool(converged)
+            report_progress(done, steps, label=label, unit="steps")
+            if bar:
+                forces = opt.optimizable.get_gradient().reshape(-1, 3)
+                rate = done / max(time.perf_counter() - start, 1e-9)
+                fmax_now = f"{np.sqrt((forces**2).sum(1)).max():.3f}"
+                progress.update(task, completed=done, rate=f"{rate:6.2f}", fmax=fmax_now)
+        if converged and done < steps:  # finished early: the bar and the last report say so
+            progress.update(task, total=max(done, 1), completed=max(done, 1))
+            report_progress(max(done, 1), max(done, 1), label=label, unit="steps")
+    return converged
 
 
 def _frozen_copy(image: Atoms) -> Atoms:
-    from ase.calculators.singlepoint import SinglePointCalculator
-
     copy = image.copy()
     copy.calc = SinglePointCalculator(copy, energy=image.get_potential_energy(), forces=image.get_forces())
     return copy
 
 
 def _mic_distance(a: Atoms, b: Atoms) -> float:
-    from ase.geometry import find_mic
-
     delta, _ = find_mic(b.positions - a.positions, a.cell, a.pbc)
     return float(np.linalg.norm(delta))
 
 
-def _write_neb_outputs(result: NEBResult, out: Path, wall_s: float) -> None:
-    from ase.io import write
-
+def _write_neb_outputs(result: NEBResult, out: Path) -> None:
     write(out / "outputs" / "neb_path.extxyz", list(result.path))
     lines = ["image,reaction_coordinate_a,energy_ev"]
     lines += [
@@ -370,68 +396,5 @@ def _write_neb_outputs(result: NEBResult, out: Path, wall_s: float) -> None:
         for i, (s, e) in enumerate(zip(result.reaction_coordinate_a, result.energies_ev, strict=True))
     ]
     (out / "outputs" / "energies.csv").write_text("\n".join(lines) + "\n")
-    plot_neb_profile(result, out / "figures" / "neb_profile.png")
-    from sselab.simulate.runs import RunFolder
-
-    results = {k: v for k, v in result.as_dict().items() if k not in ("parameters", "run_dir")}
-    RunFolder.create(out).write_summary(
-        kind="neb", parameters=result.parameters, results=results, extra={"wall_time_s": wall_s}
-    )
-
-
-def plot_neb_profile(result: NEBResult, path: str | Path) -> Path:
-    """Draw the band's energy against the reaction coordinate (PNG) and return the file path."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from scipy.interpolate import PchipInterpolator
-
-    destination = Path(path)
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    s = np.asarray(result.reaction_coordinate_a)
-    e = np.asarray(result.energies_ev)
-    fig, ax = plt.subplots(figsize=(4.5, 3.2), dpi=150)
-    if len(s) > 2 and np.all(np.diff(s) > 0):
-        fine = np.linspace(s[0], s[-1], 200)
-        ax.plot(fine, PchipInterpolator(s, e)(fine), color="0.6", lw=1)
-    ax.plot(s, e, "o", color="C0")
-    ax.set_xlabel("reaction coordinate (Å)")
-    ax.set_ylabel("energy (eV)")
-    ax.set_title(
-        f"CI-NEB: forward {result.barrier_ev:.3f} eV, reverse {result.reverse_barrier_ev:.3f} eV", fontsize=8
-    )
-    fig.tight_layout()
-    fig.savefig(destination)
-    plt.close(fig)
-    return destination
-
-
-def record_neb_result(
-    result: NEBResult,
-    material: str,
-    potential: str | None,
-    store_url: str | None = None,
-    note: str | None = None,
-) -> int:
-    """Store a CI-NEB barrier as an ``ActivationEnergyRecord(method="CI-NEB")`` with its run; return its id.
-
-    ``store_url`` as for :func:`sselab.store.open_store` (``None``: the configured default store). The
-    result must
-    have been written to a run folder.
-    """
-    from sselab.simulate.runs import read_summary, record_activation_energy
-
-    if result.run_dir is None:
-        raise SimulationError("only a NEB written to a run folder (run_dir) can be recorded")
-    return record_activation_energy(
-        store_url,
-        read_summary(result.run_dir),
-        result.run_dir,
-        material,
-        result.barrier_ev,
-        None,
-        method="CI-NEB",
-        potential=potential,
-        note=note,
-    )
+    plot_neb_profile(result.reaction_coordinate_a, result.energies_ev, out / "figures" / "neb_profile.png")
+    RunFolder.create(out).write_summary(result)

@@ -22,9 +22,10 @@ A missing package, binary or (offline, ``SSELAB_OFFLINE=1``) weights raises
 Device: ``device`` argument, else ``SSELAB_DEVICE``, else CUDA when ``torch.cuda.is_available()``, else CPU.
 Threads: ``threads`` argument, else ``SSELAB_THREADS``, passed to ``torch.set_num_threads``.
 
-Every calculator made here carries a :class:`PotentialIdentity` (registry name, model, model version or
-checkpoint, modal, package and its version, weights file and its SHA-256, device): read it with
-:func:`potential_identity` and store it with every number the calculator produced.
+Every calculator made here carries a :class:`~sselab.simulate.potential_identity.PotentialIdentity` (registry
+name, model, model version or checkpoint, modal, package and its version, weights file and its SHA-256,
+device): read it with :func:`potential_identity` and store it with every number the calculator produced.
+Which elements each potential describes: :mod:`sselab.simulate.potential_elements` (re-exported here).
 
 Example
 -------
@@ -37,15 +38,12 @@ Example
 
 from __future__ import annotations
 
-import functools
-import hashlib
-import importlib.metadata
 import importlib.util
 import logging
 import os
 import shutil
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -53,14 +51,33 @@ from ase.calculators.calculator import Calculator
 
 from sselab.config import get_settings
 from sselab.errors import PotentialUnavailableError
+from sselab.simulate.potential_elements import (
+    CHGNET_ELEMENTS,
+    MPTRJ_ELEMENTS,
+    supported_elements,
+    unsupported_elements,
+)
+from sselab.simulate.potential_identity import (
+    PotentialIdentity,
+    attach_identity,
+    file_sha256,
+    package_version,
+    potential_identity,
+)
 
 __all__ = [
+    "CHGNET_ELEMENTS",
+    "MPTRJ_ELEMENTS",
+    "CalculatorFactory",
     "PotentialIdentity",
     "PotentialInfo",
+    "device_of",
     "get_calculator",
     "list_potentials",
     "potential_identity",
     "resolve_device",
+    "supported_elements",
+    "unsupported_elements",
 ]
 
 LOGGER = logging.getLogger(__name__)
@@ -75,59 +92,6 @@ class PotentialInfo:
     requirement: str
     available: bool
     downloads_weights: bool
-
-
-@dataclass(frozen=True)
-class PotentialIdentity:
-    """Which model a calculator evaluates: recorded with every result it produced.
-
-    Attributes
-    ----------
-    name
-        sselab registry name (``"chgnet"``, ``"sevennet-mf-0-pbe"``, ...), or the calculator's class name
-        for a calculator not made by :func:`get_calculator`.
-    model
-        The package's own model name (``"0.3.0"``, ``"r2scan"``, ``"7net-l3i5"``, ``"EMT"``).
-    model_version
-        Version of the model or its weights as the checkpoint states it (``None`` when it states none).
-    package, package_version
-        Python distribution that evaluates it and its installed version.
-    modal
-        Fidelity of a multi-fidelity model (``"PBE"``, ``"R2SCAN"``), else ``None``.
-    weights_file
-        File name of the loaded weights (``None`` for analytic potentials).
-    weights_sha256
-        SHA-256 of that file (hex).
-    device
-        Where it runs (``"cpu"``, ``"cuda"``, ...).
-    """
-
-    name: str
-    model: str
-    model_version: str | None = None
-    package: str | None = None
-    package_version: str | None = None
-    modal: str | None = None
-    weights_file: str | None = None
-    weights_sha256: str | None = None
-    device: str = "cpu"
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def label(self) -> str:
-        """Short human label, e.g. ``"chgnet-r2scan (CHGNet r2scan, chgnet 0.4.2)"``."""
-        version = f" {self.model_version}" if self.model_version else ""
-        modal = f" modal {self.modal}" if self.modal else ""
-        package = f", {self.package} {self.package_version}" if self.package else ""
-        return f"{self.name} ({self.model}{version}{modal}{package})"
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-able fields."""
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> PotentialIdentity:
-        """Inverse of :meth:`as_dict`."""
-        return cls(**data)
 
 
 def resolve_device(device: str | None = None) -> str:
@@ -167,22 +131,6 @@ def _offline_guard(name: str) -> None:
         )
 
 
-def _package_version(distribution: str) -> str | None:
-    try:
-        return importlib.metadata.version(distribution)
-    except importlib.metadata.PackageNotFoundError:
-        return None
-
-
-@functools.lru_cache(maxsize=16)
-def _sha256(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _chgnet_model(name: str, model_name: str) -> Callable[..., Calculator]:
     def factory(device: str, **kw: Any) -> Calculator:
         _require("chgnet", "potentials", name)
@@ -193,16 +141,16 @@ def _chgnet_model(name: str, model_name: str) -> Callable[..., Calculator]:
         calc = CHGNetCalculator(model=model, use_device=device, **kw)
         weights = Path(importlib.util.find_spec("chgnet").origin or "").parent  # type: ignore[union-attr]
         files = sorted((weights / "pretrained" / model_name).glob("*.pth.tar"))
-        _attach(
+        attach_identity(
             calc,
             PotentialIdentity(
                 name=name,
                 model="CHGNet",
                 model_version=str(model.version),
                 package="chgnet",
-                package_version=_package_version("chgnet"),
+                package_version=package_version("chgnet"),
                 weights_file=f"{model_name}/{files[0].name}" if files else None,
-                weights_sha256=_sha256(str(files[0])) if files else None,
+                weights_sha256=file_sha256(str(files[0])) if files else None,
                 device=device,
             ),
         )
@@ -222,17 +170,17 @@ def _sevennet_model(name: str, model_name: str, modal: str | None = None) -> Cal
         path = Path(pretrained_name_to_path(model))
         calc = SevenNetCalculator(str(path), device=device, modal=chosen_modal, **kw)
         config = getattr(calc, "sevennet_config", {}) or {}
-        _attach(
+        attach_identity(
             calc,
             PotentialIdentity(
                 name=name,
                 model=model,
                 model_version=path.parent.name,
                 package="sevenn",
-                package_version=_package_version("sevenn"),
+                package_version=package_version("sevenn"),
                 modal=chosen_modal,
                 weights_file=f"{path.parent.name}/{path.name}",
-                weights_sha256=_sha256(str(path)),
+                weights_sha256=file_sha256(str(path)),
                 device=device,
                 extra={"trained_with_sevenn": config.get("version")},
             ),
@@ -299,26 +247,9 @@ def _emt(device: str, **kw: Any) -> Calculator:
     return EMT(**kw)
 
 
-def _attach(calc: Calculator, identity: PotentialIdentity) -> None:
-    calc.sselab_identity = identity  # type: ignore[attr-defined]
-
-
-def potential_identity(calc: Calculator) -> PotentialIdentity:
-    """The identity :func:`get_calculator` attached to ``calc``; for another calculator, its class name and
-    the package it comes from (no model version: record it yourself)."""
-    identity = getattr(calc, "sselab_identity", None)
-    if isinstance(identity, PotentialIdentity):
-        return identity
-    module = type(calc).__module__.split(".")[0]
-    return PotentialIdentity(
-        name=type(calc).__name__.lower(),
-        model=type(calc).__name__,
-        package=module,
-        package_version=_package_version(module),
-    )
-
-
 _Factory = Callable[..., Calculator]
+#: A function giving a fresh ASE calculator (NEB images and MD temperatures each get their own).
+CalculatorFactory = Callable[[], Calculator]
 _REGISTRY: dict[str, tuple[_Factory, str, str, bool]] = {
     "chgnet": (_chgnet_model("chgnet", "0.3.0"), "CHGNet 0.3.0 universal MLIP (MPtrj, PBE)", "chgnet", False),
     "chgnet-r2scan": (
@@ -405,14 +336,32 @@ def get_calculator(
         raise PotentialUnavailableError(f"potential {name!r} could not be loaded: {exc}") from exc
     if getattr(calc, "sselab_identity", None) is None:
         module = type(calc).__module__.split(".")[0]
-        _attach(
+        attach_identity(
             calc,
             PotentialIdentity(
                 name=key,
                 model=str(kw.get("model", type(calc).__name__)),
                 package=module,
-                package_version=_package_version(module),
+                package_version=package_version(module),
                 device=resolved,
             ),
         )
     return calc
+
+
+def device_of(calculator: Calculator | None) -> str:
+    """Where ``calculator`` computes: ``"cuda"`` for a torch model on a GPU, else ``"cpu"``.
+
+    Looks at the calculator's ``device`` attribute (CHGNet, SevenNet, MACE keep one) and that of a wrapped
+    calculator (a metadynamics bias).
+
+    Example
+    -------
+    >>> device_of(get_calculator("emt"))
+    'cpu'
+    """
+    for holder in (calculator, getattr(calculator, "calculator", None)):
+        device = getattr(holder, "device", None) if holder is not None else None
+        if device is not None and str(device).startswith("cuda"):
+            return "cuda"
+    return "cpu"

@@ -22,10 +22,26 @@ from typing import Any
 import numpy as np
 from ase import Atoms
 from ase.calculators.calculator import Calculator
+from ase.filters import FrechetCellFilter
+from ase.io import read
+from ase.optimize import BFGS, FIRE
+from pymatgen.core import Structure
+from pymatgen.io.ase import AseAtomsAdaptor
 
 from sselab.errors import DataImportError, SimulationError
+from sselab.simulate.settings import RelaxSettings
 
-__all__ = ["VacancyResult", "make_supercell", "make_vacancy", "pick_cation", "read_structure", "relax"]
+__all__ = [
+    "Relaxed",
+    "VacancyResult",
+    "make_supercell",
+    "make_vacancy",
+    "pick_cation",
+    "read_structure",
+    "relax",
+    "relax_atoms",
+    "supercell_repeats",
+]
 
 LOGGER = logging.getLogger(__name__)
 
@@ -38,15 +54,10 @@ def read_structure(path: str | Path) -> Atoms:
     path = Path(path)
     if not path.is_file():
         raise DataImportError("structure file not found", file=str(path))
-    from ase.io import read
-
     try:
         atoms = read(str(path))
     except Exception as ase_error:
         try:
-            from pymatgen.core import Structure
-            from pymatgen.io.ase import AseAtomsAdaptor
-
             atoms = AseAtomsAdaptor.get_atoms(Structure.from_file(str(path)))
         except Exception as pmg_error:
             raise DataImportError(
@@ -59,21 +70,26 @@ def read_structure(path: str | Path) -> Atoms:
     return atoms
 
 
-def make_supercell(atoms: Atoms, min_length_a: float) -> Atoms:
-    """Repeat ``atoms`` so that every perpendicular cell width is at least ``min_length_a`` (Å).
-
-    Uses the distance between opposite cell faces (what limits periodic images), not the cell vector lengths.
-    """
+def supercell_repeats(atoms: Atoms, min_length_a: float) -> list[int]:
+    """Repetitions along each cell vector that make every face-to-face width at least ``min_length_a`` (Å)."""
     if min_length_a <= 0:
-        return atoms.copy()
+        return [1, 1, 1]
     cell = atoms.cell
     if cell.rank < 3:
         raise SimulationError("make_supercell needs a 3D periodic cell")
     volume = abs(cell.volume)
     widths = [volume / np.linalg.norm(np.cross(cell[(i + 1) % 3], cell[(i + 2) % 3])) for i in range(3)]
-    reps = [max(1, int(np.ceil(min_length_a / w - 1e-9))) for w in widths]
-    LOGGER.info("supercell %s (face widths %s Å)", reps, [round(w, 2) for w in widths])
-    return atoms.repeat(reps)
+    return [max(1, int(np.ceil(min_length_a / w - 1e-9))) for w in widths]
+
+
+def make_supercell(atoms: Atoms, min_length_a: float) -> Atoms:
+    """Repeat ``atoms`` so that every perpendicular cell width is at least ``min_length_a`` (Å).
+
+    Uses the distance between opposite cell faces (what limits periodic images), not the cell vector lengths.
+    """
+    reps = supercell_repeats(atoms, min_length_a)
+    LOGGER.info("supercell %s", reps)
+    return atoms.repeat(reps) if reps != [1, 1, 1] else atoms.copy()
 
 
 def pick_cation(atoms: Atoms, element: str, index: int | None = None) -> int:
@@ -138,148 +154,49 @@ def make_vacancy(atoms: Atoms, element: str, near_index: int | None = None) -> V
 def relax(
     atoms: Atoms,
     calculator: Calculator,
-    fmax: float = 0.05,
-    steps: int = 200,
-    cell_filter: bool = True,
-    optimizer: str = "FIRE",
+    *,
+    settings: RelaxSettings | None = None,
     trajectory: str | Path | None = None,
+    **changes: Any,
 ) -> Atoms:
     """Relax positions (and the cell, with ASE's ``FrechetCellFilter``) to ``fmax`` (eV/Å); return a copy.
 
-    ``optimizer``: ``"FIRE"`` or ``"BFGS"``. A relaxation that has not converged after ``steps`` is logged,
-    not raised: MD and metadynamics only need a reasonable start.
+    ``settings`` (or its fields as keywords: ``fmax``, ``steps``, ``cell_filter``, ``optimizer``) as in
+    :class:`~sselab.simulate.settings.RelaxSettings`. A relaxation that has not converged after ``steps`` is
+    logged, not raised: MD and metadynamics only need a reasonable start (:func:`relax_atoms` tells whether it
+    converged).
     """
-    from ase.filters import FrechetCellFilter
-    from ase.optimize import BFGS, FIRE
-
-    work = atoms.copy()
-    work.calc = calculator
-    target = FrechetCellFilter(work) if cell_filter else work
-    optimizers = {"FIRE": FIRE, "BFGS": BFGS}
-    if optimizer not in optimizers:
-        raise SimulationError(f"unknown optimizer {optimizer!r}; choose FIRE or BFGS")
-    opt = optimizers[optimizer](target, logfile=None, trajectory=str(trajectory) if trajectory else None)
-    converged = opt.run(fmax=fmax, steps=steps)
-    if not converged:
-        LOGGER.warning("relaxation not converged to fmax=%s eV/Å in %d steps", fmax, steps)
-    result = work.copy()
-    result.calc = None
-    return result
+    return relax_atoms(atoms, calculator, RelaxSettings.build(settings, **changes), trajectory).atoms
 
 
 @dataclass(frozen=True)
-class MetaDSetup:
-    """Everything ``sselab metad`` needs: prepared atoms, calculator, CVs with widths and bias grid."""
+class Relaxed:
+    """A relaxed copy of a structure: energy (eV), largest remaining force (eV/Å), steps, converged."""
 
     atoms: Atoms
-    calculator: Calculator
-    colvars: list
-    widths: list[float]
-    grid: Any
-    description: str
-    formula: str
-    parameters: dict
+    energy_ev: float
+    max_force_ev_per_a: float
+    steps: int
+    converged: bool
 
 
-def _perpendicular(direction: np.ndarray) -> np.ndarray:
-    axis = np.eye(3)[int(np.argmin(np.abs(direction)))]
-    perp = np.cross(direction, axis)
-    return perp / np.linalg.norm(perp)
-
-
-def build_metad_setup(
-    structure: str | Path,
-    cation: str,
-    potential: str = "chgnet",
-    cv: str = "displacement",
-    width: float = 0.2,
-    supercell_min_length_a: float = 0.0,
-    vacancy: bool = True,
-    cation_index: int | None = None,
-    direction: tuple[float, float, float] | None = None,
-    relax_steps: int = 0,
-    coordination_r0_a: float = 3.0,
-    coordination_elements: tuple[str, ...] = ("B", "N", "O"),
-) -> MetaDSetup:
-    """Prepare a cation-migration metadynamics: read, supercell, vacancy, relax, CVs and a bias grid.
-
-    CVs (``cv``): ``displacement`` (projection of the ion's displacement on the hop direction, Å),
-    ``displacement2d`` (plus the perpendicular component, Å), ``coordination`` (displacement and the ion's
-    coordination number to B, N and O atoms, i.e. anion centres and neutral-molecule donors, with PLUMED's
-    rational switching ``R_0 = coordination_r0_a``). The hop direction is towards the vacancy (or
-    ``direction``).
-    """
-    from sselab.simulate.colvars import CoordinationNumber, ProjectedDisplacement, displacement_2d
-    from sselab.simulate.hills import BiasGrid
-    from sselab.simulate.potentials import get_calculator
-
-    atoms = make_supercell(read_structure(structure), supercell_min_length_a)
-    mover = pick_cation(atoms, cation, cation_index)
-    hop_a = 3.0
-    target = None
-    if vacancy:
-        vac = make_vacancy(atoms, cation, mover)
-        atoms, mover = vac.atoms, vac.migrating_index
-        target = np.asarray(vac.vacancy_position)
-    elif direction is None:
-        others = [i for i, s in enumerate(atoms.get_chemical_symbols()) if s == cation and i != mover]
-        if others:
-            nearest = others[int(np.argmin(atoms.get_distances(mover, others, mic=True)))]
-            target = atoms.positions[nearest]
-    if direction is not None:
-        vec = np.asarray(direction, dtype=float)
-    elif target is not None:
-        from ase.geometry import find_mic
-
-        mic, _ = find_mic((target - atoms.positions[mover])[None, :], atoms.cell, atoms.pbc)
-        vec = np.asarray(mic)[0]
-        hop_a = float(np.linalg.norm(vec))
-    else:
-        vec = np.array([1.0, 0.0, 0.0])
-    vec = vec / np.linalg.norm(vec)
-    calculator = get_calculator(potential)
-    if relax_steps > 0:
-        atoms = relax(atoms, calculator, steps=relax_steps, cell_filter=False)
-    p0 = atoms.positions[mover]
-    ref = (float(p0[0]), float(p0[1]), float(p0[2]))
-    d1 = ProjectedDisplacement(mover, ref, tuple(vec.tolist()), "d1")  # type: ignore[arg-type]
-    lo, hi = -1.5, hop_a + 1.5
-    nbin = max(50, int((hi - lo) / (width / 5)))
-    if cv == "displacement":
-        colvars: list = [d1]
-        widths = [width]
-        grid = BiasGrid((lo,), (hi,), (nbin,))
-    elif cv == "displacement2d":
-        perp = _perpendicular(vec)
-        colvars = list(displacement_2d(mover, ref, (vec[0], vec[1], vec[2]), (perp[0], perp[1], perp[2])))
-        widths = [width, width]
-        grid = BiasGrid((lo, -2.5), (hi, 2.5), (nbin, max(25, int(5.0 / (width / 5)))))
-    elif cv == "coordination":
-        group = tuple(i for i, s in enumerate(atoms.get_chemical_symbols()) if s in coordination_elements)
-        if not group:
-            raise SimulationError(f"no {coordination_elements} atoms for the coordination CV")
-        cn = CoordinationNumber(mover, group, r0_a=coordination_r0_a, name="cn")
-        cn0 = cn.compute(atoms)[0]
-        colvars = [d1, cn]
-        widths = [width, 0.1]
-        grid = BiasGrid((lo, 0.0), (hi, cn0 + 4.0), (nbin, 100))
-    else:
-        raise SimulationError(f"unknown CV {cv!r}; choose displacement, displacement2d or coordination")
-    formula = atoms.get_chemical_formula(mode="reduce")
-    description = (
-        f"{atoms.get_chemical_formula()} ({len(atoms)} atoms), migrating {cation} #{mover}, "
-        f"hop {hop_a:.2f} Å "
-        f"along {np.round(vec, 3).tolist()}, CV {cv}, potential {potential}"
+def relax_atoms(
+    atoms: Atoms, calculator: Calculator, settings: RelaxSettings, trajectory: str | Path | None = None
+) -> Relaxed:
+    """Relax a copy of ``atoms`` with ``calculator`` as ``settings`` say (the engine of :func:`relax`)."""
+    work = atoms.copy()
+    work.calc = calculator
+    target = FrechetCellFilter(work) if settings.cell_filter else work
+    optimizers = {"FIRE": FIRE, "BFGS": BFGS}
+    opt = optimizers[settings.optimizer](
+        target, logfile=None, trajectory=str(trajectory) if trajectory else None
     )
-    parameters = {
-        "structure": str(structure),
-        "cation": cation,
-        "cation_index": mover,
-        "potential": potential,
-        "cv": cv,
-        "vacancy": vacancy,
-        "supercell_min_length_a": supercell_min_length_a,
-        "hop_distance_a": hop_a,
-        "relax_steps": relax_steps,
-    }
-    return MetaDSetup(atoms, calculator, colvars, widths, grid, description, formula, parameters)
+    converged = bool(opt.run(fmax=settings.fmax, steps=settings.steps))
+    if not converged:
+        LOGGER.warning("relaxation not converged to fmax=%s eV/Å in %d steps", settings.fmax, settings.steps)
+    energy = float(work.get_potential_energy())
+    forces = work.get_forces()
+    result = work.copy()
+    result.calc = None
+    max_force = float(np.sqrt((forces**2).sum(axis=1)).max()) if len(forces) else 0.0
+    return Relaxed(result, energy, max_force, int(opt.nsteps), converged)

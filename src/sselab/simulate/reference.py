@@ -9,7 +9,7 @@ Example
 >>> from sselab.simulate.reference import libh4_pnma
 >>> atoms = libh4_pnma()
 >>> len(atoms), atoms.get_chemical_formula()
-(24, 'B4H16Li4')
+(24, 'H16B4Li4')
 """
 
 from __future__ import annotations
@@ -17,6 +17,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from ase import Atoms
+from pymatgen.core import Lattice, Structure
+from pymatgen.io.ase import AseAtomsAdaptor
+from pymatgen.io.cif import CifWriter
 
 #: Lattice parameters of LT-LiBH4 (Å), Soulié et al., J. Alloys Compd. 346 (2002) 200, X-ray data at 225 K.
 LIBH4_PNMA_LATTICE_A: tuple[float, float, float] = (7.17858, 4.43686, 6.80321)
@@ -53,9 +56,6 @@ def libh4_pnma() -> Atoms:
     ase.Atoms
         24 atoms (Li4B4H16), periodic, cell in Å.
     """
-    from pymatgen.core import Lattice, Structure
-    from pymatgen.io.ase import AseAtomsAdaptor
-
     a, b, c = LIBH4_PNMA_LATTICE_A
     species = [symbol for symbol, _ in LIBH4_PNMA_SITES]
     coords = [list(frac) for _, frac in LIBH4_PNMA_SITES]
@@ -74,9 +74,6 @@ def write_libh4_pnma_cif(path: str | Path) -> Path:
     path
         Destination file; parent folders are created.
     """
-    from pymatgen.io.ase import AseAtomsAdaptor
-    from pymatgen.io.cif import CifWriter
-
     destination = Path(path)
     destination.parent.mkdir(parents=True, exist_ok=True)
     structure = AseAtomsAdaptor.get_structure(libh4_pnma())

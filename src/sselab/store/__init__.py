@@ -34,7 +34,9 @@ __all__ = [
     "MaterialRecord",
     "SourceRecord",
     "Store",
+    "StoreLike",
     "StructureRecord",
+    "as_store",
     "open_store",
 ]
 
@@ -65,3 +67,23 @@ def open_store(url: str | URL | None = None) -> Store:
     engine = create_store_engine(url)
     upgrade(engine)
     return Store(engine)
+
+
+#: An open store, a SQLAlchemy URL or SQLite file path, or ``None`` (``SSELAB_DB``, else the default file).
+StoreLike = Store | str | None
+
+
+def as_store(store: StoreLike) -> Store:
+    """The one handle turning what a user gives into an open store: ``store`` itself when it is open, else
+    :func:`open_store` of that URL or path (``None``: the configured default).
+
+    Only the edges call it (the CLI's ``--db``, the pipeline's ``[pipeline] store``, a notebook); everything
+    inside sselab takes an open :class:`Store` and never rebuilds a URL from one (a URL may hold a password).
+
+    Example
+    -------
+    >>> store = as_store("sqlite://")
+    >>> as_store(store) is store
+    True
+    """
+    return store if isinstance(store, Store) else open_store(store)

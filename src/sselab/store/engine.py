@@ -1,8 +1,10 @@
 """Engine creation and Alembic migrations of the store.
 
-SQLite connections get ``foreign_keys=ON``, the rollback journal (``journal_mode=DELETE``: the store stays one
-file, no ``-wal``/``-shm`` companions) and a busy timeout; any other SQLAlchemy URL (PostgreSQL through
-``postgresql+psycopg://``) is used as given.
+SQLite connections get ``foreign_keys=ON``, write-ahead logging (``journal_mode=WAL``: readers never block the
+writer nor the writer the readers; the ``-wal``/``-shm`` companions are folded back into the one file when the
+last connection closes) and a 30 s busy timeout; write transactions start with ``BEGIN IMMEDIATE`` (see
+:meth:`sselab.store.Store.write_transaction`), so that concurrent writers wait instead of failing. Any other
+SQLAlchemy URL (PostgreSQL through ``postgresql+psycopg://``) is used as given.
 """
 
 from __future__ import annotations
@@ -149,8 +151,8 @@ def create_store_engine(url: str | URL) -> Engine:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         if path is not None:
             mode = cursor.execute("PRAGMA journal_mode").fetchone()[0]
-            if str(mode).lower() != "delete":
-                cursor.execute("PRAGMA journal_mode=DELETE")
+            if str(mode).lower() != "wal":
+                cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
         # let SQLAlchemy, not the sqlite3 module, open transactions, so that DDL (migrations) and every
         # import are one real transaction each (the sqlite3 module would commit DDL statement by statement)
@@ -219,5 +221,9 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     except StoreError:
         raise
     except Exception as exc:
-        raise StoreError(f"cannot open/migrate the store at {engine.url!r}: {exc}") from exc
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        where = engine.url.render_as_string(hide_password=True)
+        raise StoreError(
+            f"cannot open/migrate the store at {where}: {reason[0] if reason else type(exc).__name__}"
+        ) from exc
     logger.info("store %s migrated to %s", engine.url, revision)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import Connection, Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from sselab.errors import StoreError
@@ -50,6 +52,16 @@ def new_id(result: Any) -> int:
     return int(key[0])
 
 
+def lock_dataset(conn: Connection, dataset: str) -> None:
+    """On PostgreSQL, serialise writers of one dataset for the rest of the transaction (advisory lock).
+
+    SQLite needs nothing: a write transaction (``BEGIN IMMEDIATE``) already holds the database's write lock.
+    """
+    if conn.dialect.name == "postgresql":
+        lock = int(hashlib.sha256(dataset.encode()).hexdigest()[:15], 16)
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({lock})")
+
+
 def frame(rows: Sequence[Any], columns: list[str]) -> pd.DataFrame:
     """A DataFrame of rows with the given columns (also when empty); unit columns as float (NaN if null)."""
     df = pd.DataFrame.from_records([tuple(r) for r in rows], columns=columns)
@@ -63,10 +75,23 @@ class StoreExtrasMixin:
 
     engine: Engine
 
+    @contextmanager
+    def write_transaction(self) -> Iterator[Connection]:
+        """A connection in a write transaction, committed at the end of the block (rolled back on error).
+
+        On SQLite the transaction starts with ``BEGIN IMMEDIATE``: it takes the write lock at once, so a
+        concurrent writer waits for the busy timeout (30 s) instead of failing with "database is locked"
+        when a read-then-write transaction would have to upgrade its lock.
+        """
+        with self.engine.connect() as conn:
+            conn.execution_options(sqlite_begin="BEGIN IMMEDIATE")
+            with conn.begin():
+                yield conn
+
     # ------------------------------------------------------------------ model fits
     def save_model_fit(self, name: str, payload: dict[str, Any]) -> int:
         """Save a fitted model's JSON payload as ``name`` (replacing one of the same name); returns its id."""
-        with self.engine.begin() as conn:
+        with self.write_transaction() as conn:
             conn.execute(delete(ModelFit).where(ModelFit.name == name))
             return new_id(conn.execute(insert(ModelFit).values(name=name, payload=payload)))
 
@@ -87,7 +112,7 @@ class StoreExtrasMixin:
     # ------------------------------------------------------------------ runs
     def record_run(self, kind: str, folder: str, parameters: dict[str, Any], summary: dict[str, Any]) -> int:
         """Record a finished run (simulation, pipeline ...): folder, parameters, summary; returns its id."""
-        with self.engine.begin() as conn:
+        with self.write_transaction() as conn:
             stmt = insert(Run).values(kind=kind, folder=str(folder), parameters=parameters, summary=summary)
             return new_id(conn.execute(stmt))
 
@@ -104,7 +129,7 @@ class StoreExtrasMixin:
     # ------------------------------------------------------------------ structure search
     def create_search_run(self, name: str, composition: str, parameters: dict[str, Any]) -> int:
         """Create a search run, or return the id of the existing run of that name (the search continues)."""
-        with self.engine.begin() as conn:
+        with self.write_transaction() as conn:
             existing = conn.execute(select(SearchRun.id).where(SearchRun.name == name)).scalar()
             if existing is not None:
                 return int(existing)
@@ -145,7 +170,7 @@ class StoreExtrasMixin:
             extra=extra,
         )
         try:
-            with self.engine.begin() as conn:
+            with self.write_transaction() as conn:
                 where = (SearchIndividual.run_id == run_id, SearchIndividual.key == key)
                 if conn.execute(select(SearchIndividual.id).where(*where)).scalar() is not None:
                     return False
@@ -194,7 +219,7 @@ class StoreExtrasMixin:
         where = (StageResult.stage == stage, StageResult.input_hash == input_hash)
         for _attempt in range(2):
             try:
-                with self.engine.begin() as conn:
+                with self.write_transaction() as conn:
                     n = conn.execute(
                         update(StageResult).where(*where).values(outputs=outputs, provenance=provenance)
                     )

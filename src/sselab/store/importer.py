@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import operator
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Float, Table, insert, select, update
@@ -157,10 +157,10 @@ def resolve_sources(conn: Connection, sources: Iterable[SourceRecord]) -> tuple[
     def lookup() -> tuple[dict[str, int], dict[str, int]]:
         by_doi: dict[str, int] = {}
         by_cit: dict[str, int] = {}
-        for chunk in _chunks(sorted(dois)):
+        for chunk in chunks(sorted(dois)):
             for sid, doi in conn.execute(select(Source.id, Source.doi).where(Source.doi.in_(chunk))):
                 by_doi[str(doi)] = sid
-        for chunk in _chunks(sorted(c for c in citations if c)):
+        for chunk in chunks(sorted(c for c in citations if c)):
             rows = conn.execute(
                 select(Source.id, Source.citation).where(Source.doi.is_(None), Source.citation.in_(chunk))
             )
@@ -204,7 +204,7 @@ def resolve_materials(
     def lookup(formulas: list[str], flags: bool) -> dict[MaterialKey, tuple[int, bool, bool]]:
         found: dict[MaterialKey, tuple[int, bool, bool]] = {}
         columns = [Material.id, Material.formula, Material.dataset]
-        for chunk in _chunks(formulas):
+        for chunk in chunks(formulas):
             stmt = select(*columns, *((has_parse, has_metadata) if flags else ()))
             for row in conn.execute(stmt.where(Material.formula.in_(chunk))):
                 mid: Any = row[0]
@@ -236,9 +236,18 @@ def resolve_materials(
     return {k: found[k][0] for k in first}, len(missing)
 
 
-def insert_batch_rows(conn: Connection, batch: ImportBatch, import_id: int | None) -> dict[str, int]:
-    """Insert all rows of a validated batch on ``conn``; returns rows inserted per table."""
+def insert_batch_rows(
+    conn: Connection,
+    batch: ImportBatch,
+    import_id: int | None,
+    keys: Mapping[int, str] | None = None,
+) -> dict[str, int]:
+    """Insert all rows of a validated batch on ``conn``; returns rows inserted per table.
+
+    ``keys`` maps ``id(record)`` to the record's natural key (:mod:`sselab.store.keys`), stored with the row.
+    """
     ds = batch.dataset
+    keys = keys or {}
     materials = [as_material(m, ds) for m in batch.materials]
     records: list[AnyRecord] = [*batch.conductivities, *batch.activation_energies, *batch.structures]
     rec_materials = [as_material(r.material, r.dataset or ds) for r in records]
@@ -254,6 +263,8 @@ def insert_batch_rows(conn: Connection, batch: ImportBatch, import_id: int | Non
             "dataset": r.dataset or ds,
             "row_number": r.row_number,
             "import_id": import_id,
+            "natural_key": keys.get(id(r)),
+            "entry": r.entry,
         }
 
     n_c, n_a = len(batch.conductivities), len(batch.activation_energies)
@@ -304,6 +315,11 @@ def ea_columns(r: ActivationEnergyRecord) -> dict[str, Any]:
         "temperature_max_k": opt(r.temperature_max_k),
         "run_folder": r.run_folder,
         "note": r.note,
+        "protocol": r.protocol,
+        "converged": r.converged,
+        "convergence_reason": r.convergence_reason,
+        "device": r.device,
+        "structure_provenance": r.structure_provenance,
     }
 
 
@@ -352,6 +368,6 @@ def _uniform(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{k: r.get(k) for k in keys} for r in rows]
 
 
-def _chunks(values: Sequence[Any], size: int = 500) -> Iterable[Sequence[Any]]:
+def chunks(values: Sequence[Any], size: int = 500) -> Iterable[Sequence[Any]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]

@@ -10,7 +10,19 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING_CONVENTION = {
@@ -93,6 +105,7 @@ class ConductivityMeasurement(Base):
     """σ (S/cm) of a material at temperature T (K)."""
 
     __tablename__ = "conductivity_measurements"
+    __table_args__ = (Index("ix_conductivity_measurements_natural_key", "dataset", "natural_key"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     material_id: Mapped[int] = mapped_column(ForeignKey("materials.id"), index=True)
     temperature_k: Mapped[float] = mapped_column(Float)
@@ -102,12 +115,19 @@ class ConductivityMeasurement(Base):
     dataset: Mapped[str | None] = mapped_column(String(100), index=True)
     row_number: Mapped[int | None] = mapped_column(Integer)
     import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"))
+    natural_key: Mapped[str | None] = mapped_column(
+        String(64), comment="sha256 of the row's natural key (sselab.store.keys); NULL for rows not imported"
+    )
+    entry: Mapped[str | None] = mapped_column(
+        String(64), comment="the source's own identifier of the row (part of the natural key)"
+    )
 
 
 class ActivationEnergy(Base):
     """An activation energy (eV) by a method (experiment, MetaD, CI-NEB ...); ``flag`` marks a doubted row."""
 
     __tablename__ = "activation_energies"
+    __table_args__ = (Index("ix_activation_energies_natural_key", "dataset", "natural_key"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     material_id: Mapped[int] = mapped_column(ForeignKey("materials.id"), index=True)
     activation_energy_ev: Mapped[float] = mapped_column(Float)
@@ -125,12 +145,34 @@ class ActivationEnergy(Base):
     note: Mapped[str | None] = mapped_column(Text)
     flag: Mapped[str | None] = mapped_column(Text, comment="why a user flagged/overrode this row")
     import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"))
+    protocol: Mapped[str | None] = mapped_column(
+        String(32), comment="how the migration was set up (vacancy, perfect-crystal ...)"
+    )
+    converged: Mapped[bool | None] = mapped_column(
+        Boolean, comment="true/false when a convergence criterion was applied, NULL when none was"
+    )
+    convergence_reason: Mapped[str | None] = mapped_column(
+        Text, comment="why the result is (not) converged, or why it is unknown"
+    )
+    device: Mapped[str | None] = mapped_column(
+        String(16), comment="where the number was computed: cpu or cuda"
+    )
+    structure_provenance: Mapped[str | None] = mapped_column(
+        String(32), comment="experimental, predicted, user or built-in structure"
+    )
+    natural_key: Mapped[str | None] = mapped_column(
+        String(64), comment="sha256 of the row's natural key (sselab.store.keys); NULL for rows not imported"
+    )
+    entry: Mapped[str | None] = mapped_column(
+        String(64), comment="the source's own identifier of the row (part of the natural key)"
+    )
 
 
 class Structure(Base):
     """A crystal structure (CIF text) of a material, with provenance."""
 
     __tablename__ = "structures"
+    __table_args__ = (Index("ix_structures_natural_key", "dataset", "natural_key"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     material_id: Mapped[int] = mapped_column(ForeignKey("materials.id"), index=True)
     cif: Mapped[str] = mapped_column(Text)
@@ -139,6 +181,12 @@ class Structure(Base):
     dataset: Mapped[str | None] = mapped_column(String(100))
     row_number: Mapped[int | None] = mapped_column(Integer)
     import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"))
+    natural_key: Mapped[str | None] = mapped_column(
+        String(64), comment="sha256 of the row's natural key (sselab.store.keys); NULL for rows not imported"
+    )
+    entry: Mapped[str | None] = mapped_column(
+        String(64), comment="the source's own identifier of the row (part of the natural key)"
+    )
 
 
 class ModelFit(Base):
@@ -203,6 +251,45 @@ class StageResult(Base):
     outputs: Mapped[dict[str, Any]]
     provenance: Mapped[dict[str, Any] | None]
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class ScreeningRun(Base):
+    """A screening of a candidate space (or a published candidate list): its models, criterion and counts."""
+
+    __tablename__ = "screening_runs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    source: Mapped[str | None] = mapped_column(String(200), comment="'sselab screen' or 'dataset <name>'")
+    criterion: Mapped[str] = mapped_column(String(32), comment="ranking: point, upper or published")
+    confidence: Mapped[float | None] = mapped_column(Float, comment="coverage of the prediction intervals")
+    space: Mapped[dict[str, Any] | None]
+    models: Mapped[dict[str, Any] | None] = mapped_column(comment="model payloads by route, no training rows")
+    counts: Mapped[dict[str, Any] | None]
+    sselab_version: Mapped[str | None] = mapped_column(String(32))
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class ScreeningPrediction(Base):
+    """One predicted Ea (eV) of a candidate on one route, with its interval, flags and rank."""
+
+    __tablename__ = "screening_predictions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("screening_runs.id", ondelete="CASCADE"), index=True)
+    candidate_formula: Mapped[str] = mapped_column(String(255), index=True)
+    route: Mapped[str] = mapped_column(String(64))
+    model_name: Mapped[str | None] = mapped_column(String(200))
+    model_kind: Mapped[str] = mapped_column(String(16), comment="fitted, published or given")
+    descriptor: Mapped[str | None] = mapped_column(String(64), comment="name of x (one-descriptor models)")
+    x: Mapped[float | None] = mapped_column(Float, comment="descriptor value (one-descriptor models)")
+    activation_energy_ev: Mapped[float] = mapped_column(Float)
+    ea_lower_ev: Mapped[float | None] = mapped_column(Float)
+    ea_upper_ev: Mapped[float | None] = mapped_column(Float)
+    extrapolated: Mapped[bool | None]
+    flags: Mapped[str | None] = mapped_column(String(200), comment="';'-joined: ea<=0, interval<0 ...")
+    rank: Mapped[int | None] = mapped_column(Integer, comment="1 = best; null = not ranked (flagged)")
+    criterion: Mapped[str] = mapped_column(String(32))
+    row_number: Mapped[int | None] = mapped_column(Integer, comment="row of the source file, if imported")
 
 
 TABLES: tuple[str, ...] = tuple(Base.metadata.tables)

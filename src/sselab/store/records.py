@@ -79,7 +79,12 @@ SourceLike = SourceRecord | str | None
 
 @dataclass(frozen=True)
 class ConductivityRecord:
-    """One ionic-conductivity measurement: σ (S/cm) at temperature T (K)."""
+    """One ionic-conductivity measurement: σ (S/cm) at temperature T (K).
+
+    ``entry`` is the source's own identifier of the row (OBELiX ``ID``, a Liverpool ``ID``, the wang2025
+    ``Index``, a table's reference number): part of the row's natural key (:mod:`sselab.store.keys`), so that
+    a re-import of an edited file replaces the row instead of adding a copy.
+    """
 
     material: MaterialLike
     temperature_k: float
@@ -88,11 +93,18 @@ class ConductivityRecord:
     source: SourceLike = None
     dataset: str | None = None
     row_number: int | None = None
+    entry: str | None = None
 
 
 @dataclass(frozen=True)
 class ActivationEnergyRecord:
-    """One activation energy (eV) with its method (one of :data:`METHODS`) and temperature range (K)."""
+    """One activation energy (eV) with its method (one of :data:`METHODS`) and temperature range (K).
+
+    A computed one also says how it was obtained: ``protocol`` (``vacancy``, ``perfect-crystal`` ...),
+    ``converged`` (``None``: no criterion applied) with ``convergence_reason``, ``device`` (``cpu``/``cuda``)
+    and ``structure_provenance`` (``experimental``, ``predicted``, ``user``, ``built-in``).
+    ``entry``: the source's identifier of the row (see :class:`ConductivityRecord`).
+    """
 
     material: MaterialLike
     activation_energy_ev: float
@@ -108,11 +120,20 @@ class ActivationEnergyRecord:
     dataset: str | None = None
     row_number: int | None = None
     note: str | None = None
+    protocol: str | None = None
+    converged: bool | None = None
+    convergence_reason: str | None = None
+    device: str | None = None
+    structure_provenance: str | None = None
+    entry: str | None = None
 
 
 @dataclass(frozen=True)
 class StructureRecord:
-    """A crystal structure of a material as CIF text, with where it came from."""
+    """A crystal structure of a material as CIF text, with where it came from.
+
+    ``entry``: the source's identifier of the row (see :class:`ConductivityRecord`).
+    """
 
     material: MaterialLike
     cif: str
@@ -120,6 +141,7 @@ class StructureRecord:
     source: SourceLike = None
     dataset: str | None = None
     row_number: int | None = None
+    entry: str | None = None
 
 
 @dataclass(frozen=True)
@@ -136,12 +158,44 @@ class ImportBatch:
 
 
 @dataclass(frozen=True)
+class RowChange:
+    """A stored row that a re-import replaced: which one, and its value before and after.
+
+    Attributes
+    ----------
+    table
+        ``conductivity_measurements``, ``activation_energies`` or ``structures``.
+    row_id
+        The row's id in the store (kept: the row is updated in place).
+    row_number
+        Its row in the new file.
+    key
+        What identifies it (dataset, material, quantity, conditions, source), as text.
+    old, new
+        Its value before and after, as text (``σ = 2.9e-04 S/cm``).
+    """
+
+    table: str
+    row_id: int
+    row_number: int | None
+    key: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
 class ImportResult:
     """Rows inserted per table (``materials``, ``sources``, ``conductivity_measurements`` ...).
 
     ``already_present`` is True when the same (dataset, file_sha256) had been imported before (nothing added).
+    Rows whose natural key (:mod:`sselab.store.keys`) is already stored for the dataset are not added again:
+    ``unchanged`` counts those with the same value, ``replaced`` those whose value changed (updated in place,
+    each listed in ``changes``).
     """
 
     inserted: dict[str, int] = field(default_factory=dict)
     already_present: bool = False
     import_id: int | None = None
+    replaced: dict[str, int] = field(default_factory=dict)
+    unchanged: dict[str, int] = field(default_factory=dict)
+    changes: tuple[RowChange, ...] = ()

@@ -10,7 +10,10 @@ Example::
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
@@ -19,8 +22,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from sselab.errors import DataImportError, SselabError, StoreError
-from sselab.store import importer
-from sselab.store.extras import StoreExtrasMixin, frame, new_id
+from sselab.store import importer, rowmatch
+from sselab.store.export import ExportMixin, origin_column
+from sselab.store.extras import StoreExtrasMixin, frame, lock_dataset, new_id
+from sselab.store.keys import KeyedRecord, assign_keys, value_text
 from sselab.store.models import (
     TABLES,
     ActivationEnergy,
@@ -31,7 +36,14 @@ from sselab.store.models import (
     Source,
 )
 from sselab.store.models import Structure as StructureRow
-from sselab.store.records import ActivationEnergyRecord, ImportBatch, ImportResult, StructureRecord
+from sselab.store.records import (
+    ActivationEnergyRecord,
+    ImportBatch,
+    ImportResult,
+    RowChange,
+    StructureRecord,
+)
+from sselab.store.screening import ScreeningStoreMixin
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +55,8 @@ ACTIVATION_ENERGY_COLUMNS = [
     "ea_id", "material_id", "formula", "cation", "valence", "anion", "anion_family", "neutral_molecule",
     "neutral_count", "contains_carbon", "activation_energy_ev", "uncertainty_ev", "method", "potential",
     "phase", "temperature_min_k", "temperature_max_k", "doi", "dataset", "run_folder", "note", "flag",
+    "protocol", "converged", "convergence_reason", "device", "structure_provenance",
+    "origin",
 ]  # fmt: skip
 MATERIAL_COLUMNS = [
     "material_id", "formula", "dataset", "reduced_formula", "cation", "valence", "anion", "anion_family",
@@ -54,7 +68,29 @@ STRUCTURE_COLUMNS = [
 ]  # fmt: skip
 
 
-class Store(StoreExtrasMixin):
+def _classify(
+    keyed: list[KeyedRecord], stored: dict[tuple[str, str], tuple[int, tuple[Any, ...]]]
+) -> tuple[list[KeyedRecord], list[tuple[int, KeyedRecord, tuple[Any, ...]]], list[KeyedRecord]]:
+    """Split keyed records into new, changed (stored id, record, old value) and unchanged."""
+    new: list[KeyedRecord] = []
+    changed: list[tuple[int, KeyedRecord, tuple[Any, ...]]] = []
+    same: list[KeyedRecord] = []
+    for item in keyed:
+        hit = stored.get((item.table, item.key))
+        if hit is None:
+            new.append(item)
+        elif hit[1] == item.value:
+            same.append(item)
+        else:
+            changed.append((hit[0], item, hit[1]))
+    return new, changed, same
+
+
+def _count(tables: Iterable[str]) -> dict[str, int]:
+    return dict(Counter(tables))
+
+
+class Store(StoreExtrasMixin, ScreeningStoreMixin, ExportMixin):
     """The sselab database (SQLite file or any SQLAlchemy URL); open it with :func:`sselab.store.open_store`.
 
     Parameters
@@ -95,6 +131,11 @@ class Store(StoreExtrasMixin):
 
         Every record is validated first; any error rolls the whole batch back. A batch whose
         ``(dataset, file_sha256)`` was imported before adds nothing and returns ``already_present=True``.
+        Otherwise each record's natural key (:mod:`sselab.store.keys`) is looked up among the dataset's rows:
+        a new key is inserted, a stored key with the same value is left alone (``unchanged``), a stored key
+        with another value is updated in place (``replaced``, each listed in ``changes``). On SQLite the
+        transaction takes the write lock at once (``BEGIN IMMEDIATE``: a concurrent import waits for the busy
+        timeout instead of failing); on PostgreSQL imports of one dataset are serialised by an advisory lock.
 
         Raises
         ------
@@ -102,12 +143,15 @@ class Store(StoreExtrasMixin):
             Naming the file, row and field of the first invalid record, or the database error.
         """
         importer.validate_batch(batch)
+        records = [*batch.conductivities, *batch.activation_energies, *batch.structures]
+        keyed = assign_keys(records, batch.dataset)
         sha = batch.file_sha256.lower()
         try:
-            with self.engine.begin() as conn:
+            with self.write_transaction() as conn:
+                lock_dataset(conn, batch.dataset)
                 seen = conn.execute(
                     select(Import.id).where(
-                        Import.dataset == batch.dataset, Import.file_sha256 == batch.file_sha256
+                        Import.dataset == batch.dataset, func.lower(Import.file_sha256) == sha
                     )
                 ).scalar()
                 if seen is not None:
@@ -115,6 +159,8 @@ class Store(StoreExtrasMixin):
                         "%s (%s) was imported before (import %s)", batch.file_name, batch.dataset, seen
                     )
                     return ImportResult(inserted={}, already_present=True, import_id=seen)
+                stored = rowmatch.existing_rows(conn, keyed, batch.dataset)
+                new, changed, same = _classify(keyed, stored)
                 import_id = new_id(
                     conn.execute(
                         insert(Import).values(
@@ -122,16 +168,50 @@ class Store(StoreExtrasMixin):
                         )
                     )
                 )
-                inserted = importer.insert_batch_rows(conn, batch, import_id)
-                conn.execute(update(Import).where(Import.id == import_id).values(counts=inserted))
+                fresh = {id(item.record) for item in new}
+                subset = dataclasses.replace(
+                    batch,
+                    conductivities=[r for r in batch.conductivities if id(r) in fresh],
+                    activation_energies=[r for r in batch.activation_energies if id(r) in fresh],
+                    structures=[r for r in batch.structures if id(r) in fresh],
+                )
+                inserted = importer.insert_batch_rows(
+                    conn, subset, import_id, {id(item.record): item.key for item in new}
+                )
+                rowmatch.update_rows(conn, [(row_id, item) for row_id, item, _ in changed], import_id)
+                replaced = _count(item.table for _, item, _ in changed)
+                unchanged = _count(item.table for item in same)
+                counts = {**inserted, "replaced": replaced, "unchanged": unchanged}
+                conn.execute(update(Import).where(Import.id == import_id).values(counts=counts))
         except SselabError:
             raise
         except SQLAlchemyError as exc:
             raise DataImportError(
                 f"database refused the batch: {exc.__class__.__name__}: {exc}", file=batch.file_name
             ) from exc
-        logger.info("imported %s into %s: %s", batch.file_name, batch.dataset, inserted)
-        return ImportResult(inserted=inserted, already_present=False, import_id=import_id)
+        changes = tuple(
+            RowChange(
+                item.table,
+                row_id,
+                item.record.row_number,
+                item.key_text,
+                value_text(item.table, old),
+                value_text(item.table, item.value),
+            )
+            for row_id, item, old in changed
+        )
+        logger.info(
+            "imported %s into %s: inserted %s, replaced %s, unchanged %s",
+            batch.file_name, batch.dataset, inserted, replaced, unchanged,
+        )  # fmt: skip
+        return ImportResult(
+            inserted=inserted,
+            already_present=False,
+            import_id=import_id,
+            replaced=replaced,
+            unchanged=unchanged,
+            changes=changes,
+        )
 
     def add_activation_energy(self, record: ActivationEnergyRecord) -> int:
         """Add one activation energy (e.g. from a simulation run); returns its id."""
@@ -147,7 +227,7 @@ class Store(StoreExtrasMixin):
         material = importer.as_material(record.material, record.dataset)
         source = importer.as_source(record.source)
         try:
-            with self.engine.begin() as conn:
+            with self.write_transaction() as conn:
                 mids, _ = importer.resolve_materials(conn, [material])
                 sids, _ = importer.resolve_sources(conn, [source] if source else [])
                 row = {
@@ -163,7 +243,7 @@ class Store(StoreExtrasMixin):
 
     def flag_activation_energy(self, ea_id: int, reason: str | None) -> None:
         """Flag an activation-energy row as doubtful with a reason (``None`` clears the flag)."""
-        with self.engine.begin() as conn:
+        with self.write_transaction() as conn:
             n = conn.execute(
                 update(ActivationEnergy).where(ActivationEnergy.id == ea_id).values(flag=reason)
             ).rowcount
@@ -212,7 +292,11 @@ class Store(StoreExtrasMixin):
         return self._frame(stmt, CONDUCTIVITY_COLUMNS)
 
     def activation_energy_frame(self, method: str | None = None, dataset: str | None = None) -> pd.DataFrame:
-        """Activation energies (eV) with chemistry, method and source (:data:`ACTIVATION_ENERGY_COLUMNS`)."""
+        """Activation energies (eV) with chemistry, method and source (:data:`ACTIVATION_ENERGY_COLUMNS`).
+
+        ``origin`` is ``"sselab"`` (a run of sselab) or ``"literature"`` (imported or entered from a source):
+        :func:`sselab.store.export.origin_column`.
+        """
         a, m = ActivationEnergy, Material
         stmt = (
             select(
@@ -238,6 +322,12 @@ class Store(StoreExtrasMixin):
                 a.run_folder,
                 a.note,
                 a.flag,
+                a.protocol,
+                a.converged,
+                a.convergence_reason,
+                a.device,
+                a.structure_provenance,
+                origin_column(a),
             )
             .join(m, a.material_id == m.id)
             .outerjoin(Source, a.source_id == Source.id)

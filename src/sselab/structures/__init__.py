@@ -29,8 +29,9 @@ from sselab.structures.cell import (
     search_cell_from_formula,
     with_relaxed_units,
 )
-from sselab.structures.checkpoint import MemoryCheckpoint, SearchCheckpoint
+from sselab.structures.checkpoint import MemoryCheckpoint, SearchCheckpoint, copy_individuals, open_checkpoint
 from sselab.structures.generate import GeneratorSettings, random_structure
+from sselab.structures.recipe import BestStructure, SearchSummary, default_run_name, search_structures
 from sselab.structures.relax import RelaxResult, relax_candidate
 from sselab.structures.search import Individual, SearchResult, load_search, run_search
 from sselab.structures.settings import PROFILES, SearchSettings, settings_for_profile
@@ -38,6 +39,7 @@ from sselab.structures.units import MolecularUnit, get_unit, known_units, relaxe
 
 __all__ = [
     "PROFILES",
+    "BestStructure",
     "CoordinationSummary",
     "GeneratorSettings",
     "Individual",
@@ -49,14 +51,18 @@ __all__ = [
     "SearchCheckpoint",
     "SearchResult",
     "SearchSettings",
+    "SearchSummary",
     "cation_coordination",
     "convergence_figure",
+    "copy_individuals",
     "crystal_reference",
+    "default_run_name",
     "formation_energy_ev_per_atom",
     "get_unit",
     "known_units",
     "load_search",
     "molecule_reference",
+    "open_checkpoint",
     "random_structure",
     "relax_candidate",
     "relaxed_unit",
@@ -64,6 +70,7 @@ __all__ = [
     "scan_z",
     "search_cell",
     "search_cell_from_formula",
+    "search_structures",
     "settings_for_profile",
     "with_relaxed_units",
     "write_best_cifs",

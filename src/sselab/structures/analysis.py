@@ -18,14 +18,19 @@ from typing import TYPE_CHECKING
 import numpy as np
 from ase import Atoms
 from ase.calculators.calculator import Calculator
+from ase.neighborlist import neighbor_list
+from matplotlib.figure import Figure
 from pymatgen.core import Composition
+from pymatgen.io.cif import CifWriter
+from scipy.optimize import nnls
 
 from sselab.errors import SearchInputError
 from sselab.structures.cell import SearchCell
+from sselab.structures.dedup import to_structure
+from sselab.structures.relax import relax_candidate
+from sselab.structures.units import relaxed_unit
 
 if TYPE_CHECKING:
-    from matplotlib.figure import Figure
-
     from sselab.structures.search import SearchResult
 
 #: Default cation–unit contact distance (Å): a unit coordinates the cation when any of its atoms is this
@@ -90,8 +95,6 @@ def cation_coordination(
     cutoff_a
         Contact distance (Å).
     """
-    from ase.neighborlist import neighbor_list
-
     cation = cell.cation
     if cation is None:
         raise SearchInputError(f"{cell.formula!r} has no single-atom cation to analyse")
@@ -133,8 +136,6 @@ def molecule_reference(
 ) -> ReferencePhase:
     """Gas-phase reference of a neutral molecule: relaxed once in a vacuum box (cached) and its energy
     computed."""
-    from sselab.structures.units import relaxed_unit
-
     unit = relaxed_unit(name, calculator, potential, box_a=box_a)
     atoms = unit.to_atoms()
     atoms.set_cell([box_a] * 3)
@@ -153,8 +154,6 @@ def crystal_reference(
 ) -> ReferencePhase:
     """Reference phase from a given crystal (e.g. read from a CIF or a search's best), relaxed with
     ``calculator``."""
-    from sselab.structures.relax import relax_candidate
-
     relaxed = relax_candidate(atoms, calculator, max_steps=relax_steps, fmax_ev_per_a=fmax_ev_per_a)
     comp = Composition(relaxed.atoms.get_chemical_formula())
     reduced, n_units = comp.get_reduced_composition_and_factor()
@@ -185,8 +184,6 @@ def formation_energy_ev_per_atom(
     SearchInputError
         If the references cannot reproduce the composition with non-negative amounts.
     """
-    from scipy.optimize import nnls
-
     comp = Composition(atoms_formula)
     elements = sorted(
         {el.symbol for el in comp} | {el.symbol for r in references for el in Composition(r.formula)}
@@ -209,8 +206,6 @@ def convergence_figure(results: dict[str, SearchResult], title: str = "") -> Fig
 
     Like the paper's Figure 4b, with every individual as a dot and the running best as a line.
     """
-    from matplotlib.figure import Figure
-
     fig = Figure(figsize=(6.0, 4.0))
     ax = fig.add_subplot()
     finite = [i.enthalpy_ev_per_atom for r in results.values() for i in r.individuals if i.valid]
@@ -232,10 +227,6 @@ def convergence_figure(results: dict[str, SearchResult], title: str = "") -> Fig
 
 def write_best_cifs(result: SearchResult, folder: Path, n_best: int = 5) -> list[Path]:
     """Write the ``n_best`` unique lowest structures as ``rank{k}_{key}.cif`` and return the paths."""
-    from pymatgen.io.cif import CifWriter
-
-    from sselab.structures.dedup import to_structure
-
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for rank, ind in enumerate(result.unique()[:n_best], start=1):

@@ -13,8 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sselab.errors import SearchInputError
-from sselab.structures.units import CATION_CHARGES, MolecularUnit, get_unit
+from sselab.chem import parse_formula
+from sselab.errors import FormulaParseError, SearchInputError
+from sselab.structures.units import CATION_CHARGES, MolecularUnit, get_unit, relaxed_unit
 
 if TYPE_CHECKING:
     from ase.calculators.calculator import Calculator
@@ -139,9 +140,6 @@ def search_cell_from_formula(formula: str, z: int, *, max_atoms: int = DEFAULT_M
         For an unreadable formula, a composition with an additive or without a known cation, unknown units,
         unbalanced charge, or an impossible Z.
     """
-    from sselab.chem import parse_formula
-    from sselab.errors import FormulaParseError
-
     try:
         parsed = parse_formula(formula)
     except FormulaParseError as exc:
@@ -207,7 +205,5 @@ def with_relaxed_units(cell: SearchCell, calculator: Calculator, potential: str)
     potential
         Potential name (the cache key).
     """
-    from sselab.structures.units import relaxed_unit
-
     units = tuple((relaxed_unit(u.name, calculator, potential), n) for u, n in cell.units)
     return SearchCell(formula=cell.formula, z=cell.z, units=units)

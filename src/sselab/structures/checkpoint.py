@@ -1,21 +1,40 @@
-"""Where a search keeps its individuals: the store (``sselab.store.Store``) or, for throw-away runs, memory.
+"""The checkpoint of a structure search: one protocol, the database is the checkpoint (as in ase-ga).
 
-Both follow the store's search-run contract (``create_search_run``, ``add_search_individual``,
-``search_individuals``); the search reads everything back from it on start, so the checkpoint *is* the state.
+A search writes each individual, whole, in one transaction of a :class:`SearchCheckpoint` and reads every
+individual back from it on start, so the checkpoint *is* the state: rerunning the same search continues it.
+The
+implementations are the store (:class:`sselab.store.Store`: the user's database, or a SQLite file of its own,
+one per worker, that :func:`open_checkpoint` opens from a path) and, for throw-away runs, memory. A kill, even
+in the middle of a write, loses at most the individual being written: SQLite rolls an unfinished transaction
+back when the file is next opened. :func:`copy_individuals` moves a worker's individuals into the main store
+(idempotently, by key).
+
+Example
+-------
+>>> checkpoint = open_checkpoint(None)  # in memory
+>>> checkpoint.create_search_run("demo", "LiBH4", {})
+1
+>>> checkpoint.add_search_individual("demo", "00000", "cif", -4.1, 0, [], "random", True, {"index": 0})
+True
+>>> len(checkpoint.search_individuals("demo"))
+1
 """
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 from ase import Atoms
 
+from sselab.store import Store, open_store
+
 
 class SearchCheckpoint(Protocol):
-    """The part of :class:`sselab.store.Store` a structure search uses."""
+    """The part of :class:`sselab.store.Store` a structure search uses (each call one transaction)."""
 
     def create_search_run(self, name: str, composition: str, parameters: dict[str, Any]) -> int: ...
 
@@ -118,3 +137,41 @@ def decode_json_field(value: Any) -> Any:
     if isinstance(value, str):
         return json.loads(value)
     return value
+
+
+def open_checkpoint(target: SearchCheckpoint | Store | str | Path | None) -> SearchCheckpoint:
+    """The checkpoint named by ``target``: an open store or checkpoint as is, a SQLite file path (created and
+    migrated: a worker's own checkpoint file) or ``None`` (memory)."""
+    if target is None:
+        return MemoryCheckpoint()
+    if isinstance(target, str | Path):
+        return open_store(str(target))
+    return target
+
+
+def copy_individuals(
+    source: SearchCheckpoint,
+    target: SearchCheckpoint,
+    run_name: str,
+    composition: str,
+    parameters: dict[str, Any],
+) -> int:
+    """Copy the individuals of ``run_name`` from ``source`` (a worker's checkpoint) into ``target``; return
+    how many were new there (individuals already in ``target`` are skipped by key)."""
+    target.create_search_run(run_name, composition, parameters)
+    added = 0
+    for row in source.search_individuals(run_name).to_dict("records"):
+        added += bool(
+            target.add_search_individual(
+                run_name,
+                str(row["key"]),
+                str(row["cif"]),
+                float(row["energy_ev_per_atom"]),
+                int(row["generation"]),
+                list(decode_json_field(row["parents"]) or []),
+                str(row["operator"]),
+                bool(row["relaxed"]),
+                decode_json_field(row["extra"]) or {},
+            )
+        )
+    return added

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from ase import Atoms
 from ase.data import atomic_numbers, covalent_radii
+from pymatgen.core import Composition, Molecule
 
 from sselab.errors import SearchInputError
 from sselab.structures.cell import SearchCell
@@ -93,7 +94,6 @@ def min_distances(
 
 
 def _pyxtal_molecule(unit: MolecularUnit, rng: np.random.Generator):
-    from pymatgen.core import Molecule
     from pyxtal.molecule import pyxtal_molecule
 
     seed = int(rng.integers(2**31))
@@ -136,8 +136,6 @@ def _tagged_atoms(crystal, cell: SearchCell) -> Atoms:
 
 
 def _reduced(unit: MolecularUnit) -> str:
-    from pymatgen.core import Composition
-
     return Composition("".join(unit.symbols)).reduced_formula
 
 

@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
-from ase import Atoms
+from ase import Atoms, optimize
 from ase.calculators.calculator import Calculator
+from ase.constraints import FixSymmetry
+from ase.filters import FrechetCellFilter
 from ase.units import GPa
 
 from sselab.errors import SearchInputError
@@ -61,8 +63,6 @@ def check_optimizer(name: str) -> str:
 
 
 def _optimizer(name: str):
-    from ase import optimize
-
     return getattr(optimize, check_optimizer(name))
 
 
@@ -77,8 +77,6 @@ def _stage(
     max_volume_per_atom_a3: float,
 ) -> tuple[int, bool, bool]:
     """One optimizer run on ``work`` (in place). Returns (steps, converged, blew_up)."""
-    from ase.filters import FrechetCellFilter
-
     target = FrechetCellFilter(work, scalar_pressure=pressure_ev_a3) if relax_cell else work
     optimizer = _optimizer(optimizer_name)(target, logfile=None)  # type: ignore[arg-type]
     converged = False
@@ -145,8 +143,6 @@ def relax_candidate(
         After the symmetric stage, relax this many more steps without the constraint, so that a structure
         held on a symmetric saddle can fall to a lower-symmetry minimum (0: no release stage).
     """
-    from ase.constraints import FixSymmetry
-
     check_optimizer(optimizer)
     work = atoms.copy()
     work.calc = calculator

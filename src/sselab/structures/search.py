@@ -26,10 +26,13 @@ from typing import Any
 import numpy as np
 from ase import Atoms
 from ase.calculators.calculator import Calculator
+from ase.data import atomic_numbers
+from pymatgen.io.cif import CifWriter
 from threadpoolctl import threadpool_limits
 
 from sselab.errors import SearchInputError
-from sselab.structures.cell import SearchCell
+from sselab.progress import report_progress
+from sselab.structures.cell import SearchCell, search_cell
 from sselab.structures.checkpoint import (
     SearchCheckpoint,
     atoms_from_record,
@@ -250,6 +253,7 @@ def _extend(
     numbers = [int(n) for n in _numbers(cell)]
     blmin = min_distances(numbers, OPERATOR_DISTANCE_RATIO, OPERATOR_DISTANCE_FLOOR_A)
     structures: dict[str, Any] = {}
+    first = len(done)  # progress counts this call's individuals (a resumed run starts past 0)
     for index in range(len(done), settings.budget):
         started = time.perf_counter()
         rng = np.random.RandomState([settings.seed, index])
@@ -345,6 +349,9 @@ def _extend(
         logger.info("search %s: %s %s E=%.4f eV/atom dup=%s", run_name, key, operator, energy, duplicate_of)
         if on_individual is not None:
             on_individual(individual)
+        report_progress(
+            len(done) - first, settings.budget - first, label=f"search {cell.formula}", unit="structures"
+        )
         if stop_when is not None and stop_when(individual):
             break
 
@@ -357,8 +364,6 @@ def load_search(checkpoint: SearchCheckpoint, run_name: str) -> SearchResult:
     SearchInputError
         If the run has no individual yet.
     """
-    from sselab.structures.cell import search_cell
-
     done = _load(checkpoint, run_name, None)
     if not done:
         raise SearchInputError(f"search run {run_name!r} has no individual yet")
@@ -371,12 +376,8 @@ def load_search(checkpoint: SearchCheckpoint, run_name: str) -> SearchResult:
 
 
 def _numbers(cell: SearchCell) -> list[int]:
-    from ase.data import atomic_numbers
-
     return [atomic_numbers[s] for u, _ in cell.units for s in u.symbols]
 
 
 def _cif(atoms: Atoms) -> str:
-    from pymatgen.io.cif import CifWriter
-
     return str(CifWriter(to_structure(atoms)))

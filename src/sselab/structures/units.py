@@ -26,8 +26,10 @@ import numpy as np
 from ase import Atoms
 from ase.build import molecule
 from ase.calculators.calculator import Calculator
+from ase.optimize import FIRE
 from pymatgen.core import Composition
 
+from sselab.config import get_settings
 from sselab.errors import SearchInputError
 
 logger = logging.getLogger(__name__)
@@ -336,10 +338,6 @@ def relaxed_unit(
     fmax_ev_per_a, max_steps
         FIRE convergence criterion (eV/Å) and step budget.
     """
-    from ase.optimize import FIRE
-
-    from sselab.config import get_settings
-
     unit = get_unit(name)
     if unit.n_atoms == 1:
         return unit

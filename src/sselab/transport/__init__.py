@@ -12,7 +12,7 @@ from sselab.transport.arrhenius import BOLTZMANN_EV_PER_K, ArrheniusFit, fit_arr
 from sselab.transport.nernst_einstein import nernst_einstein_conductivity
 from sselab.transport.plot import plot_arrhenius
 from sselab.transport.segments import TwoSegmentFit, fit_two_segment
-from sselab.transport.units import to_kelvin, to_s_per_cm
+from sselab.transport.units import to_ev, to_kelvin, to_s_per_cm
 
 __all__ = [
     "BOLTZMANN_EV_PER_K",
@@ -22,6 +22,7 @@ __all__ = [
     "fit_two_segment",
     "nernst_einstein_conductivity",
     "plot_arrhenius",
+    "to_ev",
     "to_kelvin",
     "to_s_per_cm",
 ]

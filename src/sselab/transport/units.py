@@ -1,10 +1,12 @@
-"""Explicit unit conversion of temperatures and conductivities.
+"""Explicit unit conversion of temperatures, conductivities and activation energies.
 
->>> from sselab.transport import to_kelvin, to_s_per_cm
+>>> from sselab.transport import to_ev, to_kelvin, to_s_per_cm
 >>> float(to_kelvin(25.0, "°C"))
 298.15
 >>> float(to_s_per_cm(1.0, "mS/cm"))
 0.001
+>>> round(to_ev(50.0, "kJ/mol"), 4)
+0.5182
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 from typing import overload
 
 import numpy as np
+from ase import units as ase_units
 from numpy.typing import ArrayLike, NDArray
 
 from sselab.errors import ConfigError
@@ -32,8 +35,19 @@ _S_PER_CM_FACTORS: dict[str, float] = {
     "ms/m": 1e-5,
 }
 
+_EV_FACTORS: dict[str, float] = {
+    "ev": 1.0,
+    "mev": 1e-3,
+    # molar energies per mole of hops, CODATA constants as ASE has them (1 kJ/mol = 0.010364 eV)
+    "kj/mol": ase_units.kJ / ase_units.mol,
+    "kj mol-1": ase_units.kJ / ase_units.mol,
+    "kcal/mol": ase_units.kcal / ase_units.mol,
+    "kcal mol-1": ase_units.kcal / ase_units.mol,
+}
+
 TEMPERATURE_UNITS: tuple[str, ...] = ("K", "°C", "C")
 CONDUCTIVITY_UNITS: tuple[str, ...] = ("S/cm", "mS/cm", "µS/cm", "S/m", "mS/m")
+ENERGY_UNITS: tuple[str, ...] = ("eV", "meV", "kJ/mol", "kcal/mol")
 
 
 def _normalise(unit: str) -> str:
@@ -104,4 +118,36 @@ def to_s_per_cm(values: ArrayLike, unit: str) -> float | NDArray[np.float64]:
     if key not in _S_PER_CM_FACTORS:
         raise ConfigError(f"unknown conductivity unit {unit!r}; use one of {', '.join(CONDUCTIVITY_UNITS)}")
     converted = np.asarray(values, dtype=float) * _S_PER_CM_FACTORS[key]
+    return float(converted) if converted.ndim == 0 else converted
+
+
+@overload
+def to_ev(values: float, unit: str) -> float: ...
+@overload
+def to_ev(values: ArrayLike, unit: str) -> NDArray[np.float64]: ...
+def to_ev(values: ArrayLike, unit: str) -> float | NDArray[np.float64]:
+    """Convert activation energies (per migrating ion) to eV.
+
+    Parameters
+    ----------
+    values
+        Energy (or energies) in ``unit``.
+    unit
+        ``"eV"``, ``"meV"``, ``"kJ/mol"`` or ``"kcal/mol"`` (also ``"kJ mol-1"`` style), case-insensitive.
+        A molar energy is per mole of ions: E(eV) = E(kJ/mol) x 0.0103643 (``ase.units``).
+
+    Returns
+    -------
+    float or numpy.ndarray
+        Energy in eV (a float for a scalar input).
+
+    Raises
+    ------
+    ConfigError
+        For an unknown unit.
+    """
+    key = _normalise(unit)
+    if key not in _EV_FACTORS:
+        raise ConfigError(f"unknown energy unit {unit!r}; use one of {', '.join(ENERGY_UNITS)}")
+    converted = np.asarray(values, dtype=float) * _EV_FACTORS[key]
     return float(converted) if converted.ndim == 0 else converted

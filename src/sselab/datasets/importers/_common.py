@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 from collections.abc import Iterable, Iterator, Mapping
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from sselab.datasets.report import ImportReport, SkippedRow
 from sselab.errors import FormulaParseError
+from sselab.progress import report_progress
 from sselab.store.records import (
     ActivationEnergyRecord,
     ConductivityRecord,
@@ -45,10 +47,17 @@ class ParsedFile:
     skipped: list[SkippedRow] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     assumptions: list[str] = field(default_factory=list)
+    keep_repeated_rows: bool = False
+    """Keep a row that repeats an earlier one exactly (with a warning) instead of skipping it as a duplicate:
+    set for an sselab export, whose rows are distinct stored rows even when their values coincide."""
 
     def skip(self, row: int, field_name: str | None, reason: str, raw: Any) -> None:
         """Record a skipped row (``field_name=None``) or field, with the raw text."""
         self.skipped.append(SkippedRow(row=row, field=field_name, reason=reason, raw=_raw_text(raw)))
+
+    def has_skip(self, row: int, field_name: str | None) -> bool:
+        """Whether a skip was recorded for this row and field."""
+        return any(item.row == row and item.field == field_name for item in self.skipped)
 
     def warn(self, row: int | None, text: str) -> None:
         """Record a warning about a row (imported as written)."""
@@ -95,6 +104,7 @@ class ParsedFile:
 
     def to_report(self, result: ImportResult | None = None) -> ImportReport:
         """The import report; ``result`` is the store's answer (``None`` for a dry run)."""
+        changes = tuple(dataclasses.asdict(change) for change in result.changes) if result else ()
         return ImportReport(
             dataset=self.dataset,
             file=self.file_name,
@@ -106,7 +116,14 @@ class ParsedFile:
             inserted=dict(result.inserted) if result else {},
             already_present=result.already_present if result else False,
             file_sha256=self.file_sha256,
+            replaced=dict(result.replaced) if result else {},
+            unchanged=dict(result.unchanged) if result else {},
+            changes=changes,
         )
+
+
+MAX_RAW_CHARS = 500
+"""Raw text kept in a report entry (longer cells are cut, with their length said)."""
 
 
 def _raw_text(raw: Any) -> str:
@@ -114,7 +131,10 @@ def _raw_text(raw: Any) -> str:
         return ""
     if isinstance(raw, float) and math.isnan(raw):
         return ""
-    return str(raw)
+    text = str(raw)
+    if len(text) > MAX_RAW_CHARS:
+        return f"{text[:MAX_RAW_CHARS]}… ({len(text)} characters)"
+    return text
 
 
 def parse_formula_or_error(
@@ -142,10 +162,20 @@ def is_blank(value: Any) -> bool:
 
 
 def track(items: Iterable[T], *, total: int, description: str, progress: bool) -> Iterator[T]:
-    """Iterate ``items`` behind a rich progress bar when ``progress`` is True."""
+    """Iterate ``items`` behind a rich progress bar when ``progress`` is True.
+
+    Each row is also reported with :func:`sselab.progress.report_progress` (a no-op unless a caller, such
+    as the pipeline, listens).
+    """
+
+    def counted(source: Iterable[T]) -> Iterator[T]:
+        for number, item in enumerate(source, start=1):
+            yield item
+            report_progress(number, total, label=f"{description} rows", unit="rows")
+
     if not progress:
-        yield from items
+        yield from counted(items)
         return
     from rich.progress import track as rich_track
 
-    yield from rich_track(items, total=total, description=description, transient=True)
+    yield from counted(rich_track(items, total=total, description=description, transient=True))

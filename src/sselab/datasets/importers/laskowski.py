@@ -17,8 +17,6 @@ lines, compositions with spaces (subscripts displaced by the extraction), number
 
 from __future__ import annotations
 
-import csv
-import math
 import re
 from pathlib import Path
 
@@ -29,8 +27,10 @@ from sselab.datasets.importers._common import (
     parse_formula_or_error,
     track,
 )
-from sselab.errors import DataImportError
+from sselab.datasets.readers import read_csv_table
+from sselab.datasets.validation import CellProblem, parse_number, quantity_problem, text_cell
 from sselab.store.records import ActivationEnergyRecord, ConductivityRecord, SourceRecord
+from sselab.store.validation import MAX_FORMULA_CHARS
 
 DATASET = "laskowski2023"
 FIELDS = ("composition", "conductivity", "Ea", "space group", "space group #", "aux", "ICSD ID", "reference")
@@ -53,12 +53,11 @@ def read_laskowski(path: Path, *, progress: bool = False) -> ParsedFile:
     DataImportError
         When a line does not have the file's eight fields (a structurally broken file).
     """
-    with path.open(encoding="utf-8", newline="") as handle:
-        lines = list(csv.reader(handle))
-    for number, cells in enumerate(lines, start=1):
-        if len(cells) != N_FIELDS:
-            raise DataImportError(f"{len(cells)} fields, expected {N_FIELDS}", file=str(path), row=number)
-    out = ParsedFile(DATASET, path.name, sha256_of(path), rows_read=len(lines))
+    table = read_csv_table(path, header=False, expected_fields=N_FIELDS)
+    lines = [list(row.cells) for row in table.rows]
+    numbers = [row.line for row in table.rows]
+    out = ParsedFile(DATASET, path.name, sha256_of(path), rows_read=len(lines) + len(table.problems))
+    out.skipped.extend(table.problems)
     out.assumptions.append(
         f"conductivities are the table's room-temperature values (S/cm), stored at {ROOM_TEMPERATURE_K} K"
     )
@@ -73,18 +72,20 @@ def read_laskowski(path: Path, *, progress: bool = False) -> ParsedFile:
     index = 0
     with_progress = track(range(len(lines)), total=len(lines), description=DATASET, progress=progress)
     for index in with_progress:
-        _classify(out, lines, index)
+        _classify(out, lines, index, numbers)
     return out
 
 
-def _classify(out: ParsedFile, lines: list[list[str]], index: int) -> None:
+def _classify(out: ParsedFile, lines: list[list[str]], index: int, numbers: list[int]) -> None:
     cells = [cell.strip() for cell in lines[index]]
-    number = index + 1
+    number = numbers[index]
     raw = ",".join(lines[index])
     if not cells[0]:
         start = _group_start(lines, index)
         if start is not None and _group_is_broken(lines, start):
-            out.skip(number, None, f"part of a record broken over lines starting at line {start + 1}", raw)
+            out.skip(
+                number, None, f"part of a record broken over lines starting at line {numbers[start]}", raw
+            )
         else:
             out.skip(number, None, "continuation line with only auxiliary text (columns 6-8); no data", raw)
         return
@@ -113,7 +114,9 @@ def _group_is_broken(lines: list[list[str]], start: int) -> bool:
 
 
 def _read_data_line(out: ParsedFile, number: int, cells: list[str], raw: str) -> None:
-    formula = cells[0]
+    formula = text_cell(out, number, "composition", cells[0], MAX_FORMULA_CHARS)
+    if formula is None:
+        return
     if any(ch.isspace() for ch in formula):
         out.skip(
             number,
@@ -146,7 +149,13 @@ def _read_data_line(out: ParsedFile, number: int, cells: list[str], raw: str) ->
     if sigma is not None:
         out.conductivities.append(
             ConductivityRecord(
-                material, ROOM_TEMPERATURE_K, sigma, source=SOURCE, dataset=DATASET, row_number=number
+                material,
+                ROOM_TEMPERATURE_K,
+                sigma,
+                source=SOURCE,
+                dataset=DATASET,
+                row_number=number,
+                entry=cells[7][:64] or None,
             )
         )
     if ea_ev is not None:
@@ -159,6 +168,7 @@ def _read_data_line(out: ParsedFile, number: int, cells: list[str], raw: str) ->
                 dataset=DATASET,
                 row_number=number,
                 note=f"Laskowski et al. 2023 table, reference {cells[7] or '?'}",
+                entry=cells[7][:64] or None,
             )
         )
     out.imported_rows.add(number)
@@ -184,15 +194,16 @@ def _number_cell(out: ParsedFile, number: int, field: str, text: str, space_grou
         else:
             out.skip(number, field, "stray combining overline U+0305; not guessed", text)
             return None
-    if cleaned.startswith(("<", ">")):
-        out.skip(number, field, "a bound, not a value", text)
-        return None
+    quantity = "conductivity_s_per_cm" if field == "conductivity" else "activation_energy_ev"
     try:
-        value = float(cleaned)
-    except ValueError:
-        out.skip(number, field, "not a number", text)
+        value = parse_number(cleaned)
+    except CellProblem as problem:
+        out.skip(number, field, str(problem), text)
         return None
-    if not math.isfinite(value) or value <= 0:
-        out.skip(number, field, "not a positive finite number", text)
+    if value is None:
+        return None
+    problem_text = quantity_problem(quantity, value)
+    if problem_text is not None:
+        out.skip(number, field, problem_text, text)
         return None
     return value

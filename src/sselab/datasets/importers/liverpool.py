@@ -19,8 +19,11 @@ import pandas as pd
 
 from sselab.datasets.fetch import sha256_of
 from sselab.datasets.importers._common import ParsedFile, parse_formula_or_error, track
+from sselab.datasets.readers import read_csv_table
+from sselab.datasets.validation import CellProblem, number_cell, parse_number, quantity_problem, text_cell
 from sselab.errors import ConfigError, DataImportError
 from sselab.store.records import ConductivityRecord, SourceRecord
+from sselab.store.validation import MAX_DOI_CHARS, MAX_FORMULA_CHARS
 
 DATASET = "liverpool-ionics"
 COLUMNS = ("ID", "composition", "source", "temperature", "target", "log_target", "family", "ChemicalFamily")
@@ -67,56 +70,69 @@ def read_liverpool(path: Path, *, temperature_unit: str = "auto", progress: bool
     """Read ``LiIonDatabase.csv`` into conductivity records (row numbers are file lines, header = line 1).
 
     Formulas the chemistry parser cannot read are stored as written (no composition) and listed as warnings.
+    Cells are read by :mod:`sselab.datasets.validation` (numbers as written, plausible ranges after the unit
+    conversion); a bad cell skips its row with the reason and the raw text.
 
     Raises
     ------
     DataImportError
-        When the file's columns differ from the expected ones or a line has the wrong number of fields.
+        When the file's columns differ from the expected ones, it is not UTF-8, or a line has the wrong
+        number of fields.
     """
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except pd.errors.ParserError as exc:
-        raise DataImportError(f"malformed CSV: {exc}", file=str(path)) from exc
-    if tuple(frame.columns) != COLUMNS:
-        raise DataImportError(f"columns {list(frame.columns)}, expected {list(COLUMNS)}", file=str(path))
-    out = ParsedFile(DATASET, path.name, sha256_of(path), rows_read=len(frame))
-    unit, sentence = decide_temperature_unit(frame["temperature"], temperature_unit)
+    table = read_csv_table(path)
+    if table.header != COLUMNS:
+        raise DataImportError(f"columns {list(table.header)}, expected {list(COLUMNS)}", file=str(path))
+    out = ParsedFile(DATASET, path.name, sha256_of(path), rows_read=len(table.rows) + len(table.problems))
+    out.skipped.extend(table.problems)
+    records = table.records()
+    unit, sentence = decide_temperature_unit(
+        pd.Series([row["temperature"] for _, row in records]), temperature_unit
+    )
     out.assumptions.append(sentence)
     out.assumptions.append("conductivity column 'target' in S/cm (as documented); log_target is only checked")
-    records = frame.to_dict(orient="records")
-    for offset, row in enumerate(track(records, total=len(records), description=DATASET, progress=progress)):
-        _read_row(out, offset + 2, row, unit)
+    for line, row in track(records, total=len(records), description=DATASET, progress=progress):
+        _read_row(out, line, row, unit)
     return out
 
 
-def _float(text: Any) -> float | None:
-    try:
-        number = float(str(text).strip())
-    except ValueError:
-        return None
-    return number if math.isfinite(number) else None
+def _required(out: ParsedFile, line: int, field: str, value: Any, raw: Any, what: str) -> bool:
+    """False (row skipped) when a required cell is blank or was refused; a blank one is reported here."""
+    if value is not None:
+        return True
+    if not out.has_skip(line, field):
+        out.skip(line, field, f"no {what}", raw)
+    return False
 
 
 def _read_row(out: ParsedFile, line: int, row: Mapping[Any, Any], unit: str) -> None:
-    formula = str(row["composition"]).strip().strip('"').strip()
-    if not formula:
-        out.skip(line, "composition", "no composition", row["composition"])
+    text = text_cell(out, line, "composition", row["composition"], MAX_FORMULA_CHARS)
+    formula = (text or "").strip('"').strip() or None
+    if not _required(out, line, "composition", formula, row["composition"], "composition"):
         return
-    temperature = _float(row["temperature"])
-    if temperature is None:
-        out.skip(line, "temperature", "not a number", row["temperature"])
+    assert formula is not None
+    temperature = number_cell(out, line, "temperature", row["temperature"])
+    if not _required(out, line, "temperature", temperature, row["temperature"], "temperature"):
         return
+    assert temperature is not None
     temperature_k = temperature + 273.15 if unit == "C" else temperature
-    if temperature_k <= 0:
+    problem = quantity_problem("temperature_k", temperature_k)
+    if problem is not None:
         out.skip(
-            line, "temperature", f"{temperature_k:g} K is not a physical temperature", row["temperature"]
+            line, "temperature", f"{problem} (read as {'°C' if unit == 'C' else 'K'})", row["temperature"]
         )
         return
-    sigma = _float(row["target"])
-    if sigma is None or sigma <= 0:
-        out.skip(line, "target", "conductivity missing, not a number or not positive", row["target"])
+    sigma = number_cell(out, line, "target", row["target"], "conductivity_s_per_cm")
+    if not _required(out, line, "target", sigma, row["target"], "conductivity"):
         return
-    log_target = _float(row["log_target"])
+    assert sigma is not None
+    source_text = text_cell(out, line, "source", row["source"], MAX_DOI_CHARS)
+    if out.has_skip(line, "source"):
+        return
+    try:
+        log_target = parse_number(row["log_target"])
+    except CellProblem:
+        log_target = None
+        out.warn(line, f"log_target {row['log_target']!r} is not a number; not checked")
     if log_target is not None and abs(math.log10(sigma) - log_target) > _LOG_TOLERANCE:
         out.warn(line, f"log_target {log_target:g} disagrees with log10(target) = {math.log10(sigma):.4f}")
     if '"' in str(row["composition"]):
@@ -124,16 +140,17 @@ def _read_row(out: ParsedFile, line: int, row: Mapping[Any, Any], unit: str) -> 
     parsed, error = parse_formula_or_error(formula, cation_hint="Li")
     if parsed is None:
         out.warn(line, f"formula {formula!r} stored as written without composition ({_first_line(error)})")
-    family = row["family"].strip() or None
+    family = text_cell(out, line, "family", row["family"], 100)
     material = out.material(formula, parsed, family, line)
     out.conductivities.append(
         ConductivityRecord(
             material,
             temperature_k=temperature_k,
             conductivity_s_per_cm=sigma,
-            source=_source(row["source"]),
+            source=_source(source_text or ""),
             dataset=DATASET,
             row_number=line,
+            entry=str(row["ID"]).strip()[:64] or None,
         )
     )
     out.imported_rows.add(line)

@@ -8,17 +8,17 @@ formula are kept as written and reported as warnings, never corrected.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from sselab.datasets.fetch import sha256_of
 from sselab.datasets.importers._common import ParsedFile, is_blank, parse_formula_or_error, track
+from sselab.datasets.readers import read_xlsx_table
+from sselab.datasets.validation import CellProblem, number_cell, parse_number, text_cell
 from sselab.errors import DataImportError
 from sselab.store.records import ActivationEnergyRecord, SourceRecord
+from sselab.store.validation import MAX_DOI_CHARS, MAX_FORMULA_CHARS
 
 DATASET = "wang2025-ea"
 COLUMNS = (
@@ -47,18 +47,18 @@ def read_wang2025(path: Path, *, progress: bool = False) -> ParsedFile:
     DataImportError
         When the sheet lacks one of the expected columns.
     """
-    frame = pd.read_excel(path, dtype=object)
-    missing = [name for name in COLUMNS if name not in frame.columns]
+    table = read_xlsx_table(path)
+    missing = [name for name in COLUMNS if name not in table.header]
     if missing:
-        raise DataImportError(f"missing columns {missing}; found {list(frame.columns)}", file=str(path))
-    parsed_file = ParsedFile(DATASET, path.name, sha256_of(path), rows_read=len(frame))
+        raise DataImportError(f"missing columns {missing}; found {list(table.header)}", file=str(path))
+    parsed_file = ParsedFile(DATASET, path.name, sha256_of(path), rows_read=len(table.rows))
     parsed_file.assumptions.append(
         "Ea (eV) is taken as compiled by the seed paper (method 'experiment'); Phase_Transition 0 -> phase "
         "'low-T', 1 -> 'high-T'; the spreadsheet's Valence/Classification is kept as the family label."
     )
-    records = frame.to_dict(orient="records")
-    for offset, row in enumerate(track(records, total=len(records), description=DATASET, progress=progress)):
-        _read_row(parsed_file, offset + 2, row)
+    records = table.records()
+    for row_number, row in track(records, total=len(records), description=DATASET, progress=progress):
+        _read_row(parsed_file, row_number, row)
     return parsed_file
 
 
@@ -76,20 +76,21 @@ def _read_row(out: ParsedFile, row_number: int, row: Mapping[Any, Any]) -> None:
     if not formula:
         out.skip(row_number, "Pretty_Formula", "no formula", formula_raw)
         return
+    if text_cell(out, row_number, "Pretty_Formula", formula, MAX_FORMULA_CHARS) is None:
+        return
     if formula != str(formula_raw):
         out.warn(
             row_number, f"formula {formula_raw!r}: surrounding whitespace (incl. no-break space) removed"
         )
-    ea_ev = _number(row.get("Ea (eV)"))
-    if ea_ev is None or ea_ev <= 0:
-        out.skip(
-            row_number,
-            "Ea (eV)",
-            "activation energy missing, not a number or not positive",
-            row.get("Ea (eV)"),
-        )
+    ea_ev = number_cell(out, row_number, "Ea (eV)", row.get("Ea (eV)"), "activation_energy_ev")
+    if ea_ev is None:
+        if not out.has_skip(row_number, "Ea (eV)"):
+            out.skip(row_number, "Ea (eV)", "activation energy missing", row.get("Ea (eV)"))
         return
-    phase_flag = _number(row.get("Phase_Transition"))
+    try:
+        phase_flag = parse_number(row.get("Phase_Transition"))
+    except CellProblem:
+        phase_flag = None
     if phase_flag not in (0.0, 1.0):
         out.skip(row_number, "Phase_Transition", "phase flag is neither 0 nor 1", row.get("Phase_Transition"))
         return
@@ -105,7 +106,9 @@ def _read_row(out: ParsedFile, row_number: int, row: Mapping[Any, Any]) -> None:
     classification = _clean(row.get("Classification"))
     _check_consistency(out, row_number, formula, cation_sheet, valence_text, parsed)
     material = out.material(formula, parsed, f"{valence_text}/{classification}", row_number)
-    doi = _clean(row.get("DOI")) or None
+    doi = text_cell(out, row_number, "DOI", _clean(row.get("DOI")), MAX_DOI_CHARS)
+    if out.has_skip(row_number, "DOI"):
+        return
     out.activation_energies.append(
         ActivationEnergyRecord(
             material,
@@ -116,6 +119,7 @@ def _read_row(out: ParsedFile, row_number: int, row: Mapping[Any, Any]) -> None:
             dataset=DATASET,
             row_number=row_number,
             note=f"Index {_clean(row.get('Index'))}, year {_clean(row.get('Year'))}",
+            entry=_clean(row.get("Index"))[:64] or None,
         )
     )
     out.imported_rows.add(row_number)
@@ -138,13 +142,3 @@ def _check_consistency(
             row_number,
             f"Valence {valence_text!r} but formula {formula!r} parses to valence {parsed.valence!r}",
         )
-
-
-def _number(value: Any) -> float | None:
-    if is_blank(value):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None

@@ -2,16 +2,22 @@
 
 Run programmatically by :func:`sselab.store.engine.upgrade`, which passes an open connection in
 ``config.attributes["connection"]``; with no connection, the URL in the config (``sqlalchemy.url``) is used.
+Imported outside an Alembic run (``pytest --doctest-modules`` collects it) it does nothing.
 """
 
 from __future__ import annotations
 
 from alembic import context
+from alembic.config import Config
 from sqlalchemy import create_engine
 
 from sselab.store.models import Base
 
-config = context.config
+config: Config | None
+try:
+    config = context.config
+except AttributeError:  # not run by Alembic: no migration context
+    config = None
 target_metadata = Base.metadata
 
 
@@ -28,6 +34,7 @@ def _run(connection) -> None:  # type: ignore[no-untyped-def]
 
 def run_migrations_online() -> None:
     """Migrate through the given connection, else through a new engine on ``sqlalchemy.url``."""
+    assert config is not None
     connection = config.attributes.get("connection")
     if connection is not None:
         _run(connection)
@@ -40,6 +47,7 @@ def run_migrations_online() -> None:
 
 def run_migrations_offline() -> None:
     """Emit SQL without a database (``alembic upgrade --sql``)."""
+    assert config is not None
     context.configure(
         url=config.get_main_option("sqlalchemy.url"),
         target_metadata=target_metadata,
@@ -50,7 +58,9 @@ def run_migrations_offline() -> None:
         context.run_migrations()
 
 
-if context.is_offline_mode():
+if config is None:
+    pass
+elif context.is_offline_mode():
     run_migrations_offline()
 else:
     run_migrations_online()

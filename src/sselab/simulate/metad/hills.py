@@ -1,11 +1,8 @@
-"""Gaussian hills: the metadynamics bias, its grid, and PLUMED-format ``HILLS``/``COLVAR`` files.
+"""Gaussian hills: the metadynamics bias ``V(s)`` as a growing sum of hills, optionally on a PLUMED-style
+grid.
 
-Units. In memory a hill's height is the *deposited* height in eV and its centre/width are in the CV's units (Å
-for displacements). On disk, ``HILLS`` follows PLUMED's conventions so that ``plumed sum_hills --hills HILLS``
-reads it: time in ps, heights in kJ/mol (PLUMED's default energy unit) and, for well-tempered runs, the height
-column is the deposited height times ``γ/(γ-1)`` (what PLUMED's ``MetaD::writeGaussian`` writes), so that
-summing the file's hills gives ``-F`` directly. ``COLVAR`` has time (ps),
-the CVs and ``metad.bias`` (kJ/mol). Readers undo both scalings.
+Heights are *deposited* heights in eV, centres and widths in the CV's units (Å for displacements). Files in
+PLUMED's format (``HILLS``, ``COLVAR``) are read and written by :mod:`sselab.simulate.metad.plumed`.
 
 Example
 -------
@@ -20,27 +17,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-from ase import units
 
-from sselab.errors import DataImportError, SimulationError
+from sselab.errors import SimulationError
 
-__all__ = [
-    "EV_TO_KJ_PER_MOL",
-    "BiasGrid",
-    "HillSet",
-    "format_hills",
-    "read_colvar",
-    "read_hills",
-    "write_colvar_header",
-    "write_hills",
-]
+__all__ = ["BiasGrid", "HillSet"]
 
 LOGGER = logging.getLogger(__name__)
-EV_TO_KJ_PER_MOL = float(units.eV / (units.kJ / units.mol))  # 96.485...
 _CUTOFF_SIGMAS = 6.0
 
 
@@ -273,153 +258,3 @@ def _hermite(t: Any, h: float) -> tuple[tuple[Any, Any, Any, Any], tuple[Any, An
     d10 = 3 * t2 - 4 * t + 1
     d11 = 3 * t2 - 2 * t
     return (h00, h01, h10, h11), (d00, d01, d10, d11)
-
-
-# -- PLUMED files
-# ------------------------------------------------------------------------------------------------
-def _wt_factor(bias_factor: float) -> float:
-    return bias_factor / (bias_factor - 1.0) if np.isfinite(bias_factor) and bias_factor > 1.0 else 1.0
-
-
-def write_hills_header(path: Path, cv_names: Sequence[str]) -> None:
-    """Start a PLUMED ``HILLS`` file (overwrites)."""
-    fields = ["time", *cv_names, *(f"sigma_{n}" for n in cv_names), "height", "biasf"]
-    path.write_text(f"#! FIELDS {' '.join(fields)}\n#! SET multivariate false\n")
-
-
-def format_hills(
-    times_ps: np.ndarray, centers: np.ndarray, sigmas: np.ndarray, heights_ev: np.ndarray, bias_factor: float
-) -> str:
-    """HILLS data lines (no header) in PLUMED's conventions (kJ/mol, well-tempered height scaling)."""
-    factor = _wt_factor(bias_factor) * EV_TO_KJ_PER_MOL
-    biasf = bias_factor if np.isfinite(bias_factor) else 1.0
-    lines = []
-    for t, c, w, h in zip(times_ps, centers, sigmas, heights_ev, strict=True):
-        cols = [
-            f"{t:.6f}",
-            *(f"{x:.10f}" for x in c),
-            *(f"{x:.10f}" for x in w),
-            f"{h * factor:.12g}",
-            f"{biasf:.12g}",
-        ]
-        lines.append(" ".join(cols) + "\n")
-    return "".join(lines)
-
-
-def write_hills(
-    path: Path, hills: HillSet, cv_names: Sequence[str], bias_factor: float, mask: np.ndarray | None = None
-) -> None:
-    """Write the hills (all, or those selected by the boolean ``mask``) to a new ``HILLS`` file."""
-    write_hills_header(path, cv_names)
-    keep = np.ones(len(hills), bool) if mask is None else np.asarray(mask, bool)
-    text = format_hills(
-        hills.times_ps[keep], hills.centers[keep], hills.sigmas[keep], hills.heights_ev[keep], bias_factor
-    )
-    with path.open("a") as handle:
-        handle.write(text)
-
-
-@dataclass(frozen=True)
-class HillsData:
-    """Hills read from a ``HILLS`` file: deposited heights in eV (well-tempered scaling undone)."""
-
-    cv_names: tuple[str, ...]
-    times_ps: np.ndarray
-    centers: np.ndarray
-    sigmas: np.ndarray
-    heights_ev: np.ndarray
-    bias_factor: float
-
-    def to_hillset(self, grid: BiasGrid | None = None) -> HillSet:
-        """The hills as a :class:`HillSet`."""
-        hills = HillSet(len(self.cv_names), grid)
-        for t, c, w, h in zip(self.times_ps, self.centers, self.sigmas, self.heights_ev, strict=True):
-            hills.add(c, w, float(h), float(t))
-        return hills
-
-
-def _read_table(path: Path) -> tuple[list[str], np.ndarray]:
-    if not path.is_file():
-        raise DataImportError("file not found", file=str(path))
-    fields: list[str] | None = None
-    rows: list[list[float]] = []
-    for number, line in enumerate(path.read_text().splitlines(), start=1):
-        if line.startswith("#! FIELDS"):
-            new_fields = line.split()[2:]
-            if fields is not None and new_fields != fields:
-                raise DataImportError(f"FIELDS changed to {new_fields}", file=str(path), row=number)
-            fields = new_fields
-            continue
-        if not line.strip() or line.startswith("#"):
-            continue
-        if fields is None:
-            raise DataImportError("data before the '#! FIELDS' header", file=str(path), row=number)
-        parts = line.split()
-        if len(parts) != len(fields):
-            raise DataImportError(f"{len(parts)} columns, expected {len(fields)}", file=str(path), row=number)
-        try:
-            rows.append([float(p) for p in parts])
-        except ValueError as exc:
-            raise DataImportError(f"not a number: {exc}", file=str(path), row=number) from exc
-    if fields is None:
-        raise DataImportError("no '#! FIELDS' header", file=str(path))
-    return fields, np.array(rows, dtype=float).reshape(-1, len(fields))
-
-
-def read_hills(path: str | Path) -> HillsData:
-    """Read a PLUMED ``HILLS`` file (ours or PLUMED's, non-multivariate) into eV and deposited heights."""
-    path = Path(path)
-    fields, data = _read_table(path)
-    sigma_fields = [f for f in fields if f.startswith("sigma_")]
-    cv_names = tuple(f[len("sigma_") :] for f in sigma_fields)
-    missing = [f for f in ("time", "height", *cv_names) if f not in fields]
-    if missing or not cv_names:
-        raise DataImportError(f"missing fields {missing or ['sigma_*']}", file=str(path), field="FIELDS")
-    col = {f: i for i, f in enumerate(fields)}
-    biasf_col = data[:, col["biasf"]] if "biasf" in col else np.ones(len(data))
-    bias_factor = float(biasf_col[0]) if len(data) else 1.0
-    factors = np.array([_wt_factor(b) for b in biasf_col]) * EV_TO_KJ_PER_MOL
-    return HillsData(
-        cv_names=cv_names,
-        times_ps=data[:, col["time"]],
-        centers=data[:, [col[n] for n in cv_names]],
-        sigmas=data[:, [col[f] for f in sigma_fields]],
-        heights_ev=data[:, col["height"]] / factors if len(data) else np.zeros(0),
-        bias_factor=bias_factor if bias_factor > 1.0 else float("inf"),
-    )
-
-
-def write_colvar_header(path: Path, cv_names: Sequence[str]) -> None:
-    """Start a PLUMED ``COLVAR`` file (overwrites): ``time cv... metad.bias`` (ps, CV units, kJ/mol)."""
-    path.write_text(f"#! FIELDS time {' '.join(cv_names)} metad.bias\n")
-
-
-def format_colvar_line(time_ps: float, cv: Sequence[float], bias_ev: float) -> str:
-    """One COLVAR line (bias written in kJ/mol)."""
-    return " ".join([f"{time_ps:.6f}", *(f"{x:.8f}" for x in cv), f"{bias_ev * EV_TO_KJ_PER_MOL:.8f}"]) + "\n"
-
-
-@dataclass(frozen=True)
-class ColvarData:
-    """A ``COLVAR`` file: times (ps), CV values, and the bias at each time (eV)."""
-
-    cv_names: tuple[str, ...]
-    times_ps: np.ndarray
-    values: np.ndarray
-    bias_ev: np.ndarray
-
-
-def read_colvar(path: str | Path) -> ColvarData:
-    """Read a PLUMED ``COLVAR`` file with a ``metad.bias`` column (kJ/mol) into eV."""
-    path = Path(path)
-    fields, data = _read_table(path)
-    if "time" not in fields or "metad.bias" not in fields:
-        raise DataImportError("COLVAR needs 'time' and 'metad.bias' fields", file=str(path), field="FIELDS")
-    names = tuple(f for f in fields if f not in ("time", "metad.bias") and not f.startswith("metad."))
-    col = {f: i for i, f in enumerate(fields)}
-    return ColvarData(
-        cv_names=names,
-        times_ps=data[:, col["time"]],
-        values=data[:, [col[n] for n in names]],
-        bias_ev=data[:, col["metad.bias"]] / EV_TO_KJ_PER_MOL,
-    )

@@ -14,7 +14,7 @@ Without an intermediate the result is one-step with ``barrier_ev``. Energies in 
 Example
 -------
 >>> import numpy as np
->>> from sselab.simulate.fes import FES
+>>> from sselab.simulate.metad.fes import FES
 >>> x = np.linspace(-0.5, 2.5, 301)
 >>> fes = FES(("x",), (x,), 0.5 * (1 - (x - 1) ** 2) ** 2, "hills")
 >>> round(find_barriers(fes, start=[0.0]).barrier_ev, 3)
@@ -25,14 +25,14 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import pairwise
 from typing import Any
 
 import numpy as np
 
 from sselab.errors import SimulationError
-from sselab.simulate.fes import FES
+from sselab.simulate.metad.fes import FES
 
 __all__ = ["BarrierResult", "StationaryPoint", "find_barriers", "find_minima"]
 
@@ -88,12 +88,10 @@ class BarrierResult:
 
     def with_uncertainty(self, uncertainty_ev: float | None) -> BarrierResult:
         """A copy with ``uncertainty_ev`` set."""
-        from dataclasses import replace
-
         return replace(self, uncertainty_ev=uncertainty_ev)
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-serialisable summary (path omitted)."""
+        """JSON-serialisable form; :meth:`from_dict` rebuilds the result."""
         return {
             "kind": self.kind,
             "barrier_ev": self.barrier_ev,
@@ -108,7 +106,36 @@ class BarrierResult:
             "saddles": [
                 {"position": list(m.position), "free_energy_ev": m.free_energy_ev} for m in self.saddles
             ],
+            "path": np.asarray(self.path, dtype=float).tolist(),
+            "path_free_energy_ev": np.asarray(self.path_free_energy_ev, dtype=float).tolist(),
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> BarrierResult:
+        """Inverse of :meth:`as_dict`."""
+
+        def points(items: list[dict[str, Any]]) -> tuple[StationaryPoint, ...]:
+            return tuple(
+                StationaryPoint(tuple(float(x) for x in p["position"]), float(p["free_energy_ev"]))
+                for p in items
+            )
+
+        def number(key: str) -> float | None:
+            return None if data.get(key) is None else float(data[key])
+
+        return cls(
+            kind=str(data["kind"]),
+            barrier_ev=number("barrier_ev"),
+            ea1_ev=number("ea1_ev"),
+            ea2_ev=number("ea2_ev"),
+            rate_determining_ev=float(data["rate_determining_ev"]),
+            span_ev=float(data["span_ev"]),
+            uncertainty_ev=number("uncertainty_ev"),
+            minima=points(data["minima"]),
+            saddles=points(data["saddles"]),
+            path=np.asarray(data.get("path", []), dtype=float),
+            path_free_energy_ev=np.asarray(data.get("path_free_energy_ev", []), dtype=float),
+        )
 
 
 def _neighbours(shape: tuple[int, ...], diagonal: bool) -> list[list[int]]:
@@ -310,90 +337,3 @@ def find_barriers(
     return BarrierResult(
         "two-step", None, ea1, ea2, max(ea1, ea2), span, None, points, saddles, path, profile
     )
-
-
-def estimate_uncertainty(
-    hills: Any,
-    colvar: Any,
-    temperature_k: float,
-    bias_factor: float,
-    barriers: BarrierResult,
-    bins: int = 200,
-    n_blocks: int = 4,
-    min_depth_ev: float = 0.05,
-    resolution_ev: float = 1e-4,
-) -> tuple[float | None, dict[str, Any]]:
-    """Uncertainty (eV) of ``barriers.rate_determining_ev`` from block analysis and convergence in time.
-
-    - Convergence: the barrier from the hills deposited up to 50, 62.5, 75, 87.5 and 100 % of the run; the
-      drift is ``|Ea(100 %) - Ea(75 %)|``.
-    - Blocks: the second half of the COLVAR split into ``n_blocks`` blocks, each reweighted
-      (Tiwary–Parrinello) into a FES and analysed between the same start and end sites; standard error
-      ``std / sqrt(n)``.
-
-    Returns ``sqrt(se² + drift²)``; when fewer than two blocks give a barrier, the standard deviation of the
-    barrier over the convergence series (``uncertainty_source`` says which) and the details (``times_ps``,
-    ``barrier_vs_time_ev``, ``block_barriers_ev``, ``block_se_ev``, ``drift_ev``, ``uncertainty_reason``).
-
-    The uncertainty is ``None`` (never a fake tiny number), with ``uncertainty_source = None`` and the
-    reason in ``uncertainty_reason``, when neither estimate exists or when the spread found is below
-    ``resolution_ev`` (eV): the barrier did not change between blocks or over time, as in a run too short
-    for block analysis whose late hills are negligible. That is no evidence of precision, only of too little
-    data.
-    """
-    from sselab.simulate.fes import free_energy_surface, grid_from_hills, reweight_fes
-
-    start, end = barriers.minima[0].position, barriers.minima[-1].position
-    lo, hi, nb = grid_from_hills(hills, bins)
-    times = np.asarray(hills.times_ps)
-    details: dict[str, Any] = {"times_ps": [], "barrier_vs_time_ev": [], "block_barriers_ev": []}
-    for fraction in (0.5, 0.625, 0.75, 0.875, 1.0):
-        t = float(times.min() + fraction * (times.max() - times.min()))
-        try:
-            fes = free_energy_surface(hills, bias_factor, lo, hi, nb, until_time_ps=t)
-            value = find_barriers(fes, start, end, min_depth_ev).rate_determining_ev
-        except SimulationError:
-            continue
-        details["times_ps"].append(t)
-        details["barrier_vs_time_ev"].append(value)
-    series = dict(zip(details["times_ps"], details["barrier_vs_time_ev"], strict=True))
-    drift = None
-    if len(series) >= 2 and details["times_ps"][-1] == float(times.max()):
-        ref = min(series, key=lambda t: abs(t - (times.min() + 0.75 * (times.max() - times.min()))))
-        drift = abs(series[float(times.max())] - series[ref])
-    t0, t1 = float(colvar.times_ps[0]), float(colvar.times_ps[-1])
-    edges = np.linspace(t0 + 0.5 * (t1 - t0), t1, n_blocks + 1)
-    block_bins = max(20, min(60, bins // 3))
-    for a, b in pairwise(edges):
-        try:
-            fes = reweight_fes(colvar, hills, temperature_k, bias_factor, lo, hi, block_bins, a, b)
-            details["block_barriers_ev"].append(
-                find_barriers(fes, start, end, min_depth_ev).rate_determining_ev
-            )
-        except SimulationError:
-            continue
-    blocks = np.asarray(details["block_barriers_ev"])
-    se = float(blocks.std(ddof=1) / np.sqrt(len(blocks))) if len(blocks) >= 2 else None
-    details["block_se_ev"], details["drift_ev"] = se, drift
-    details["uncertainty_source"], details["uncertainty_reason"] = None, None
-    series_values = np.asarray(details["barrier_vs_time_ev"])
-    if se is not None:
-        value = float(np.sqrt(se * se + (drift or 0.0) ** 2))
-        source = "blocks+drift"
-    elif len(series_values) >= 3:  # too few reweighted blocks: spread of the barrier over the second half
-        value, source = float(series_values.std(ddof=1)), "convergence"
-    else:
-        details["uncertainty_reason"] = (
-            f"{len(blocks)} of {n_blocks} blocks and {len(series_values)} points in time gave a barrier: "
-            "too few for an uncertainty (run longer)"
-        )
-        return None, details
-    if not value >= resolution_ev:  # also NaN
-        details["uncertainty_reason"] = (
-            f"the barrier did not change {'between blocks' if source == 'blocks+drift' else 'over time'} "
-            f"(spread {value:.1e} eV < {resolution_ev:g} eV, {len(blocks)} blocks gave a barrier): too "
-            "little sampling for an uncertainty (run longer)"
-        )
-        return None, details
-    details["uncertainty_source"] = source
-    return value, details

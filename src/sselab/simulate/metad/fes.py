@@ -7,7 +7,7 @@ energies in eV, shifted so that the minimum is 0.
 
 Example
 -------
->>> from sselab.simulate.hills import HillSet
+>>> from sselab.simulate.metad.hills import HillSet
 >>> hills = HillSet(1)
 >>> hills.add([0.0], [0.2], 0.1)
 >>> fes = free_energy_surface(hills, bias_factor=10.0, grid_min=[-1.0], grid_max=[1.0], bins=[200])
@@ -25,7 +25,8 @@ import numpy as np
 from ase import units
 
 from sselab.errors import SimulationError
-from sselab.simulate.hills import ColvarData, HillsData, HillSet
+from sselab.simulate.metad.hills import HillSet
+from sselab.simulate.metad.plumed import ColvarData, HillsData
 
 __all__ = ["FES", "bias_on_grid", "free_energy_surface", "grid_from_hills", "reweight_fes"]
 
@@ -69,6 +70,18 @@ class FES:
             "method": self.method,
             "metadata": self.metadata,
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FES:
+        """Inverse of :meth:`as_dict` (unsampled cells back to ``inf``)."""
+        values = np.array([np.inf if v is None else v for v in data["free_energy_ev"]], dtype=float)
+        return cls(
+            cv_names=tuple(data["cv_names"]),
+            axes=tuple(np.asarray(a, dtype=float) for a in data["axes"]),
+            free_energy_ev=values.reshape(tuple(data["shape"])),
+            method=str(data["method"]),
+            metadata=dict(data.get("metadata") or {}),
+        )
 
 
 def _hill_arrays(hills: HillSet | HillsData) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -136,7 +149,8 @@ def free_energy_surface(
     Parameters
     ----------
     hills
-        A :class:`~sselab.simulate.hills.HillSet` or hills read by :func:`~sselab.simulate.hills.read_hills`.
+        A :class:`~sselab.simulate.metad.hills.HillSet` or hills read by
+        :func:`~sselab.simulate.metad.hills.read_hills`.
     bias_factor
         γ of the run (``inf`` for plain metadynamics).
     grid_min, grid_max, bins
