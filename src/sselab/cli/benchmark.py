@@ -141,6 +141,12 @@ def run_command(
     record_to_store: Annotated[
         bool, typer.Option("--record-to-store/--no-record-to-store", help="Also add the results to --db.")
     ] = False,
+    store_unconverged: Annotated[
+        bool,
+        typer.Option(
+            "--store-unconverged", help="With --record-to-store: keep unconverged values (labelled as such)."
+        ),
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Compute barriers of every material × method × potential; rerun the same command to resume."""
@@ -192,7 +198,7 @@ def run_command(
             finally:
                 executor.close()
         if record_to_store:
-            console.print(f"store: {record_results(open_store_from_option(db), records)}")
+            console.print(f"store: {record_results(open_store_from_option(db), records, store_unconverged=store_unconverged)}")
     except SselabError as exc:
         raise _fail(str(exc)) from exc
     failed = [r for r in records if r.status != "ok"]

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from sselab.simulate.defects.migration import MigrationResult
 from sselab.simulate.defects.pairs import FrenkelResult, SchottkyResult
 from sselab.simulate.defects.relaxation import RelaxationRecord
 from sselab.simulate.defects.settings import CompositeSettings
-from sselab.simulate.potentials import PotentialIdentity
+from sselab.simulate.potential_identity import PotentialIdentity
+from sselab.simulate.results import EaEstimate
 
 #: Protocols these recipes produce: ``composite`` (Em + ½·min Ef) and ``vacancy`` (migration only, Em).
 PROTOCOLS = ("composite", "vacancy")
+#: Store method of each protocol's activation energy (:data:`sselab.store.METHODS`).
+STORE_METHODS = {"composite": "composite", "vacancy": "CI-NEB"}
 
 
 @dataclass(frozen=True)
@@ -111,15 +114,35 @@ class DefectBarrierResult:
     finished: str = ""
     run_dir: Path | None = None
 
+    kind: ClassVar[str] = "defect_barrier"
+
     @property
     def migration_energy_ev(self) -> float:
         """Em of the vacancy hop (eV)."""
         return self.migration.barrier_ev
 
+    def activation_energy(self) -> EaEstimate:
+        """The barrier as the store records it: method ``composite`` (protocol ``composite``) or ``CI-NEB``
+        (protocol ``vacancy``), 0 K (no temperature), converged when every part converged (else the
+        ``issues`` are the reason)."""
+        state = "converged" if self.converged else "NOT converged"
+        reason = "; ".join(self.issues) if self.issues else "every part converged, NEB maximum interior"
+        if self.protocol == "composite":
+            note = (
+                f"composite Em {self.migration_energy_ev:.3f} eV + ½·Ef({self.limiting_pair}) "
+                f"({state}, sselab, {self.potential.name})"
+            )
+        else:
+            note = f"CI-NEB vacancy hop, migration only ({state}, sselab, {self.potential.name})"
+        return EaEstimate(
+            STORE_METHODS[self.protocol], self.activation_energy_ev, None, None, None, self.protocol,
+            self.converged, reason, note,
+        )  # fmt: skip
+
     def as_dict(self) -> dict[str, Any]:
         """JSON-able summary of everything (what ``summary.json`` holds)."""
         return {
-            "kind": "defect_barrier",
+            "kind": self.kind,
             "protocol": self.protocol,
             "formula": self.formula,
             "cation": self.cation,
