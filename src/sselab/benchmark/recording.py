@@ -25,8 +25,8 @@ from typing import Any
 from pymatgen.io.ase import AseAtomsAdaptor
 from pymatgen.io.cif import CifWriter
 
+from sselab.benchmark.jobs import BenchmarkRecord
 from sselab.benchmark.manifest import Manifest
-from sselab.benchmark.runner import BenchmarkRecord
 from sselab.benchmark.sources import load_structure
 from sselab.simulate.defects import CompositeSettings, DefectBarrierResult
 from sselab.simulate.recording import record_activation_energy

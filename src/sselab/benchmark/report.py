@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sselab.benchmark.runner import BenchmarkRecord
+from sselab.benchmark.jobs import BenchmarkRecord
 from sselab.models.method_benchmark import CONTEXT_COLUMNS, ROW_COLUMNS, HydrideBenchmark, hydride_benchmark
 
 MARKERS = {"experimental": "o", "predicted": "^", "user": "s"}
@@ -39,6 +39,7 @@ def records_frame(records: list[BenchmarkRecord]) -> pd.DataFrame:
             "status": r.status,
             "suspect": r.material.suspect,
             "has_neutral_molecule": r.material.has_neutral_molecule,
+            "origin": "sselab",
         }
         for r in records
     ]

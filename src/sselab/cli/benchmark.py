@@ -198,7 +198,8 @@ def run_command(
             finally:
                 executor.close()
         if record_to_store:
-            console.print(f"store: {record_results(open_store_from_option(db), records, store_unconverged=store_unconverged)}")
+            store = open_store_from_option(db)
+            console.print(f"store: {record_results(store, records, store_unconverged=store_unconverged)}")
     except SselabError as exc:
         raise _fail(str(exc)) from exc
     failed = [r for r in records if r.status != "ok"]

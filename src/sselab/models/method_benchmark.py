@@ -236,8 +236,9 @@ ROW_COLUMNS: tuple[str, ...] = (
     "experimental_ea_ev",
     "doi",
 )
-#: Extra columns the metrics need (kept apart from the CSV columns above).
-CONTEXT_COLUMNS: tuple[str, ...] = ("name", "status", "suspect", "has_neutral_molecule")
+#: Extra columns the metrics need (kept apart from the CSV columns above); ``origin`` is ``"sselab"`` (a
+#: run of sselab) or ``"literature"`` (a published computed value, method labelled by :func:`method_label`).
+CONTEXT_COLUMNS: tuple[str, ...] = ("name", "status", "suspect", "has_neutral_molecule", "origin")
 HYDRIDE_METRIC_COLUMNS: tuple[str, ...] = (
     "method",
     "potential",
@@ -265,7 +266,8 @@ class HydrideBenchmark:
     metrics
         :data:`HYDRIDE_METRIC_COLUMNS`; ``subset`` is ``"converged"`` (every converged value) or
         ``"converged, unflagged"`` (suspect experiments left out). Unconverged and failed values never enter
-        a metric; their counts are given.
+        a metric; their counts are given. A published value (``origin`` ``"literature"``) enters as its
+        source reports it: its convergence is not sselab's to judge.
     """
 
     rows: pd.DataFrame
@@ -278,8 +280,8 @@ def hydride_benchmark(rows: pd.DataFrame, flags: dict[str, str] | None = None) -
     Parameters
     ----------
     rows
-        :data:`ROW_COLUMNS` plus ``name`` and ``status`` (``"ok"``/``"failed"``); optional ``suspect`` and
-        ``has_neutral_molecule``.
+        :data:`ROW_COLUMNS` plus ``name`` and ``status`` (``"ok"``/``"failed"``); optional ``suspect``,
+        ``has_neutral_molecule`` and ``origin`` (default ``"sselab"``).
     flags
         ``{material name: reason}``: experiments the user distrusts (added to the rows' own ``suspect``).
 
@@ -306,6 +308,8 @@ def hydride_benchmark(rows: pd.DataFrame, flags: dict[str, str] | None = None) -
         data["suspect"] = None
     if "has_neutral_molecule" not in data.columns:
         data["has_neutral_molecule"] = False
+    if "origin" not in data.columns:
+        data["origin"] = "sselab"
     data["suspect"] = [
         (flags or {}).get(name) or (None if pd.isna(s) or not str(s).strip() else str(s))
         for name, s in zip(data["name"], data["suspect"], strict=True)
@@ -314,7 +318,7 @@ def hydride_benchmark(rows: pd.DataFrame, flags: dict[str, str] | None = None) -
     metrics = []
     for (method, potential), group in data.groupby(["method", "potential"], sort=True):
         ok = group[(group["status"] == "ok") & group["experimental_ea_ev"].notna() & group["ea_ev"].notna()]
-        converged = ok[ok["converged"].astype(bool)]
+        converged = ok[ok["converged"].eq(True) | ok["origin"].eq(ORIGIN_LITERATURE)]
         counts = {
             "n_unconverged_excluded": int(len(ok) - len(converged)),
             "n_failed": int((group["status"] != "ok").sum()),

@@ -15,13 +15,12 @@ __all__ = ["CHGNET_ELEMENTS", "MPTRJ_ELEMENTS", "supported_elements", "unsupport
 
 #: The 89 elements of the MPtrj training set (the ``chemical_species`` in the checkpoints of SevenNet-0,
 #: SevenNet-l3i5 and SevenNet-MF-0 shipped with sevenn 0.13; MACE-MP-0 covers the same set).
-MPTRJ_ELEMENTS = frozenset(
-    """
+_MPTRJ_SYMBOLS = """
     Ac Ag Al Ar As Au B Ba Be Bi Br C Ca Cd Ce Cl Co Cr Cs Cu Dy Er Eu F Fe Ga Gd Ge H He Hf Hg Ho I In
     Ir K Kr La Li Lu Mg Mn Mo N Na Nb Nd Ne Ni Np O Os P Pa Pb Pd Pm Pr Pt Pu Rb Re Rh Ru S Sb Sc Se Si
     Sm Sn Sr Ta Tb Tc Te Th Ti Tl Tm U V W Xe Y Yb Zn Zr
-    """.split()
-)
+    """
+MPTRJ_ELEMENTS = frozenset(_MPTRJ_SYMBOLS.split())
 #: CHGNet's atom embedding covers atomic numbers 1-94.
 CHGNET_ELEMENTS = frozenset(chemical_symbols[1:95])
 

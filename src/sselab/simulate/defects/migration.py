@@ -19,6 +19,7 @@ from ase.calculators.calculator import Calculator
 
 from sselab.simulate.defects.settings import CompositeSettings
 from sselab.simulate.neb import cation_hop_endpoints, run_neb
+from sselab.simulate.settings import NEBSettings
 
 
 @dataclass(frozen=True)
@@ -92,16 +93,23 @@ def vacancy_migration(
     hop = cation_hop_endpoints(
         bulk, cation, vacancy_site=vacancy_index, neighbour_rank=settings.neighbour_rank
     )
-    neb = run_neb(
-        hop.initial,
-        hop.final,
-        calculator_factory,
+    neb_settings = NEBSettings.build(
+        source="composite settings (neb_*)",
+        vacancy_site=vacancy_index,
+        neighbour_rank=settings.neighbour_rank,
         n_images=settings.neb_images,
         climb=True,
         fmax=settings.neb_fmax_ev_per_a,
         steps=settings.neb_steps,
         spring_constant_ev_per_a2=settings.neb_spring_ev_per_a2,
+    )
+    neb = run_neb(
+        hop.initial,
+        hop.final,
+        calculator_factory,
+        settings=neb_settings,
         run_dir=run_dir,
+        hop_distance_a=float(hop.hop_distance_a),
     )
     energies = np.asarray(neb.energies_ev)
     top = int(np.argmax(energies))
