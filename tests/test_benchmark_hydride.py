@@ -251,6 +251,24 @@ def test_store_wiring_records_protocol_potential_convergence_and_provenance(toy_
     assert provenance["label"] == "experimental" and provenance["dataset"] == "obelix"
 
 
+def test_run_command_records_to_the_store_once(toy_run, tmp_path) -> None:
+    """Rerunning the finished toy run with --record-to-store: every job cached, each barrier stored once."""
+    from sselab.store import open_store
+
+    folder, run = toy_run
+    db = tmp_path / "cli.sqlite"
+    args = ["benchmark", "run", str(folder / "toy.csv"), "--methods", "composite,neb", "--potentials", "emt"]
+    args += ["--out", str(run), "--workers", "0", "--max-atoms", "32", "--starts", "1", "--images", "1"]
+    args += ["--fmax", "0.05", "--record-to-store", "--db", f"sqlite:///{db}"]
+    first = CliRunner().invoke(app, args, env={"COLUMNS": "200"})
+    assert first.exit_code == 0, first.output
+    assert "'stored': 4" in first.output
+    second = CliRunner().invoke(app, args, env={"COLUMNS": "200"})
+    assert second.exit_code == 0 and "'skipped': 4" in second.output, second.output
+    frame = open_store(f"sqlite:///{db}").activation_energy_frame()
+    assert sorted(frame["method"]) == ["CI-NEB", "CI-NEB", "composite", "composite"]
+
+
 def test_unconverged_barrier_is_refused_unless_kept_labelled(toy_run, tmp_path) -> None:
     from dataclasses import replace
 
