@@ -254,7 +254,7 @@ def test_invalid_records_name_row_and_field(store: Store, record: object, field:
 
 
 def test_methods_constant_matches_architecture() -> None:
-    assert METHODS == ("experiment", "MetaD", "CI-NEB", "AIMD", "MLMD", "BVSE", "regression")
+    assert METHODS == ("experiment", "MetaD", "CI-NEB", "AIMD", "MLMD", "BVSE", "regression", "composite")
 
 
 def test_add_single_records_and_flag(store: Store) -> None:

@@ -1,4 +1,4 @@
-"""``sselab descriptors | fit | benchmark``: descriptors and Ea fits (screen, models: cli.screening)."""
+"""``sselab descriptors | fit``: Ea fits (screen, models: cli.screening; benchmark: cli.benchmark)."""
 
 from __future__ import annotations
 
@@ -275,39 +275,9 @@ def _write_scan(result: Any, out: Path) -> None:
     r2_bars(result, out / "fig3a_r2.png")
 
 
-def benchmark_command(
-    db: DbOption = None,
-    out: Annotated[Path, typer.Option("--out", help="Folder for parity.png, pairs.csv, metrics.csv.")] = Path(
-        "benchmark"
-    ),
-) -> None:
-    """Per-method R², MAE, RMSE and N of computed against experimental Ea; parity plot (Figures 1c/2b)."""
-    from sselab.errors import SselabError
-    from sselab.models.method_benchmark import benchmark_methods
-    from sselab.report.analysis_figures import parity_plot
-
-    console = _console()
-    try:
-        result = benchmark_methods(open_store_from_option(db).activation_energy_frame())
-    except SselabError as exc:
-        raise _fail(str(exc)) from exc
-    if result.pairs.empty:
-        raise _fail(f"no computed Ea matches an experiment ({len(result.unmatched)} computed rows unmatched)")
-    console.print(_table("computed vs experimental Ea (eV)", result.metrics))
-    if len(result.unmatched):
-        console.print(f"{len(result.unmatched)} computed rows without an experiment (see unmatched.csv)")
-    out.mkdir(parents=True, exist_ok=True)
-    result.pairs.to_csv(out / "pairs.csv", index=False)
-    result.metrics.to_csv(out / "metrics.csv", index=False)
-    result.unmatched.to_csv(out / "unmatched.csv", index=False)
-    path = parity_plot(result.pairs, result.metrics, out / "parity.png")
-    console.print(f"parity plot {path}")
-
-
 def register(app: typer.Typer) -> None:
-    """Add ``descriptors``, ``fit``, ``benchmark`` and ``screen`` to the ``sselab`` command."""
+    """Add ``descriptors``, ``fit``, ``screen`` and ``models`` to the ``sselab`` command."""
     app.command("descriptors")(descriptors_command)
     app.command("fit")(fit_command)
-    app.command("benchmark")(benchmark_command)
     app.command("screen")(screen_command)
     app.command("models")(models_command)

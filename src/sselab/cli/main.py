@@ -60,8 +60,8 @@ COMMANDS: dict[str, LazyCommand] = {
         "Fit Ea = Σ a_i·P_i + b on the store's Ea (or --scan all singles and pairs); save it.",
     ),
     "benchmark": LazyCommand(
-        "analysis",
-        "Per-method R², MAE, RMSE and N of computed against experimental Ea; parity plot (Figures 1c/2b).",
+        "benchmark",
+        "Computed activation energies against experiment (the paper's Figures 1c and 2b).",
     ),
     "screen": LazyCommand(
         "analysis",

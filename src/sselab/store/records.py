@@ -16,8 +16,18 @@ from typing import Any
 
 from sselab.chem import ParsedFormula, parse_formula
 
-METHODS: tuple[str, ...] = ("experiment", "MetaD", "CI-NEB", "AIMD", "MLMD", "BVSE", "regression")
-"""Activation-energy methods the store accepts (``ActivationEnergyRecord.method``)."""
+METHODS: tuple[str, ...] = (
+    "experiment",
+    "MetaD",
+    "CI-NEB",
+    "AIMD",
+    "MLMD",
+    "BVSE",
+    "regression",
+    "composite",
+)
+"""Activation-energy methods the store accepts (``ActivationEnergyRecord.method``); ``composite`` is CI-NEB Em
+plus half the lower defect-pair formation energy (:func:`sselab.simulate.defects.composite_barrier`)."""
 
 
 @dataclass(frozen=True)

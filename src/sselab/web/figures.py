@@ -44,6 +44,7 @@ METHOD_SYMBOLS = {
     "MLMD": "triangle-up",
     "BVSE": "cross",
     "regression": "x",
+    "composite": "star",
 }
 
 
