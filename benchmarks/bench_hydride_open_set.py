@@ -70,7 +70,9 @@ def run() -> None:
     bench = json.loads(bench_file.read_text()) if bench_file.exists() else {"sessions": []}
     start, load0 = time.perf_counter(), os.getloadavg()
     command = [str(ROOT / ".venv" / "bin" / "sselab"), "benchmark", "run", "open-set", "--methods", METHODS]
-    command += ["--potentials", POTENTIALS, "--out", str(RUN), *OPTIONS]
+    # SSELAB_BENCH_POTENTIALS: a subset of POTENTIALS for this session (one potential's whole set first).
+    potentials = os.environ.get("SSELAB_BENCH_POTENTIALS", POTENTIALS)
+    command += ["--potentials", potentials, "--out", str(RUN), *OPTIONS]
     # Optional, for a session that runs part of the set first: SSELAB_BENCH_ONLY="name;name" (material names
     # of the manifest) and SSELAB_BENCH_WORKERS (Dask workers, default 1). Finished jobs are never rerun.
     only = [name for name in os.environ.get("SSELAB_BENCH_ONLY", "").split(";") if name]
