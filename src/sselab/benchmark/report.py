@@ -68,7 +68,7 @@ def parity_figure(bench: HydrideBenchmark, path: str | Path) -> Path:
     experimental structures, triangles: predicted ones. Grey crosses: not converged (excluded from the
     metrics). Red ring: experiment flagged as suspect (metrics given with and without).
     """
-    import matplotlib
+    import matplotlib  # heavy, and only the figure needs it
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

@@ -23,6 +23,9 @@ from importlib import resources
 from typing import Any, cast
 
 from ase import Atoms
+from pymatgen.core import Composition, Structure
+from pymatgen.io.ase import AseAtomsAdaptor
+from pymatgen.transformations.standard_transformations import OrderDisorderedStructureTransformation
 
 from sselab.datasets.fetch import fetch_all
 from sselab.datasets.registry import get_dataset
@@ -78,8 +81,6 @@ def order_structure(structure: Any) -> tuple[Any, dict[str, Any]]:
     many orderings were ranked, the chosen one's Ewald energy, how many orderings share it, its space group
     and the fractional coordinates of the partially occupied sites that were kept.
     """
-    from pymatgen.core import Composition
-    from pymatgen.transformations.standard_transformations import OrderDisorderedStructureTransformation
 
     whole = Composition({el: round(n) for el, n in structure.composition.items()})  # 16.002 H -> 16
     charges = whole.oxi_state_guesses()
@@ -133,8 +134,6 @@ def load_structure(source: str) -> LoadedStructure:
     DataImportError
         For an unknown source, a missing file or CIF, or one that cannot be read.
     """
-    from pymatgen.core import Structure
-    from pymatgen.io.ase import AseAtomsAdaptor
 
     kind, _, rest = source.partition(":")
     if kind == "builtin":

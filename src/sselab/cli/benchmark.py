@@ -9,12 +9,26 @@ method × potential against experiment, the parity figure (Figure 2b style) and 
 from __future__ import annotations
 
 import tomllib
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
+from sselab.benchmark import load_manifest, resolve_experiments
+from sselab.benchmark.recording import record_results
+from sselab.benchmark.report import benchmark_report, markdown_tables, parity_figure, write_rows_csv
+from sselab.benchmark.runner import plan_jobs, read_records, run_benchmark
 from sselab.cli.options import DbOption, open_store_from_option
+from sselab.errors import ConfigError, SselabError
+from sselab.models.method_benchmark import benchmark_methods
+from sselab.pipeline.executor import JobExecutor
+from sselab.report.analysis_figures import parity_plot
+from sselab.simulate.defects import CompositeSettings
+from sselab.store import open_store
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -27,20 +41,17 @@ benchmark_app = typer.Typer(
 
 
 def _console() -> Console:
-    from rich.console import Console
 
     return Console(width=160)
 
 
 def _fail(message: str) -> typer.Exit:
-    from rich.console import Console
 
     Console(stderr=True).print(f"[red]error:[/red] {message}")
     return typer.Exit(code=2)
 
 
 def _table(title: str, frame: pd.DataFrame, digits: int = 3) -> object:
-    from rich.table import Table
 
     table = Table(title=title)
     for column in frame.columns:
@@ -62,9 +73,6 @@ def store_report(
     (parity plot, Figures 1c/2b)."""
     if ctx.invoked_subcommand is not None:
         return
-    from sselab.errors import SselabError
-    from sselab.models.method_benchmark import benchmark_methods
-    from sselab.report.analysis_figures import parity_plot
 
     console = _console()
     try:
@@ -88,8 +96,6 @@ def _split(text: str) -> list[str]:
 
 
 def _settings(config: Path | None, overrides: dict[str, Any]) -> Any:
-    from sselab.errors import ConfigError
-    from sselab.simulate.defects import CompositeSettings
 
     values: dict[str, Any] = {}
     if config is not None:
@@ -150,14 +156,6 @@ def run_command(
     db: DbOption = None,
 ) -> None:
     """Compute barriers of every material × method × potential; rerun the same command to resume."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from sselab.benchmark import load_manifest, resolve_experiments
-    from sselab.benchmark.recording import record_results
-    from sselab.benchmark.runner import plan_jobs, run_benchmark
-    from sselab.errors import SselabError
-    from sselab.pipeline.executor import JobExecutor
-    from sselab.store import open_store
 
     console = _console()
     try:
@@ -166,7 +164,6 @@ def run_command(
             missing = sorted(set(only) - {m.name for m in chosen.materials})
             if missing:
                 raise _fail(f"--only: no material {missing}; known: {[m.name for m in chosen.materials]}")
-            from dataclasses import replace
 
             chosen = replace(chosen, materials=tuple(m for m in chosen.materials if m.name in only))
         overrides = {
@@ -238,9 +235,6 @@ def report_command(
 ) -> None:
     """R², MAE, RMSE and N per method × potential (converged values only; with and without flagged
     experiments), the parity figure and the rows CSV."""
-    from sselab.benchmark.report import benchmark_report, markdown_tables, parity_figure, write_rows_csv
-    from sselab.benchmark.runner import read_records
-    from sselab.errors import SselabError
 
     if not run_folder.is_dir():
         raise _fail(f"no run folder {run_folder}")

@@ -33,7 +33,9 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
+from pymatgen.core import Composition
 
+from sselab.chem import parse_formula
 from sselab.errors import FitError, FormulaParseError
 from sselab.store.export import ORIGIN_LITERATURE
 
@@ -80,9 +82,6 @@ class MethodBenchmark:
 @lru_cache(maxsize=4096)
 def composition_key(formula: str) -> str:
     """Reduced composition of the conducting compound (additive excluded), e.g. ``'MgB2H14N2'``."""
-    from pymatgen.core import Composition
-
-    from sselab.chem import parse_formula
 
     try:
         composition = parse_formula(formula).composition

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 from ase import Atoms
 from ase.calculators.calculator import Calculator
+from ase.geometry import get_distances
 
 from sselab.errors import SimulationError
 from sselab.simulate.defects.relaxation import RelaxationRecord, relax_structure
@@ -138,7 +139,6 @@ def _classify(relaxed: Atoms, bulk: Atoms, cation: str, radius_a: float) -> tupl
     lattice = [i for i, s in enumerate(bulk.get_chemical_symbols()) if s == cation]
     sites = bulk.positions[lattice]
     cations = relaxed.positions[lattice]
-    from ase.geometry import get_distances
 
     _, d = get_distances(sites, cations, cell=relaxed.cell, pbc=relaxed.pbc)
     empty = np.flatnonzero(d.min(axis=1) > radius_a)

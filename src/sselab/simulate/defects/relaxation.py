@@ -19,6 +19,8 @@ import numpy as np
 from ase import Atoms
 from ase.calculators.calculator import Calculator
 from ase.calculators.singlepoint import SinglePointCalculator
+from ase.filters import FrechetCellFilter
+from ase.optimize import BFGS, FIRE, LBFGS
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +63,6 @@ class RelaxationRecord:
 
 
 def _optimizer(name: str) -> type:
-    from ase.optimize import BFGS, FIRE, LBFGS
 
     return {"BFGS": BFGS, "LBFGS": LBFGS, "FIRE": FIRE}[name]
 
@@ -98,7 +99,6 @@ def relax_structure(
         The relaxed structure (energy and forces kept as a single-point result) and its
         :class:`RelaxationRecord`.
     """
-    from ase.filters import FrechetCellFilter
 
     work = atoms.copy()
     work.calc = calculator

@@ -24,6 +24,12 @@ from math import gcd
 
 import numpy as np
 from ase import Atoms
+from ase.geometry import find_mic, get_distances
+from ase.neighborlist import NeighborList, natural_cutoffs
+from pymatgen.analysis.defects.generators import VoronoiInterstitialGenerator
+from pymatgen.core import Structure
+from pymatgen.io.ase import AseAtomsAdaptor
+from scipy.sparse.csgraph import connected_components
 
 from sselab.errors import SimulationError
 
@@ -72,9 +78,6 @@ def interstitial_sites(atoms: Atoms, cation: str, min_distance_a: float = 1.0) -
     SimulationError
         When no site is found.
     """
-    from pymatgen.analysis.defects.generators import VoronoiInterstitialGenerator
-    from pymatgen.core import Structure
-    from pymatgen.io.ase import AseAtomsAdaptor
 
     host = AseAtomsAdaptor.get_structure(atoms)
     frac_host = np.mod(host.frac_coords, 1.0)
@@ -106,7 +109,6 @@ def interstitial_sites(atoms: Atoms, cation: str, min_distance_a: float = 1.0) -
 
 def nearest_distance_a(atoms: Atoms, frac: np.ndarray, exclude: int | None = None) -> float:
     """Minimum-image distance from fractional position ``frac`` to the nearest atom (Å)."""
-    from ase.geometry import get_distances
 
     point = np.asarray(frac, dtype=float) @ atoms.cell.array
     _, distances = get_distances([point], atoms.positions, cell=atoms.cell, pbc=atoms.pbc)
@@ -118,7 +120,6 @@ def nearest_distance_a(atoms: Atoms, frac: np.ndarray, exclude: int | None = Non
 
 def mic_distance_a(atoms: Atoms, a: np.ndarray, b: np.ndarray) -> float:
     """Minimum-image distance between two Cartesian points in the cell of ``atoms`` (Å)."""
-    from ase.geometry import find_mic
 
     vector, _ = find_mic(np.asarray(b, dtype=float) - np.asarray(a, dtype=float), atoms.cell, atoms.pbc)
     return float(np.linalg.norm(vector))
@@ -160,9 +161,6 @@ def molecular_units(atoms: Atoms, cation: str) -> list[MolecularUnit]:
     Bonds: ASE natural cutoffs times :data:`BOND_CUTOFF_FACTOR`, minimum image; ``cation`` and the elements
     of :data:`IONIC_CATIONS` are never bonded. Centroids are computed with unwrapped positions.
     """
-    from ase.geometry import find_mic
-    from ase.neighborlist import NeighborList, natural_cutoffs
-    from scipy.sparse.csgraph import connected_components
 
     symbols = atoms.get_chemical_symbols()
     ionic = IONIC_CATIONS | {cation}
