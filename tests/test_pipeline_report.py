@@ -41,7 +41,16 @@ def _metad_result(run_dir: Path) -> dict:
     _png(run_dir / "figures" / "fes.png")
     structure = StructureInfo("libh4.cif", "LiBH4", 47, "Li", "built-in", "Li47 cell")
     result = MetaDResult(
-        MetaDSettings(), run_dir, analysis, 300, 6, 1.0, ("d1",), (0.2,), (0.0,), structure=structure
+        MetaDSettings(protocol="vacancy"),
+        run_dir,
+        analysis,
+        300,
+        6,
+        1.0,
+        ("d1",),
+        (0.2,),
+        (0.0,),
+        structure=structure,
     )
     return result.as_dict()
 

@@ -85,7 +85,13 @@ def test_metad_settings_agree_between_cli_pipeline_stage_and_profiles(
                 expected = params[field] if field in listed else getattr(defaults, field)
                 assert getattr(settings, field) == pytest.approx(expected), (profile, stage, field)
             # the same values given on the command line build the same settings
-            args = [f"{'--' + k.replace('_', '-')}={v}" for k, v in params.items() if k in listed]
+            args = [
+                (f"--{k.replace('_', '-')}" if v else f"--no-{k.replace('_', '-')}")
+                if isinstance(v, bool)
+                else f"{'--' + k.replace('_', '-')}={v}"
+                for k, v in params.items()
+                if k in listed
+            ]
             CliRunner().invoke(app, ["metad", str(tmp_path / "Cu.cif"), *args])
             assert seen.pop("settings") == settings, (profile, stage)
 
@@ -118,11 +124,13 @@ def test_metad_runs_in_chunks_that_restart_exactly_and_stops_when_the_rule_says_
     cell = bulk("Cu", cubic=True)
     settings = MetaDSettings(
         potential="emt", temperature_k=800.0, steps=300, timestep_fs=2.0, height_ev=0.1, pace=10,
-        bias_factor=20.0, supercell_min_length_a=7.0, seed=3, checkpoint_every=50,
+        bias_factor=20.0, supercell_min_length_a=7.0, seed=3, checkpoint_every=50, protocol="vacancy",
+        width_a=0.2, npt_steps=0, equilibration_steps=0, relax_steps=0,
     )  # fmt: skip
     whole = metad_of_structure(cell, "Cu", settings=settings, run_dir=tmp_path / "whole")
-    assert whole.steps_done == 300 and whole.converged is None
-    assert "no stopping rule for the 'vacancy' protocol" in str(whole.convergence_reason)
+    # the default stopping rule judges it: 0.6 ps cannot converge
+    assert whole.steps_done == 300 and whole.converged is False
+    assert "not converged at the cap of 300 steps" in str(whole.convergence_reason)
 
     seen: list[int] = []
 
@@ -177,7 +185,7 @@ def test_a_search_summary_round_trips_through_its_summary_file(tmp_path: Path) -
 
 
 def test_the_registry_names_every_method_with_its_settings_and_result() -> None:
-    assert sorted(RECIPES) == ["md-arrhenius", "metad", "neb", "relax", "search"]
+    assert sorted(RECIPES) == ["md-arrhenius", "metad", "metad-replicas", "neb", "relax", "search"]
     for name, recipe in RECIPES.items():
         assert recipe.result.kind == name
         assert callable(recipe.function) and hasattr(recipe.settings, "from_dict")

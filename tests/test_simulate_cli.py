@@ -44,6 +44,14 @@ def test_metad_then_fes_write_a_complete_run_folder(tmp_path: Path) -> None:
         "displacement",
         "--supercell-min-length-a",
         "7",
+        "--protocol",
+        "vacancy",
+        "--npt-steps",
+        "0",
+        "--equilibration-steps",
+        "0",
+        "--relax-steps",
+        "0",
         "--seed",
         "3",
         "--out",
@@ -51,12 +59,14 @@ def test_metad_then_fes_write_a_complete_run_folder(tmp_path: Path) -> None:
     ]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
-    assert "run folder" in result.output and "convergence: not assessed" in result.output
+    assert "run folder" in result.output and "NOT converged: not converged at the cap" in result.output
+    assert "host drift" in result.output
     summary = json.loads((out / "summary.json").read_text())
     assert summary["kind"] == "metad" and summary["settings"]["seed"] == 3
     assert summary["settings"]["potential"] == "emt" and summary["structure"]["cation"] == "Cu"
     assert summary["steps_done"] == 300 and summary["n_hills"] == 30
-    assert summary["settings"]["protocol"] == "vacancy" and summary["converged"] is None
+    assert summary["settings"]["protocol"] == "vacancy" and summary["converged"] is False
+    assert summary["max_host_drift_a"] < 0.5
     result_back = MetaDResult.from_dict(summary)
     assert result_back.settings.width_a == 0.2 and result_back.settings.temperature_k == 800.0
     assert len(result_back.hills.heights_ev) == 30  # read back from outputs/HILLS
@@ -97,7 +107,11 @@ def test_metad_reports_bad_input(tmp_path: Path) -> None:
         ("--threads", "0", "--threads: Input should be greater than or equal to 1"),
         ("--potential", "chgnet-typo", "--potential: unknown potential"),
         ("--supercell-min-length-a", "40", "--supercell-min-length-a: 40 Å makes a cell of"),
-        ("--protocol", "frankel", "--protocol: Input should be 'vacancy' or 'perfect-crystal'"),
+        (
+            "--protocol",
+            "frankel",
+            "--protocol: Input should be 'frenkel', 'vacancy', 'interstitial' or 'paper'",
+        ),
         ("--direction", "1,0", "--direction: expected three numbers"),
     ],
 )

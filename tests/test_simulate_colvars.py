@@ -67,7 +67,7 @@ def test_metad_checkpoint_keeps_the_unwrapped_track() -> None:
     from ase.calculators.emt import EMT
 
     from sselab.simulate.metad.bias import WellTemperedMetaD
-    from sselab.simulate.metad.engine import _cv_states, _restore_cv_states
+    from sselab.simulate.metad.tracking import cv_states, restore_cv_states
 
     atoms = Atoms("Cu", positions=[[0.2, 0, 0]], cell=[10, 10, 10], pbc=True)
     cv = ProjectedDisplacement(0, (0.2, 0.0, 0.0), (1.0, 0.0, 0.0), "x")
@@ -76,9 +76,9 @@ def test_metad_checkpoint_keeps_the_unwrapped_track() -> None:
         atoms.positions[0, 0] += 0.2
         atoms.wrap()
         metad.compute_colvars(atoms)
-    states = _cv_states(metad)
+    states = cv_states(metad)
     cv.reset()
-    _restore_cv_states(metad, states)
+    restore_cv_states(metad, states)
     assert metad.compute_colvars(atoms)[0][0] == pytest.approx(6.0)  # not the minimum image -4 Å
 
 

@@ -1,8 +1,9 @@
 """Conformance tests every calculator must pass (TorchSim-style factory): forces = -dE/dx by finite
 differences.
 
-Covers the model potentials, the metadynamics bias wrapper (exact sum and
-grid, 1D and 2D, coordination CV), ASE's EMT and CHGNet on a tiny cell.
+Covers the model potentials, the metadynamics bias wrapper (exact sum and grid, 1D and 2D, coordination CV
+with and without a cut-off, the host-relative displacement, site distance and path CVs on a real EMT crystal,
+walls), ASE's EMT and CHGNet on a tiny cell.
 """
 
 from __future__ import annotations
@@ -19,6 +20,10 @@ from sselab.simulate.analytic import DoubleWell1D, DoubleWell2D, TwoStepLandscap
 from sselab.simulate.metad.bias import WellTemperedMetaD
 from sselab.simulate.metad.colvars import CoordinationNumber, Distance, ProjectedDisplacement, displacement_2d
 from sselab.simulate.metad.hills import BiasGrid
+from sselab.simulate.metad.path import PathCV
+from sselab.simulate.metad.relative import HostDisplacement, SiteDistance
+from sselab.simulate.metad.walls import Wall
+from sselab.simulate.neb import cation_hop_endpoints
 
 
 def assert_forces_are_minus_gradient(
@@ -127,6 +132,63 @@ def _metad_cn() -> Atoms:
     metad = WellTemperedMetaD(DoubleWell1D(), cvs, 0.05, [0.1, 0.2], 1, 10, 300)
     for c in ([2.0, 2.1], [1.6, 2.4], [2.4, 1.9]):
         metad.hills.add(c, [0.1, 0.2], 0.05)
+    atoms.calc = metad
+    return atoms
+
+
+def _cu_vacancy() -> tuple[Atoms, int, np.ndarray]:
+    from ase.calculators.emt import EMT
+
+    hop = cation_hop_endpoints(bulk("Cu", cubic=True).repeat((2, 2, 1)), "Cu")
+    atoms = hop.initial.copy()
+    direction = hop.final.positions[hop.moving_index] - atoms.positions[hop.moving_index]
+    atoms.rattle(0.04, seed=2)
+    atoms.calc = EMT()
+    return atoms, hop.moving_index, direction
+
+
+@case("metad-host-displacement-emt-walls")
+def _metad_host() -> Atoms:
+    atoms, mover, direction = _cu_vacancy()
+    reference = atoms.copy()
+    cv = HostDisplacement(mover, reference, direction, name="d1")
+    metad = WellTemperedMetaD(atoms.calc, [cv], 0.05, [0.15], 1, 10, 300,
+                              walls=[Wall(0, 0.01, 5.0, "upper"), Wall(0, -0.01, 5.0, "lower")])  # fmt: skip
+    for c in (0.0, 0.1, -0.05, 0.3):
+        metad.hills.add([c], [0.15], 0.05)
+    atoms.positions[mover] += 0.2 * direction / np.linalg.norm(direction)
+    atoms.calc = metad
+    return atoms
+
+
+@case("metad-site-distance-coordination-cutoff-emt")
+def _metad_radial() -> Atoms:
+    atoms, mover, _ = _cu_vacancy()
+    reference = atoms.copy()
+    others = tuple(i for i in range(len(atoms)) if i != mover)
+    cvs = [SiteDistance(mover, reference, name="r1"),
+           CoordinationNumber(mover, others, r0_a=2.6, name="cn", d_max_a=4.0)]  # fmt: skip
+    metad = WellTemperedMetaD(atoms.calc, cvs, 0.05, [0.1, 0.3], 1, 10, 300)
+    for c in ([0.1, 11.0], [0.3, 10.0], [0.2, 12.0]):
+        metad.hills.add(c, [0.1, 0.3], 0.05)
+    atoms.positions[mover] += (0.12, -0.08, 0.05)
+    atoms.calc = metad
+    return atoms
+
+
+@case("metad-path-emt")
+def _metad_path() -> Atoms:
+    atoms, mover, direction = _cu_vacancy()
+    frames = []
+    for t in np.linspace(0.0, 1.0, 5):
+        frame = atoms.copy()
+        frame.positions[mover] += t * direction
+        frames.append(frame)
+    cvs = [PathCV(frames, mover, "s"), PathCV(frames, mover, "z")]
+    metad = WellTemperedMetaD(atoms.calc, cvs, 0.05, [0.2, 0.05], 1, 10, 300)
+    for c in ([1.5, 0.01], [2.0, 0.05], [1.2, 0.0]):
+        metad.hills.add(c, [0.2, 0.05], 0.05)
+    atoms.positions[mover] += 0.3 * direction
     atoms.calc = metad
     return atoms
 

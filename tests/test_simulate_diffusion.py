@@ -13,22 +13,13 @@ from ase.calculators.emt import EMT
 from sselab.simulate.diffusion import MDArrheniusResult, md_arrhenius
 
 
-def _run(run_dir: Path):
+def _run(run_dir: Path, **changes):
     atoms = bulk("Cu", "fcc", a=3.61, cubic=True).repeat((2, 2, 2))
     del atoms[0]
     # far above EMT copper's melting point: a liquid within a few hundred fs, so D > 0 at every temperature
-    return atoms, md_arrhenius(
-        atoms,
-        EMT,
-        "Cu",
-        temperatures_k=(2500.0, 3000.0, 3500.0),
-        steps=300,
-        timestep_fs=2.0,
-        seed=4,
-        run_dir=run_dir,
-        equilibration_steps=100,
-        sample_every=2,
-    )
+    fields = {"temperatures_k": (2500.0, 3000.0, 3500.0), "steps": 300, "timestep_fs": 2.0, "seed": 4,
+              "equilibration_steps": 100, "sample_every": 2, "diffusion_samples": 100, **changes}  # fmt: skip
+    return atoms, md_arrhenius(atoms, EMT, "Cu", run_dir=run_dir, potential="emt", **fields)
 
 
 def test_md_arrhenius_runs_end_to_end_with_emt(tmp_path: Path) -> None:
@@ -52,9 +43,34 @@ def test_md_arrhenius_runs_end_to_end_with_emt(tmp_path: Path) -> None:
     for name in ("msd.png", "arrhenius.png"):
         assert (tmp_path / "md" / "figures" / name).stat().st_size > 1000
     assert (tmp_path / "md" / "outputs" / "T_2500K" / "msd_2500K.csv").exists()
-    # a second call reads the stored trajectories back instead of rerunning
+    # D and its uncertainty from kinisi's posterior; the Ea uncertainty propagated from it
+    assert all(
+        0 < sd < d
+        for d, sd in zip(result.diffusion_cm2_per_s, result.diffusion_stderr_cm2_per_s, strict=True)
+    )
+    assert len(result.posteriors) == 3 and result.fit.ci95_ev[0] < result.fit.activation_energy_ev
+    # a second call with the same parameters reads the stored trajectories back instead of rerunning
     _, again = _run(tmp_path / "md")
     assert again.diffusion_cm2_per_s == result.diffusion_cm2_per_s
+
+
+def test_md_arrhenius_rerun_with_other_parameters_in_the_same_folder_recomputes(tmp_path: Path) -> None:
+    _, first = _run(tmp_path / "md", temperatures_k=(2500.0, 3000.0, 3500.0))
+    cached = sorted((tmp_path / "md" / "outputs" / "T_3000K").glob("traj_*.npz"))
+    _, other = _run(tmp_path / "md", seed=9, steps=260)
+    assert other.settings.seed == 9 and other.settings.steps == 260
+    assert len(sorted((tmp_path / "md" / "outputs" / "T_3000K").glob("traj_*.npz"))) == len(cached) + 1
+    assert other.msd[1].lag_fs[-1] != first.msd[1].lag_fs[-1]  # new trajectories: other length and seed
+    assert other.diffusion_cm2_per_s != first.diffusion_cm2_per_s
+
+
+def test_md_arrhenius_refuses_changed_masses(tmp_path: Path) -> None:
+    from sselab.errors import SettingsError
+
+    atoms = bulk("Cu", "fcc", a=3.61, cubic=True).repeat((2, 2, 2))
+    atoms.set_masses([80.0] * len(atoms))
+    with pytest.raises(SettingsError, match="real masses"):
+        md_arrhenius(atoms, EMT, "Cu", temperatures_k=(2500.0, 3000.0, 3500.0), steps=20, run_dir=tmp_path)
 
 
 def test_cli_md_arrhenius_reports_table_and_fit(tmp_path: Path) -> None:
@@ -69,7 +85,7 @@ def test_cli_md_arrhenius_reports_table_and_fit(tmp_path: Path) -> None:
         app,
         ["md-arrhenius", str(structure), "--cation", "Cu", "--potential", "emt", "--temperatures-k",
          "2500,3000,3500", "--steps", "150", "--timestep-fs", "2", "--equilibration-steps", "80",
-         "--sample-every", "2", "--vacancy", "--seed", "4", "--out", str(out),
+         "--sample-every", "2", "--vacancy", "--seed", "4", "--diffusion-samples", "100", "--out", str(out),
          "--db", str(tmp_path / "s.sqlite")],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
@@ -86,7 +102,7 @@ def test_cli_md_arrhenius_reports_table_and_fit(tmp_path: Path) -> None:
         app,
         ["md-arrhenius", str(structure), "--cation", "Cu", "--potential", "emt", "--temperatures-k",
          "2500,3000,3500", "--steps", "150", "--timestep-fs", "2", "--equilibration-steps", "80",
-         "--sample-every", "2", "--vacancy", "--seed", "4", "--out", str(out),
+         "--sample-every", "2", "--vacancy", "--seed", "4", "--diffusion-samples", "100", "--out", str(out),
          "--db", str(tmp_path / "s.sqlite"), "--store-unconverged"],
     )  # fmt: skip
     assert again.exit_code == 0 and "stored activation energy" in again.output

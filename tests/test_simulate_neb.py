@@ -135,3 +135,17 @@ def test_cli_neb_refuses_impossible_options_before_any_work(
     assert result.exit_code == 2, result.output
     assert message in result.output and "Traceback" not in result.output
     assert not (tmp_path / "run" / "summary.json").exists()
+
+
+def test_a_band_whose_maximum_is_an_end_point_is_not_a_barrier() -> None:
+    from sselab.simulate.analytic import HarmonicWell1D, particle_in_box
+
+    initial = particle_in_box()
+    initial.positions[0, 0] += 0.8  # up the harmonic well: the band runs downhill to its bottom
+    final = particle_in_box()
+    result = run_neb(
+        initial, final, HarmonicWell1D, n_images=3, fmax=0.05, steps=200, relax_endpoints=False, climb=False
+    )
+    assert result.converged is False
+    assert "not an interior image" in str(result.convergence_reason)
+    assert result.activation_energy().converged is False

@@ -70,23 +70,41 @@ def test_relax_lowers_the_energy() -> None:
 
 def test_metad_setup_points_the_cv_at_the_vacancy(tmp_path: Path) -> None:
     write(tmp_path / "Cu.cif", bulk("Cu", cubic=True))
-    settings = MetaDSettings(potential="emt", cv="displacement2d", supercell_min_length_a=7.0)
+    settings = MetaDSettings(
+        potential="emt", protocol="vacancy", cv="displacement2d", supercell_min_length_a=7.0, width_a=0.2
+    )
     cell = prepare_cell(tmp_path / "Cu.cif", settings, "Cu")
     setup = build_metad_setup(cell.atoms, "Cu", settings)
     assert len(setup.atoms) == 31 and len(setup.colvars) == 2 and setup.widths == [0.2, 0.2]
+    assert [w.kind for w in setup.walls] == ["upper", "lower"] and setup.grid is not None
     assert setup.parameters()["hop_distance_a"] == pytest.approx(3.61 / np.sqrt(2), abs=0.01)
     assert setup.colvars[0].compute(setup.atoms)[0] == pytest.approx(0.0)
     target = np.asarray(setup.parameters()["target_site_a"])
     assert np.min(np.linalg.norm(setup.atoms.positions - target, axis=1)) > 1.0  # the site is empty
 
 
-def test_perfect_crystal_protocol_keeps_every_atom_and_aims_at_a_neighbour_site(tmp_path: Path) -> None:
-    settings = MetaDSettings(potential="emt", protocol="perfect-crystal", supercell_min_length_a=7.0)
+def test_frenkel_protocol_keeps_every_atom_and_aims_at_the_nearest_interstitial_void(tmp_path: Path) -> None:
+    settings = MetaDSettings(potential="emt", protocol="frenkel", supercell_min_length_a=7.0, width_a=0.1)
     cell = prepare_cell(bulk("Cu", cubic=True), settings, "Cu")
     setup = build_metad_setup(cell.atoms, "Cu", settings)
-    assert len(setup.atoms) == 32 and "perfect-crystal protocol" in setup.description
+    assert len(setup.atoms) == 32 and "frenkel protocol" in setup.description
+    assert [cv.name for cv in setup.colvars] == ["r1"] and setup.cv_kind == "site-distance"
     target = np.asarray(setup.parameters()["target_site_a"])
-    assert np.min(np.linalg.norm(setup.atoms.positions - target, axis=1)) < 1e-6  # a neighbour sits there
+    # fcc: the nearest large void is the tetrahedral hole, a·√3/4 from the ion and its three neighbours
+    assert setup.migration.hop_distance_a == pytest.approx(3.61 * np.sqrt(3) / 4, abs=0.01)
+    distances = np.sort(np.linalg.norm(setup.atoms.positions - target, axis=1))
+    assert distances[:4] == pytest.approx([3.61 * np.sqrt(3) / 4] * 4, abs=0.01)
+    assert [w.kind for w in setup.walls] == ["upper"]  # a radial CV needs no lower wall
+
+
+def test_interstitial_protocol_adds_one_ion_and_aims_at_an_equivalent_void() -> None:
+    settings = MetaDSettings(
+        potential="emt", protocol="interstitial", supercell_min_length_a=7.0, width_a=0.1
+    )
+    setup = build_metad_setup(bulk("Cu", cubic=True).repeat(2), "Cu", settings)
+    assert len(setup.atoms) == 33 and setup.migration.mover == 32 and setup.migration.defect == "interstitial"
+    # octahedral hole to octahedral hole in fcc: a/sqrt(2)
+    assert setup.migration.hop_distance_a == pytest.approx(3.61 / np.sqrt(2), abs=0.05)
 
 
 def test_prepare_cell_bounds_the_supercell_before_building_it() -> None:

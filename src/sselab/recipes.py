@@ -12,9 +12,9 @@ composite defect barrier (CI-NEB migration + defect formation) registers itself 
 Example
 -------
 >>> sorted(RECIPES)
-['md-arrhenius', 'metad', 'neb', 'relax', 'search']
->>> get_recipe("metad").settings.default("width_a")
-0.2
+['md-arrhenius', 'metad', 'metad-replicas', 'neb', 'relax', 'search']
+>>> get_recipe("metad").settings.default("protocol")
+'frenkel'
 """
 
 from __future__ import annotations
@@ -26,11 +26,13 @@ from typing import Any
 
 from sselab.errors import SimulationError
 from sselab.simulate.diffusion import MDArrheniusResult
+from sselab.simulate.metad.replicas import MetaDReplicaSet
 from sselab.simulate.metad.result import MetaDResult
 from sselab.simulate.neb import NEBResult
 from sselab.simulate.recipes import (
     md_arrhenius_of_structure,
     metad_of_structure,
+    metad_replicas_of_structure,
     neb_of_structure,
     relax_structure,
 )
@@ -95,6 +97,13 @@ def load_result(source: Mapping[str, Any] | str | Path) -> Any:
 
 for _recipe in (
     Recipe("metad", metad_of_structure, MetaDSettings, MetaDResult, "well-tempered metadynamics"),
+    Recipe(
+        "metad-replicas",
+        metad_replicas_of_structure,
+        MetaDSettings,
+        MetaDReplicaSet,
+        "independent MetaD replicas as one result (mean ± sd/sqrt(n))",
+    ),
     Recipe("neb", neb_of_structure, NEBSettings, NEBResult, "CI-NEB of a vacancy hop"),
     Recipe(
         "md-arrhenius",

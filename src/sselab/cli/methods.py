@@ -126,6 +126,8 @@ def md_arrhenius(
     timestep_fs: Annotated[float, setting(A, "timestep_fs")] = A.default("timestep_fs"),
     equilibration_steps: Annotated[int, setting(A, "equilibration_steps")] = A.default("equilibration_steps"),
     sample_every: Annotated[int, setting(A, "sample_every")] = A.default("sample_every"),
+    thermostat: Annotated[str, setting(A, "thermostat")] = A.default("thermostat"),
+    diffusion_samples: Annotated[int, setting(A, "diffusion_samples")] = A.default("diffusion_samples"),
     supercell_min_length_a: Annotated[float, setting(A, "supercell_min_length_a")] = A.default(
         "supercell_min_length_a"
     ),
@@ -157,17 +159,18 @@ def md_arrhenius(
         result = md_arrhenius_of_structure(
             structure, cation, settings=settings, run_dir=out, progress=True,
             structure_provenance=structure_provenance,  # type: ignore[arg-type]
-            on_temperature_done=lambda t, fit: console.print(
-                f"  {t:g} K: D = {fit.diffusion_cm2_per_s:.3e} cm²/s"
+            on_temperature_done=lambda t, d: console.print(
+                f"  {t:g} K: D = {d.diffusion_cm2_per_s:.3e} ± {d.diffusion_std_cm2_per_s:.1e} cm²/s (kinisi)"
             ),
         )  # fmt: skip
         table = Table(title=f"{cation} tracer diffusion and Nernst–Einstein conductivity")
-        for column in ("T (K)", "D (cm²/s)", "σ (S/cm)"):
+        for column in ("T (K)", "D (cm²/s)", "sd of D (kinisi)", "σ (S/cm)"):
             table.add_column(column, justify="right")
-        for t, d, sigma in zip(
-            result.temperatures_k, result.diffusion_cm2_per_s, result.conductivity_s_per_cm, strict=True
-        ):
-            table.add_row(f"{t:g}", f"{d:.3e}", f"{sigma:.3e}")
+        for t, d, sd, sigma in zip(
+            result.temperatures_k, result.diffusion_cm2_per_s, result.diffusion_stderr_cm2_per_s,
+            result.conductivity_s_per_cm, strict=True,
+        ):  # fmt: skip
+            table.add_row(f"{t:g}", f"{d:.3e}", f"{sd:.1e}", f"{sigma:.3e}")
         console.print(table)
         if result.fit is None:
             console.print("[yellow]no Arrhenius fit: fewer than three temperatures with D > 0[/yellow]")

@@ -63,11 +63,20 @@ def metad(
     steps: Annotated[int, setting(M, "steps")] = M.default("steps"),
     chunk_steps: Annotated[int | None, setting(M, "chunk_steps")] = M.default("chunk_steps"),
     timestep_fs: Annotated[float, setting(M, "timestep_fs")] = M.default("timestep_fs"),
-    height_ev: Annotated[float, setting(M, "height_ev")] = M.default("height_ev"),
-    width_a: Annotated[float, setting(M, "width_a", "--width")] = M.default("width_a"),
-    pace: Annotated[int, setting(M, "pace")] = M.default("pace"),
+    height_ev: Annotated[float | None, setting(M, "height_ev")] = M.default("height_ev"),
+    width_a: Annotated[float | None, setting(M, "width_a", "--width")] = M.default("width_a"),
+    pace: Annotated[int | None, setting(M, "pace")] = M.default("pace"),
     bias_factor: Annotated[float, setting(M, "bias_factor")] = M.default("bias_factor"),
     cv: Annotated[str, setting(M, "cv")] = M.default("cv"),
+    cv_reference: Annotated[str, setting(M, "cv_reference")] = M.default("cv_reference"),
+    npt_steps: Annotated[int, setting(M, "npt_steps")] = M.default("npt_steps"),
+    equilibration_steps: Annotated[int, setting(M, "equilibration_steps")] = M.default("equilibration_steps"),
+    relax_fmax: Annotated[float, setting(M, "relax_fmax")] = M.default("relax_fmax"),
+    target_tolerance_a: Annotated[float, setting(M, "target_tolerance_a")] = M.default("target_tolerance_a"),
+    wall_margin_a: Annotated[float | None, setting(M, "wall_margin_a")] = M.default("wall_margin_a"),
+    smoke_test: Annotated[
+        bool, typer.Option("--smoke-test/--no-smoke-test", help=M.describe("smoke_test"))
+    ] = M.default("smoke_test"),
     supercell_min_length_a: Annotated[float, setting(M, "supercell_min_length_a")] = M.default(
         "supercell_min_length_a"
     ),
@@ -121,8 +130,11 @@ def fes(
         int | None, typer.Option("--bins", help="Grid intervals per CV (default: the run's fes_bins).")
     ] = None,
     min_depth_ev: Annotated[
-        float, typer.Option("--min-depth-ev", help="Ignore minima shallower than this (eV).")
-    ] = 0.05,
+        float | None,
+        typer.Option(
+            "--min-depth-ev", help="Ignore minima shallower than this (eV; default max(3 kT, noise))."
+        ),
+    ] = None,
     db: DbOption = None,
     material: Annotated[
         str | None, typer.Option("--material", help="Formula to store the barrier under.")
@@ -135,10 +147,13 @@ def fes(
         summary = read_summary(run_dir)
         result = MetaDResult.from_dict(summary)
         settings = result.settings if bins is None else result.settings.replace(fes_bins=bins)
+        options = dict(result.parameters.get("analysis") or {})
         analysis = analyse_metadynamics(
             result.hills, result.colvar, settings.temperature_k, result.hills.bias_factor, settings.fes_bins,
             result.start, result.end, min_depth_ev=min_depth_ev, cv_names=result.cv_names,
             folder=RunFolder.create(run_dir), fes_method=settings.fes_method,
+            target_tolerance=options.get("target_tolerance"), onward=bool(options.get("onward")),
+            quantity=str(options.get("quantity") or "effective"),
         )  # fmt: skip
         result = replace(result, analysis=analysis, settings=settings, run_dir=Path(run_dir))
         RunFolder(Path(run_dir)).write_summary(
@@ -157,23 +172,35 @@ def report_barriers(console: Console, result: MetaDResult) -> None:
     barriers = result.barriers
     if barriers is None:
         console.print(f"[yellow]no barrier:[/yellow] {result.barrier_error}")
-        console.print(f"run folder: {result.run_dir}")
-        return
-    table = Table(title=f"free-energy barriers ({barriers.kind}, {result.protocol} protocol)")
-    table.add_column("quantity")
-    table.add_column("eV", justify="right")
-    rows: list[tuple[str, float | None]] = (
-        [("Ea", barriers.barrier_ev)]
-        if barriers.kind == "one-step"
-        else [("Ea1 (leaving the site)", barriers.ea1_ev), ("Ea2 (subsequent hop)", barriers.ea2_ev)]
+    else:
+        table = Table(title=f"free-energy barriers ({barriers.kind}, {result.protocol} protocol)")
+        table.add_column("quantity")
+        table.add_column("eV", justify="right")
+        rows: list[tuple[str, float | None]] = (
+            [("Ea", barriers.barrier_ev)]
+            if barriers.kind == "one-step"
+            else [("Ea1 (leaving the site)", barriers.ea1_ev), ("Ea2 (subsequent hop)", barriers.ea2_ev)]
+        )
+        rows.append(("effective (energy span)", barriers.effective_ev))
+        if result.protocol in ("frenkel", "paper"):
+            rows += [
+                ("plateau ΔF (interstitial)", barriers.plateau_ev),
+                ("intrinsic ½ΔF + Ea2", barriers.intrinsic_ev),
+            ]
+        rows += [("reported", result.reported_ev), ("uncertainty", barriers.uncertainty_ev)]
+        for name, value in rows:
+            table.add_row(name, "n/a" if value is None else f"{value:.3f}")
+        console.print(table)
+        if barriers.uncertainty_ev is None:
+            reason = result.analysis.uncertainty_reason
+            console.print(f"uncertainty: {reason or 'not estimated'}")
+    transitions = result.convergence.get("transitions")
+    drift = result.max_host_drift_a
+    console.print(
+        f"{result.steps_done} steps ({result.simulated_time_ps:.1f} ps), {result.n_hills} hills, "
+        f"transitions {'n/a' if transitions is None else transitions}, host drift "
+        f"{'n/a' if drift is None else f'{drift:.3f} Å'} (max)"
     )
-    rows += [("rate-determining", barriers.rate_determining_ev), ("uncertainty", barriers.uncertainty_ev)]
-    for name, value in rows:
-        table.add_row(name, "n/a" if value is None else f"{value:.3f}")
-    console.print(table)
-    if barriers.uncertainty_ev is None:
-        reason = result.analysis.uncertainty_reason
-        console.print(f"[yellow]uncertainty n/a:[/yellow] {reason or 'not estimated'}")
     verdict = {True: "converged", False: "NOT converged", None: "convergence"}[result.converged]
     console.print(f"{verdict}: {result.convergence_reason}")
     console.print(

@@ -61,7 +61,8 @@ def metad_job(spec: dict[str, Any]) -> dict[str, Any]:
 
     Spec keys: ``structure`` (CIF/POSCAR/extxyz path), ``cation``, ``settings`` (a ``MetaDSettings`` dict),
     ``run_dir``, and what the client stores it under: ``name``, ``material``, ``phase``,
-    ``structure_provenance``. Returns them with ``result`` (``MetaDResult.as_dict()``).
+    ``structure_provenance``, and for a replica its set (``group``, ``set_dir``: the client combines the
+    replicas of a group into one result). Returns them with ``result`` (``MetaDResult.as_dict()``).
     """
     settings = MetaDSettings.from_dict(spec["settings"])
     limit_threads(settings.threads or worker_threads(), settings.potential)
@@ -74,6 +75,8 @@ def metad_job(spec: dict[str, Any]) -> dict[str, Any]:
         "name": spec.get("name", Path(spec["structure"]).stem),
         "material": spec.get("material") or (result.structure.formula if result.structure else None),
         "phase": spec.get("phase"),
+        "group": spec.get("group"),
+        "set_dir": spec.get("set_dir"),
         "result": result.as_dict(),
     }
 

@@ -20,9 +20,11 @@ from typing import TYPE_CHECKING, Any
 from sselab.errors import PipelineError
 from sselab.pipeline.jobs import metad_job, search_job
 from sselab.pipeline.provenance import stable_hash
+from sselab.simulate.metad.replicas import MetaDReplicaSet
 from sselab.simulate.metad.result import MetaDResult
 from sselab.simulate.recording import record_activation_energy
 from sselab.simulate.reference import write_libh4_pnma_cif
+from sselab.simulate.runfolder import RunFolder
 from sselab.simulate.settings import MetaDSettings
 from sselab.structures.cell import scan_z, search_cell_from_formula
 from sselab.structures.checkpoint import copy_individuals, open_checkpoint
@@ -138,14 +140,17 @@ def _metad_specs(
 ) -> list[dict[str, Any]]:
     specs = []
     for entry in entries:
+        set_dir = out_dir / "runs" / safe_name(entry["name"])
         for replica in range(replicas):
-            suffix = f"-r{replica}" if replicas > 1 else ""
+            folder = set_dir / f"replica-{replica}" if replicas > 1 else set_dir
             specs.append(
                 {
                     **entry,
-                    "name": f"{entry['name']}{suffix}",
+                    "name": f"{entry['name']}-r{replica}" if replicas > 1 else entry["name"],
+                    "group": entry["name"],
+                    "set_dir": str(set_dir.resolve()),
                     "settings": settings.replace(seed=seed + replica).as_dict(),
-                    "run_dir": str((out_dir / "runs" / f"{safe_name(entry['name'])}{suffix}").resolve()),
+                    "run_dir": str(folder.resolve()),
                 }
             )
     return specs
@@ -154,16 +159,29 @@ def _metad_specs(
 def _run_metad(
     ctx: StageContext, specs: list[dict[str, Any]], note: str, store_unconverged: bool
 ) -> dict[str, Any]:
-    runs = []
+    """Run the jobs, combine the replicas of each structure into ONE result and record it once."""
+    groups: dict[str, list[dict[str, Any]]] = {}
     for job in ctx.run_jobs("metad", metad_job, specs):
-        result = MetaDResult.from_dict(job["result"])
+        groups.setdefault(str(job.get("group") or job["name"]), []).append(job)
+    runs = []
+    for name, jobs in groups.items():
+        replicas = [MetaDResult.from_dict(job["result"]) for job in jobs]
+        result: MetaDResult | MetaDReplicaSet = replicas[0]
+        if len(replicas) > 1:
+            result = MetaDReplicaSet.from_replicas(replicas, Path(jobs[0]["set_dir"]))
+            RunFolder.create(result.run_dir).write_summary(result)
         estimate = result.activation_energy()
         outcome = record_activation_energy(
-            ctx.store, result, material=job["material"], phase=job.get("phase"),
+            ctx.store, result, material=jobs[0]["material"], phase=jobs[0].get("phase"),
             note=f"{note}: {estimate.note}" if estimate is not None else note,
             store_unconverged=store_unconverged,
         )  # fmt: skip
-        runs.append({**job, "ea_id": outcome.ea_id if outcome.stored else None, "stored": outcome.reason})
+        combined = result.as_dict() if isinstance(result, MetaDReplicaSet) else None
+        runs.append(
+            {**jobs[0], "name": name, "result": jobs[0]["result"], "combined": combined,
+             "replicas": len(replicas), "ea_id": outcome.ea_id if outcome.stored else None,
+             "stored": outcome.reason}
+        )  # fmt: skip
     added = sum(r["ea_id"] is not None for r in runs)
     return {
         "summary": f"{len(runs)} MetaD run(s), {added} Ea stored now; " + "; ".join(map(_barrier_text, runs)),
@@ -278,12 +296,20 @@ def check_search_params(stage: str, params: dict[str, Any]) -> None:
 
 
 def _barrier_text(run: dict[str, Any]) -> str:
-    """One line per MetaD run: the barrier with its uncertainty and convergence, and whether it was stored."""
-    result = MetaDResult.from_dict(run["result"])
-    b = result.barriers
-    if b is None:
-        return f"{run['name']}: no barrier ({result.barrier_error})"
-    known = b.uncertainty_ev is not None and math.isfinite(b.uncertainty_ev)
-    spread = f"± {b.uncertainty_ev:.3f} eV" if known else "eV (uncertainty n/a: run too short)"
+    """One line per MetaD structure (its replicas combined): the barrier with its uncertainty and convergence,
+    and whether it was stored."""
+    summary = run["result"]
+    result = (MetaDReplicaSet if summary.get("kind") == MetaDReplicaSet.kind else MetaDResult).from_dict(
+        summary
+    )
+    estimate = result.activation_energy()
+    if estimate is None:
+        why = result.barrier_error if isinstance(result, MetaDResult) else "no replica has a barrier"
+        return f"{run['name']}: no barrier ({why})"
+    unc = estimate.uncertainty_ev
+    spread = f"± {unc:.3f} eV" if unc is not None and math.isfinite(unc) else "eV (uncertainty unknown)"
     verdict = {True: "converged", False: "not converged", None: "convergence not assessed"}[result.converged]
-    return f"{run['name']}: Ea = {b.rate_determining_ev:.3f} {spread}, {verdict} ({run['stored']})"
+    return (
+        f"{run['name']}: Ea = {estimate.activation_energy_ev:.3f} {spread} ({estimate.protocol}), {verdict} "
+        f"({run['stored']})"
+    )

@@ -53,7 +53,7 @@ def _metad_row(run: Mapping[str, Any], result: MetaDResult) -> dict[str, Any]:
         "n_atoms": None if result.structure is None else result.structure.n_atoms,
         "steps_done": result.steps_done,
         "kind": None if b is None else b.kind,
-        "barrier_ev": None if b is None else b.rate_determining_ev,
+        "barrier_ev": result.reported_ev,
         "ea1_ev": None if b is None else b.ea1_ev,
         "ea2_ev": None if b is None else b.ea2_ev,
         "uncertainty_ev": None if b is None else b.uncertainty_ev,

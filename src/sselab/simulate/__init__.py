@@ -10,7 +10,7 @@ Example
 >>> "emt" in [p.name for p in list_potentials()]
 True
 >>> MetaDSettings().protocol
-'vacancy'
+'frenkel'
 """
 
 from sselab.simulate.analytic import DoubleWell1D, DoubleWell2D, TwoStepLandscape, particle_in_box
@@ -31,7 +31,6 @@ from sselab.simulate.metad import (
     WellTemperedMetaD,
     analyse_metadynamics,
     displacement_2d,
-    estimate_uncertainty,
     find_barriers,
     find_minima,
     free_energy_surface,
@@ -39,6 +38,7 @@ from sselab.simulate.metad import (
     read_hills,
     reweight_fes,
     run_metadynamics,
+    walker_uncertainty,
 )
 from sselab.simulate.neb import NEBResult, VacancyHop, cation_hop_endpoints, run_neb
 from sselab.simulate.potentials import PotentialInfo, get_calculator, list_potentials
@@ -97,7 +97,6 @@ __all__ = [
     "cation_hop_endpoints",
     "cp2k_metad_input",
     "displacement_2d",
-    "estimate_uncertainty",
     "find_barriers",
     "find_minima",
     "free_energy_surface",
@@ -126,4 +125,5 @@ __all__ = [
     "run_md",
     "run_metadynamics",
     "run_neb",
+    "walker_uncertainty",
 ]

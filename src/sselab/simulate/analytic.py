@@ -9,6 +9,8 @@ potential there up to a constant, so the free-energy barriers are known exactly:
 - :class:`DoubleWell1D`: ``E = Eb (1 - ((u - a)/a)^2)^2``: minima at ``u = 0`` and ``2a``, barrier ``Eb``.
 - :class:`DoubleWell2D`: ``E = Eb (1 - ξ^2)^2 + k/2 (v - c (1 - ξ^2))^2``, ``ξ = (u - a)/a``: a curved
   path with the saddle at ``(a, c)``, barrier ``Eb``.
+- :class:`HarmonicWell1D` (``E = k/2 u²``) and :class:`QuarticWell1D` (``E = c u⁴``): one site, no barrier
+  at all — the false-positive checks of the barrier analysis.
 - :class:`TwoStepLandscape`: start (``u = 0``, E = 0), intermediate (``u = L1``, E = ``e_intermediate``)
   and end (``u = L1 + L2``, E = 0) minima joined by smooth steps; ``Ea1 = e_saddle_1`` (leaving the start)
   and ``Ea2 = e_saddle_2 - e_intermediate`` (the hop from the intermediate).
@@ -34,7 +36,9 @@ from ase.calculators.calculator import Calculator, all_changes
 __all__ = [
     "DoubleWell1D",
     "DoubleWell2D",
+    "HarmonicWell1D",
     "ModelPotential",
+    "QuarticWell1D",
     "TwoStepLandscape",
     "fast_check_state",
     "particle_in_box",
@@ -129,6 +133,30 @@ class DoubleWell1D(ModelPotential):
         q = 1.0 - xi * xi
         f = self.barrier_ev * q * q + 0.5 * self.k_v * v * v
         return f, self.barrier_ev * 2 * q * (-2 * xi / self.a), self.k_v * v
+
+
+class HarmonicWell1D(ModelPotential):
+    """A single harmonic well along ``u``, ``E = k/2 u²`` (eV, Å): no barrier anywhere."""
+
+    def __init__(self, k_ev_per_a2: float = 4.0, k_v_ev_per_a2: float = 2.0, **kw: Any):
+        super().__init__(**kw)
+        self.k = float(k_ev_per_a2)
+        self.k_v = float(k_v_ev_per_a2)
+
+    def profile(self, u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return 0.5 * self.k * u * u + 0.5 * self.k_v * v * v, self.k * u, self.k_v * v
+
+
+class QuarticWell1D(ModelPotential):
+    """A single flat-bottomed well along ``u``, ``E = c u⁴`` (eV, Å): no barrier anywhere."""
+
+    def __init__(self, c_ev_per_a4: float = 2.0, k_v_ev_per_a2: float = 2.0, **kw: Any):
+        super().__init__(**kw)
+        self.c = float(c_ev_per_a4)
+        self.k_v = float(k_v_ev_per_a2)
+
+    def profile(self, u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return self.c * u**4 + 0.5 * self.k_v * v * v, 4 * self.c * u**3, self.k_v * v
 
 
 class DoubleWell2D(ModelPotential):

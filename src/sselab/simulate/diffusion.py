@@ -1,10 +1,14 @@
 """MD-Arrhenius: NVT MD at several temperatures → cation MSD → tracer D → Nernst–Einstein σ → Arrhenius Ea.
 
-The MSD is averaged over all cations of the element and over all time origins of the production run (unwrapped
-positions, the whole cell's centre-of-mass drift removed, :mod:`sselab.transport.msd`); the tracer diffusion
-coefficient comes from a straight line fitted to the MSD after a skipped ballistic/cage start,
-``D = slope / 6``. The conductivity follows from Nernst–Einstein with a Haven ratio of 1,
-``σ = n q² D / (kB T)``, and the activation energy from ``sselab.transport.fit_arrhenius`` on ``σT``.
+The MD is momentum-conserving and weakly thermostatted (Bussi's stochastic velocity rescaling by default) with
+the elements' real masses (a structure with changed masses is refused), and its trajectory is cached under a
+key of every parameter that changes it (:mod:`sselab.simulate.md_sampling`). The tracer diffusion coefficient
+and its uncertainty come from kinisi (:mod:`sselab.transport.kinisi_diffusion`: the posterior of ``D`` given
+the correlated MSD, after the ballistic start ``fit_start_fraction`` of the run); the MSD curve and a straight
+line through it are kept for the figure. The conductivity follows from Nernst–Einstein with a Haven ratio of
+1, ``σ = n q² D / (kB T)``; the activation energy from ``sselab.transport.fit_arrhenius`` on ``σT`` of the
+median ``D``, its uncertainty from refitting the line through each joint posterior sample of the ``D``
+(standard deviation and 95 % interval of those Ea).
 
 Example
 -------
@@ -20,24 +24,25 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
-from ase import Atoms
+from ase import Atoms, units
 from ase.data import atomic_masses
 from pymatgen.core import Element
 
 from sselab.errors import SimulationError
 from sselab.simulate.figures import plot_msd
-from sselab.simulate.md import run_md
-from sselab.simulate.potentials import CalculatorFactory, device_of
+from sselab.simulate.md_sampling import sample_trajectory
+from sselab.simulate.potentials import CalculatorFactory
 from sselab.simulate.results import EaEstimate, StructureInfo, result_data
 from sselab.simulate.runfolder import RunFolder
 from sselab.simulate.settings import MDArrheniusSettings
 from sselab.transport import ArrheniusFit, fit_arrhenius, nernst_einstein_conductivity, plot_arrhenius
-from sselab.transport.msd import MSDFit, fit_msd, mean_square_displacement, unwrap_positions
+from sselab.transport.kinisi_diffusion import KinisiDiffusion, kinisi_diffusion
+from sselab.transport.msd import MSDFit, fit_msd, mean_square_displacement
 
 logger = logging.getLogger(__name__)
 
@@ -54,11 +59,13 @@ class MDArrheniusResult:
     Attributes
     ----------
     temperatures_k, diffusion_cm2_per_s, diffusion_stderr_cm2_per_s, conductivity_s_per_cm
-        Per temperature (K): tracer D (cm²/s) with its regression error, Nernst–Einstein σ (S/cm).
+        Per temperature (K): tracer D (cm²/s, kinisi's posterior median) with its posterior standard
+        deviation, Nernst–Einstein σ (S/cm).
     carrier_density_per_cm3
         Mobile cations per cm³.
     fit
-        Arrhenius fit of σT, ``None`` when fewer than three temperatures show diffusion.
+        Arrhenius fit of σT, ``None`` when fewer than three temperatures show diffusion; its ``stderr_ev`` and
+        ``ci95_ev`` are propagated from kinisi's posteriors of D.
     msd
         The MSD curve and fit of each temperature.
     settings
@@ -74,7 +81,9 @@ class MDArrheniusResult:
     wall_time_s
         Wall time (s).
     custom_masses_amu
-        Elements whose masses differ from ASE's standard ones (e.g. a heavier H), amu.
+        Elements whose masses differ from ASE's standard ones (always empty now: such structures are refused).
+    posteriors
+        kinisi's posterior of D at each temperature.
     """
 
     kind: ClassVar[str] = "md-arrhenius"
@@ -99,6 +108,7 @@ class MDArrheniusResult:
     )
     wall_time_s: float = 0.0
     custom_masses_amu: dict[str, float] = field(default_factory=dict)
+    posteriors: tuple[KinisiDiffusion, ...] = ()
 
     @property
     def parameters(self) -> dict[str, Any]:
@@ -111,7 +121,8 @@ class MDArrheniusResult:
             return None
         method = "AIMD" if self.potential in AB_INITIO_POTENTIALS else "MLMD"
         temps = ", ".join(f"{t:g}" for t in self.temperatures_k)
-        protocol = "vacancy" if self.settings.vacancy else "perfect-crystal"
+        # a perfect crystal makes its own defects: what it measures is the intrinsic Ea (frenkel)
+        protocol = "vacancy" if self.settings.vacancy else "frenkel"
         return EaEstimate(
             method, self.fit.activation_energy_ev, self.fit.stderr_ev, min(self.temperatures_k),
             max(self.temperatures_k), protocol, self.converged, self.convergence_reason,
@@ -141,6 +152,7 @@ class MDArrheniusResult:
             "convergence_reason": self.convergence_reason,
             "wall_time_s": self.wall_time_s,
             "custom_masses_amu": self.custom_masses_amu,
+            "posteriors": [p.as_dict() for p in self.posteriors],
         }
 
     @classmethod
@@ -170,6 +182,7 @@ class MDArrheniusResult:
             convergence_reason=d.get("convergence_reason"),
             wall_time_s=float(d.get("wall_time_s", 0.0)),
             custom_masses_amu={str(k): float(v) for k, v in (d.get("custom_masses_amu") or {}).items()},
+            posteriors=tuple(KinisiDiffusion.from_dict(p) for p in d.get("posteriors") or ()),
         )
 
 
@@ -199,56 +212,21 @@ def _charge(cation: str) -> int:
     return int(positive[0])
 
 
-def sample_cation_trajectory(
-    atoms: Atoms,
-    calculator_factory: CalculatorFactory,
-    cation: str,
-    temperature_k: float,
-    settings: MDArrheniusSettings,
-    seed: int,
-    run_dir: Path | None,
-    progress: bool = False,
-) -> tuple[np.ndarray, np.ndarray, str]:
-    """Run NVT MD (``sselab.simulate.md.run_md``) at ``temperature_k`` (K); return the production times (fs),
-    the cation positions (Å) and the device the potential ran on.
-
-    Positions are unwrapped and corrected for the centre-of-mass drift of the whole cell.
-    """
-    work = atoms.copy()
-    symbols = np.array(work.get_chemical_symbols())
-    index = np.flatnonzero(symbols == cation)
-    if index.size == 0:
-        raise SimulationError(f"no {cation!r} atoms in the structure ({work.get_chemical_formula()})")
-    frames: list[np.ndarray] = []
-    centres: list[np.ndarray] = []
-    every = settings.sample_every
-
-    def record() -> None:
-        frames.append(work.get_positions()[index].copy())
-        centres.append(work.get_center_of_mass())
-
-    calculator = calculator_factory()
-    run_md(
-        work,
-        calculator,
-        temperature_k,
-        settings.timestep_fs,
-        settings.equilibration_steps + settings.steps,
-        friction_per_fs=settings.friction_per_fs,
-        seed=seed,
-        trajectory=run_dir / "md.traj" if run_dir is not None else None,
-        loginterval=max(every * 10, 1),
-        run_dir=run_dir,
-        restart=False,
-        progress=progress,
-        observers=((record, every),),
-    )
-    first = int(np.ceil(settings.equilibration_steps / every))
-    positions = unwrap_positions(np.asarray(frames), np.asarray(work.cell))[first:]
-    drift = unwrap_positions(np.asarray(centres)[:, None, :], np.asarray(work.cell))[first:]
-    positions = positions - (drift - drift[:1])
-    time_fs = np.arange(len(positions)) * every * settings.timestep_fs
-    return time_fs, positions, device_of(calculator)
+def arrhenius_samples(
+    temperatures_k: Sequence[float], samples_cm2_per_s: Sequence[np.ndarray], density: float, charge: int
+) -> np.ndarray:
+    """Ea (eV) of the Arrhenius line through each joint draw of the posterior samples of ``D`` (one draw per
+    temperature per sample, Nernst–Einstein σT, least squares in ln σT against 1/T)."""
+    n = min(len(x) for x in samples_cm2_per_s)
+    temps = np.asarray(temperatures_k, float)
+    draws = np.stack([np.asarray(x, float)[:n] for x in samples_cm2_per_s])  # (nT, n)
+    positive = np.all(draws > 0, axis=0)
+    sigma = np.array([[float(nernst_einstein_conductivity(d, density, charge, t)) for d in row]
+                      for row, t in zip(draws[:, positive], temps, strict=True)])  # fmt: skip
+    x = 1.0 / temps
+    y = np.log(sigma * temps[:, None])
+    slope = np.polyfit(x, y, 1)[0]
+    return -np.asarray(slope) * float(units.kB)
 
 
 def md_arrhenius(
@@ -259,7 +237,7 @@ def md_arrhenius(
     settings: MDArrheniusSettings | None = None,
     run_dir: str | Path | None = None,
     progress: bool = False,
-    on_temperature_done: Callable[[float, MSDFit], None] | None = None,
+    on_temperature_done: Callable[[float, KinisiDiffusion], None] | None = None,
     potential: str | None = None,
     structure: StructureInfo | None = None,
     **changes: Any,
@@ -281,11 +259,12 @@ def md_arrhenius(
         its fields may also be given as keywords (``changes``).
     run_dir
         Folder for trajectories, ``msd_<T>K.csv``, figures (MSD and Arrhenius) and ``summary.json``. A
-        temperature whose ``msd_<T>K.npz`` exists is read back instead of rerun.
+        temperature whose trajectory with the same parameters is cached there (``traj_<T>K_<key>.npz``) is
+        read back instead of rerun; other parameters compute anew.
     progress
         Show rich progress bars (steps/s).
     on_temperature_done
-        Called after each temperature with its MSD fit.
+        Called after each temperature with kinisi's posterior of D there.
     potential, structure
         Recorded with the result.
     """
@@ -299,25 +278,41 @@ def md_arrhenius(
     start = time.perf_counter()
     fits: list[MSDFit] = []
     devices: set[str] = set()
+    posteriors: list[KinisiDiffusion] = []
+    cation_index = np.flatnonzero(np.array(atoms.get_chemical_symbols()) == cation)
     for i, temperature in enumerate(temps):
         folder = out / "outputs" / f"T_{temperature:g}K" if out is not None else None
-        cached = folder / f"msd_{temperature:g}K.npz" if folder is not None else None
-        if cached is not None and cached.is_file():
-            with np.load(cached) as data:
-                time_fs, positions = data["time_fs"], data["positions_a"]
-        else:
-            if folder is not None:
-                folder.mkdir(parents=True, exist_ok=True)
-            time_fs, positions, device = sample_cation_trajectory(
-                atoms, calculator_factory, cation, temperature, settings, settings.seed + i, folder, progress
-            )
-            devices.add(device)
-            if cached is not None:
-                np.savez(cached, time_fs=time_fs, positions_a=positions)
-        msd = mean_square_displacement(positions)
+        frames, time_fs, device = sample_trajectory(
+            atoms, calculator_factory, temperature, settings, settings.seed + i, folder,
+            potential or type(calculator_factory).__name__, progress,
+        )  # fmt: skip
+        devices.add(device)
+        positions = frames[:, cation_index]
+        drift = frames.mean(axis=1, keepdims=True)  # the cell's centroid: removed for the MSD curve
+        msd = mean_square_displacement(positions - (drift - drift[:1]))
         fit = fit_msd(time_fs[: len(msd)], msd, settings.fit_start_fraction)
         fits.append(fit)
-        logger.info("T = %g K: D = %.3e cm2/s", temperature, fit.diffusion_cm2_per_s)
+        snapshots = []
+        for frame in frames:
+            snapshot = atoms.copy()
+            snapshot.positions = frame
+            snapshots.append(snapshot)
+        start_dt = max(settings.fit_start_fraction * float(time_fs[-1]), float(time_fs[1]))
+        posteriors.append(
+            kinisi_diffusion(
+                snapshots,
+                cation,
+                settings.timestep_fs,
+                settings.sample_every,
+                start_dt,
+                settings.diffusion_samples,
+                settings.seed + i,
+            )
+        )
+        logger.info(
+            "T = %g K: D = %.3e ± %.1e cm2/s (kinisi)", temperature, posteriors[-1].diffusion_cm2_per_s,
+            posteriors[-1].diffusion_std_cm2_per_s,
+        )  # fmt: skip
         if folder is not None:
             np.savetxt(
                 folder / f"msd_{temperature:g}K.csv",
@@ -327,8 +322,8 @@ def md_arrhenius(
                 comments="",
             )
         if on_temperature_done is not None:
-            on_temperature_done(temperature, fit)
-    diffusion = [f.diffusion_cm2_per_s for f in fits]
+            on_temperature_done(temperature, posteriors[-1])
+    diffusion = [p.diffusion_cm2_per_s for p in posteriors]
     sigma = [
         float(nernst_einstein_conductivity(d, density, charge, t)) if d > 0 else float("nan")
         for d, t in zip(diffusion, temps, strict=True)
@@ -337,12 +332,20 @@ def md_arrhenius(
     arrhenius = None
     if len(usable) >= 3:
         arrhenius = arrhenius_fit([temps[i] for i in usable], [sigma[i] for i in usable])
+        eas = arrhenius_samples(
+            [temps[i] for i in usable], [posteriors[i].samples_cm2_per_s for i in usable], density, charge
+        )
+        if eas.size >= 10:
+            low, high = np.percentile(eas, [2.5, 97.5])
+            arrhenius = replace(
+                arrhenius, stderr_ev=float(eas.std(ddof=1)), ci95_ev=(float(low), float(high))
+            )
     else:
         logger.warning("fewer than three temperatures with a positive D: no Arrhenius fit")
     result = MDArrheniusResult(
         temperatures_k=tuple(temps),
         diffusion_cm2_per_s=tuple(diffusion),
-        diffusion_stderr_cm2_per_s=tuple(f.diffusion_stderr_cm2_per_s for f in fits),
+        diffusion_stderr_cm2_per_s=tuple(p.diffusion_std_cm2_per_s for p in posteriors),
         conductivity_s_per_cm=tuple(sigma),
         carrier_density_per_cm3=float(density),
         fit=arrhenius,
@@ -356,6 +359,7 @@ def md_arrhenius(
         structure=structure,
         wall_time_s=time.perf_counter() - start,
         custom_masses_amu=_custom_masses(atoms),
+        posteriors=tuple(posteriors),
     )
     if run is not None:
         plot_msd(result.temperatures_k, result.msd, cation, run.figures / "msd.png")

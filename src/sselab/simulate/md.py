@@ -1,4 +1,9 @@
-"""NVT molecular dynamics with ASE (Langevin or Nosé–Hoover chain), trajectories and exact checkpoints.
+"""NVT molecular dynamics with ASE (Langevin, Bussi or Nosé–Hoover chain), trajectories and exact checkpoints.
+
+A crystal's centre of mass can be held fixed (``fix_center_of_mass``: ASE's :class:`~ase.constraints.FixCom`
+with ``Langevin(fixcm=False)``, as ASE recommends), so that neither the thermostat's noise nor a bias drags
+the whole cell; Bussi's stochastic velocity rescaling (a global, momentum-conserving thermostat) is the weak
+thermostat for dynamics whose transport is measured.
 
 A checkpoint (``checkpoint.npz`` in the run folder) holds positions, momenta, cell, the step count, the
 thermostat's random-generator state (Langevin) or chain variables (Nosé–Hoover) and any extra arrays of the
@@ -27,11 +32,13 @@ from typing import Any
 import numpy as np
 from ase import Atoms, units
 from ase.calculators.calculator import Calculator
+from ase.constraints import FixCom
 from ase.io.trajectory import Trajectory
+from ase.md.bussi import Bussi
 from ase.md.langevin import Langevin
 from ase.md.md import MolecularDynamics
 from ase.md.nose_hoover_chain import NoseHooverChainNVT
-from ase.md.velocitydistribution import MaxwellBoltzmannDistribution
+from ase.md.velocitydistribution import MaxwellBoltzmannDistribution, Stationary
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from sselab.errors import SimulationError
@@ -48,7 +55,7 @@ __all__ = [
 
 LOGGER = logging.getLogger(__name__)
 CHECKPOINT_NAME = "checkpoint.npz"
-THERMOSTATS = ("langevin", "nose-hoover")
+THERMOSTATS = ("langevin", "bussi", "nose-hoover")
 
 
 def make_dynamics(
@@ -59,6 +66,7 @@ def make_dynamics(
     friction_per_fs: float = 0.01,
     tdamp_fs: float | None = None,
     rng: np.random.Generator | None = None,
+    fix_center_of_mass: bool = False,
 ) -> MolecularDynamics:
     """An ASE NVT integrator.
 
@@ -69,16 +77,35 @@ def make_dynamics(
     timestep_fs
         Time step (fs).
     thermostat
-        ``"langevin"`` (ASE ``Langevin``, centre of mass not fixed so that a single particle works) or
-        ``"nose-hoover"`` (ASE ``NoseHooverChainNVT``; ``tdamp_fs`` default 100 time steps).
+        ``"langevin"`` (ASE ``Langevin`` with ``fixcm=False``), ``"bussi"`` (ASE ``Bussi``, stochastic
+        velocity rescaling, time constant ``tdamp_fs``, default 100 time steps) or ``"nose-hoover"`` (ASE
+        ``NoseHooverChainNVT``; ``tdamp_fs`` default 100 time steps).
     friction_per_fs
         Langevin friction (1/fs).
     rng
-        numpy Generator driving the Langevin noise (its state is what a checkpoint saves).
+        numpy Generator driving the Langevin or Bussi noise (its state is what a checkpoint saves).
+    fix_center_of_mass
+        Add ASE's ``FixCom`` constraint to ``atoms`` (once), so that the centre of mass never moves: what a
+        crystal needs (the model systems of independent particles must leave it off).
     """
     if temperature_k <= 0 or timestep_fs <= 0:
         raise SimulationError(
             f"temperature_k and timestep_fs must be positive, got {temperature_k}, {timestep_fs}"
+        )
+    if thermostat not in THERMOSTATS:
+        raise SimulationError(f"unknown thermostat {thermostat!r}; choose one of {THERMOSTATS}")
+    if fix_center_of_mass and not any(isinstance(c, FixCom) for c in atoms.constraints):
+        atoms.set_constraint([*atoms.constraints, FixCom()])
+    damping_fs = tdamp_fs if tdamp_fs is not None else 100 * timestep_fs
+    if thermostat == "bussi":
+        if atoms.get_kinetic_energy() <= 0.0:
+            initial_velocities(atoms, temperature_k, rng if rng is not None else np.random.default_rng())
+        return Bussi(
+            atoms,
+            timestep=timestep_fs * units.fs,
+            temperature_K=temperature_k,
+            taut=damping_fs * units.fs,
+            rng=rng if rng is not None else np.random.default_rng(),
         )
     if thermostat == "langevin":
         return Langevin(
@@ -89,14 +116,11 @@ def make_dynamics(
             fixcm=False,
             rng=rng if rng is not None else np.random.default_rng(),
         )
-    if thermostat == "nose-hoover":
-        return NoseHooverChainNVT(
-            atoms,
-            timestep=timestep_fs * units.fs,
-            temperature_K=temperature_k,
-            tdamp=(tdamp_fs if tdamp_fs is not None else 100 * timestep_fs) * units.fs,
-        )
-    raise SimulationError(f"unknown thermostat {thermostat!r}; choose one of {THERMOSTATS}")
+    if any(isinstance(c, FixCom) for c in atoms.constraints):
+        raise SimulationError("the Nosé–Hoover chain of ASE does not take constraints: use langevin or bussi")
+    return NoseHooverChainNVT(
+        atoms, timestep=timestep_fs * units.fs, temperature_K=temperature_k, tdamp=damping_fs * units.fs
+    )
 
 
 def save_checkpoint(
@@ -139,8 +163,8 @@ def load_checkpoint(path: Path, atoms: Atoms, dyn: MolecularDynamics) -> dict[st
             f"checkpoint {path} holds a different structure ({len(stored['numbers'])} atoms)"
         )
     atoms.set_cell(stored["cell"])
-    atoms.set_positions(stored["positions"])
-    atoms.set_momenta(stored["momenta"])
+    atoms.set_positions(stored["positions"], apply_constraint=False)  # exact: no constraint rounding
+    atoms.set_momenta(stored["momenta"], apply_constraint=False)
     dyn.nsteps = int(stored["step"])
     if "rng_state" in stored:
         rng = getattr(dyn, "rng", None)
@@ -157,9 +181,14 @@ def load_checkpoint(path: Path, atoms: Atoms, dyn: MolecularDynamics) -> dict[st
     return {key[len("extra_") :]: value for key, value in stored.items() if key.startswith("extra_")}
 
 
-def initial_velocities(atoms: Atoms, temperature_k: float, rng: np.random.Generator) -> None:
-    """Maxwell–Boltzmann momenta at ``temperature_k`` drawn from ``rng``."""
+def initial_velocities(
+    atoms: Atoms, temperature_k: float, rng: np.random.Generator, zero_momentum: bool = False
+) -> None:
+    """Maxwell–Boltzmann momenta at ``temperature_k`` drawn from ``rng`` (total momentum removed when
+    ``zero_momentum``, as a crystal whose centre of mass is held needs)."""
     MaxwellBoltzmannDistribution(atoms, temperature_K=temperature_k, rng=rng)
+    if zero_momentum and len(atoms) > 1:
+        Stationary(atoms)
 
 
 @dataclass(frozen=True)
@@ -189,6 +218,8 @@ def run_md(
     restart: bool = True,
     progress: bool = False,
     observers: tuple[tuple[Callable[[], None], int], ...] = (),
+    fix_center_of_mass: bool = False,
+    tdamp_fs: float | None = None,
 ) -> MDResult:
     """Run NVT MD to a total of ``steps`` steps, resuming from ``run_dir/checkpoint.npz`` when present.
 
@@ -218,20 +249,29 @@ def run_md(
         Show a rich progress bar with steps/s.
     observers
         Extra ``(callback, interval)`` pairs attached to the dynamics.
+    fix_center_of_mass
+        Hold the centre of mass (ASE ``FixCom``) and start with zero total momentum.
+    tdamp_fs
+        Time constant of the Bussi or Nosé–Hoover thermostat (fs; default 100 time steps).
     """
     rng = np.random.default_rng(seed)
     atoms.calc = calculator
-    dyn = make_dynamics(atoms, temperature_k, timestep_fs, thermostat, friction_per_fs, rng=rng)
     ckpt = Path(run_dir) / CHECKPOINT_NAME if run_dir is not None else None
     if ckpt is not None:
         ckpt.parent.mkdir(parents=True, exist_ok=True)
-    if ckpt is not None and restart and ckpt.is_file():
+    resuming = ckpt is not None and restart and ckpt.is_file()
+    if not resuming:
+        initial_velocities(atoms, temperature_k, rng, zero_momentum=fix_center_of_mass)
+    dyn = make_dynamics(
+        atoms, temperature_k, timestep_fs, thermostat, friction_per_fs, tdamp_fs, rng=rng,
+        fix_center_of_mass=fix_center_of_mass,
+    )  # fmt: skip
+    if resuming:
+        assert ckpt is not None
         load_checkpoint(ckpt, atoms, dyn)
         LOGGER.info("resumed MD from %s at step %d", ckpt, dyn.nsteps)
-    else:
-        initial_velocities(atoms, temperature_k, rng)
-        if isinstance(dyn, NoseHooverChainNVT):
-            dyn._p = atoms.get_momenta()
+    elif isinstance(dyn, NoseHooverChainNVT):
+        dyn._p = atoms.get_momenta()
     traj_path = Path(trajectory) if trajectory is not None else None
     if traj_path is not None:
         traj = Trajectory(str(traj_path), "a" if dyn.nsteps > 0 and traj_path.exists() else "w", atoms)

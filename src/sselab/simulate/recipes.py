@@ -24,6 +24,7 @@ Example (a MetaD in three lines)
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -34,11 +35,14 @@ from typing import Any
 from ase import Atoms
 from ase.io import write
 
+from sselab.errors import SettingsError
 from sselab.simulate.diffusion import MDArrheniusResult, md_arrhenius
 from sselab.simulate.inputs import prepare_cell
+from sselab.simulate.metad.convergence import BarrierStoppingRule
 from sselab.simulate.metad.engine import run_metadynamics
+from sselab.simulate.metad.replicas import MetaDReplicaSet
 from sselab.simulate.metad.result import MetaDResult
-from sselab.simulate.metad.setup import build_metad_setup
+from sselab.simulate.metad.workflow import preparation_record, prepare_metad
 from sselab.simulate.neb import NEBResult, cation_hop_endpoints, run_neb
 from sselab.simulate.potentials import device_of, get_calculator
 from sselab.simulate.prepare import make_vacancy, relax_atoms
@@ -57,20 +61,22 @@ __all__ = [
     "StoppingRule",
     "md_arrhenius_of_structure",
     "metad_of_structure",
+    "metad_replicas_of_structure",
     "neb_of_structure",
     "no_stopping_rule",
     "relax_structure",
 ]
 
+LOGGER = logging.getLogger(__name__)
 Structure = Atoms | str | Path
-#: Judges a MetaD result after each chunk: ``(converged, reason)``; ``converged`` is ``None`` when the rule
-#: cannot tell.
-StoppingRule = Callable[[MetaDResult], tuple[bool | None, str]]
+#: Judges a MetaD result after each chunk: ``(converged, reason)`` or ``(converged, reason, measurements)``;
+#: ``converged`` is ``None`` when the rule cannot tell.
+StoppingRule = Callable[[MetaDResult], tuple[Any, ...]]
 
 
 def no_stopping_rule(result: MetaDResult) -> tuple[bool | None, str]:
-    """The stopping rule of a protocol that has none yet: convergence is not assessed (``None``)."""
-    return None, f"not assessed: no stopping rule for the {result.protocol!r} protocol yet"
+    """A rule that assesses nothing (``converged = None``): for runs whose convergence is judged elsewhere."""
+    return None, "not assessed: no stopping rule applied"
 
 
 def _calculator(settings: MethodSettings) -> Any:
@@ -89,15 +95,20 @@ def metad_of_structure(
     run_dir: str | Path = "metad-run",
     restart: bool = True,
     progress: bool = False,
-    stopping_rule: StoppingRule = no_stopping_rule,
+    stopping_rule: StoppingRule | None = None,
     structure_provenance: StructureProvenance = "user",
     **changes: Any,
 ) -> MetaDResult:
     """Well-tempered metadynamics of ``cation`` migrating in ``structure`` (``settings.protocol`` sets it up).
 
-    Runs to ``settings.steps`` in chunks of ``settings.chunk_steps`` (one chunk when ``None``), each resuming
-    exactly from the checkpoint of the last; after each chunk ``stopping_rule`` judges the result and a
-    converged run stops early. The result carries its verdict (``converged``, ``convergence_reason``).
+    Prepares the run as :mod:`sselab.simulate.metad.workflow` describes (relaxation of positions and cell,
+    supercell ≥ ``supercell_min_length_a``, the protocol's defect, NPT and unbiased equilibration at the
+    temperature, hill width and pace from the CV's spread and correlation time, height ½ kT; a warning when
+    the temperature does not suit the phase), then runs to ``settings.steps`` in chunks of
+    ``settings.chunk_steps``, each resuming exactly from the checkpoint of the last. After each chunk
+    ``stopping_rule`` (default :class:`~sselab.simulate.metad.convergence.BarrierStoppingRule`) judges the
+    result and a converged run stops early; the result carries its verdict (``converged``,
+    ``convergence_reason``, ``convergence``).
 
     Parameters
     ----------
@@ -110,38 +121,87 @@ def metad_of_structure(
     run_dir
         The run folder (``outputs/HILLS``, ``COLVAR``, figures, ``summary.json``); an existing run continues.
     restart
-        Continue from the run folder's checkpoint when there is one.
+        Continue from the run folder's checkpoint (and preparation) when there is one.
     progress
         Show a progress bar (steps/s).
     stopping_rule
-        Judges each chunk (:data:`StoppingRule`); the default assesses nothing.
+        Judges each chunk: ``rule(result) -> (converged, reason[, measurements])``.
     structure_provenance
         ``experimental``, ``predicted``, ``user`` or ``built-in`` (recorded).
     """
     settings = MetaDSettings.build(settings, **changes) if changes or settings is None else settings
-    RunFolder.create(run_dir)
-    cell = prepare_cell(structure, settings, cation, structure_provenance)
+    rule: StoppingRule = stopping_rule if stopping_rule is not None else BarrierStoppingRule()
+    folder = RunFolder.create(run_dir)
     calculator = _calculator(settings)
-    setup = build_metad_setup(cell.atoms, cation, settings, calculator)
-    info = _described(cell.info, setup.description)
-    chunk = settings.chunk_steps or settings.steps
-    targets = [*range(chunk, settings.steps, chunk), settings.steps]
+    factory = partial(get_calculator, settings.potential, device=settings.device, threads=settings.threads)
+    prepared = prepare_metad(
+        structure, cation, settings, folder, calculator, structure_provenance, factory, restart
+    )
+    setup, run_settings = prepared.setup, prepared.settings
+    chunk = run_settings.chunk_steps or run_settings.steps
+    targets = [*range(chunk, run_settings.steps, chunk), run_settings.steps]
+    parameters = {**setup.parameters(), "preparation": preparation_record(prepared.preparation)}
+    onward = run_settings.protocol in ("frenkel", "paper") and setup.cv_kind != "path"
     result: MetaDResult | None = None
-    verdict: tuple[bool | None, str] = (None, "not run")
+    verdict: tuple[Any, ...] = (None, "not run")
     for target in targets:
         result = run_metadynamics(
-            setup.atoms, calculator, setup.colvars, widths=setup.widths,
-            settings=settings if target == settings.steps else settings.replace(steps=target),
+            prepared.start.copy(), calculator, setup.colvars, widths=[float(w) for w in setup.widths if w],
+            settings=run_settings if target == run_settings.steps else run_settings.replace(steps=target),
             run_dir=run_dir, grid=setup.grid, restart=restart or target != targets[0], progress=progress,
-            potential=settings.potential, structure=info, parameters=setup.parameters(),
+            potential=settings.potential, structure=prepared.info, parameters=parameters,
+            start=list(setup.start), end=list(setup.end), walls=setup.walls,
+            target_tolerance=run_settings.target_tolerance_a if setup.cv_kind != "path" else 0.5,
+            onward=onward, quantity="intrinsic" if run_settings.protocol == "frenkel" else "effective",
         )  # fmt: skip
-        verdict = stopping_rule(result)
+        result = replace(result, settings=run_settings)
+        verdict = rule(result)
+        LOGGER.info("MetaD %s: %d steps, %s", run_dir, result.steps_done, verdict[1])
         if verdict[0]:
             break
     assert result is not None
-    result = replace(result.with_convergence(*verdict), settings=settings)
+    details = verdict[2] if len(verdict) > 2 else None
+    result = result.with_convergence(verdict[0], verdict[1], details)
     RunFolder(result.run_dir).write_summary(result)
     return result
+
+
+def metad_replicas_of_structure(
+    structure: Structure,
+    cation: str,
+    *,
+    replicas: int = 3,
+    settings: MetaDSettings | None = None,
+    run_dir: str | Path = "metad-replicas",
+    restart: bool = True,
+    progress: bool = False,
+    stopping_rule: StoppingRule | None = None,
+    structure_provenance: StructureProvenance = "user",
+    **changes: Any,
+) -> MetaDReplicaSet:
+    """``replicas`` independent runs of :func:`metad_of_structure` (seeds ``seed``, ``seed + 1`` ...) in
+    ``run_dir/replica-<k>``, combined as ONE result: mean ± sd/√n of their barriers, converged when every
+    replica is and there are at least three (:class:`~sselab.simulate.metad.replicas.MetaDReplicaSet`)."""
+    settings = MetaDSettings.build(settings, **changes) if changes or settings is None else settings
+    if replicas < 1:
+        raise SettingsError(f"must be at least 1, got {replicas}", field="replicas")
+    folder = RunFolder.create(run_dir)
+    results = [
+        metad_of_structure(
+            structure,
+            cation,
+            settings=settings.replace(seed=settings.seed + k),
+            run_dir=folder.root / f"replica-{k}",
+            restart=restart,
+            progress=progress,
+            stopping_rule=stopping_rule,
+            structure_provenance=structure_provenance,
+        )
+        for k in range(replicas)
+    ]
+    combined = MetaDReplicaSet.from_replicas(results, folder.root)
+    folder.write_summary(combined)
+    return combined
 
 
 def neb_of_structure(

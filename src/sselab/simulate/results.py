@@ -102,7 +102,7 @@ class EaEstimate:
     temperature_min_k, temperature_max_k
         Temperature (range) of the simulation (K); ``None`` for a 0 K method (CI-NEB).
     protocol
-        How the migration was set up (``vacancy``, ``perfect-crystal`` ...).
+        How the migration was set up (``frenkel``, ``vacancy``, ``composite`` ...).
     converged
         ``True``/``False`` when a convergence criterion was applied, ``None`` when none was.
     convergence_reason

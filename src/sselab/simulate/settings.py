@@ -12,8 +12,8 @@ on the command line, ``[stages.metad] width_a`` in a profile).
 Example
 -------
 >>> settings = MetaDSettings.build(temperature_k=600.0, steps=2000)
->>> settings.width_a, settings.protocol
-(0.2, 'vacancy')
+>>> settings.protocol, settings.width_a  # width None: measured in the unbiased equilibration
+('frenkel', None)
 >>> MetaDSettings.build(temperature_k=float("nan"))
 Traceback (most recent call last):
 ...
@@ -40,8 +40,8 @@ __all__ = [
     "option_name",
 ]
 
-#: MetaD protocols: how the migration is set up (issue 12 adds ``frenkel``, ``interstitial`` and ``paper``).
-METAD_PROTOCOLS = ("vacancy", "perfect-crystal")
+#: MetaD protocols: how the migration is set up (:mod:`sselab.simulate.protocols` says what each measures).
+METAD_PROTOCOLS = ("frenkel", "vacancy", "interstitial", "paper")
 
 Temperature = Annotated[float, Field(gt=0.0, le=10_000.0, allow_inf_nan=False)]
 PositiveFloat = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
@@ -176,55 +176,122 @@ class _StructureSettings(MethodSettings):
 
 class MetaDSettings(_StructureSettings):
     """Well-tempered metadynamics of a migrating cation
-    (:func:`sselab.simulate.recipes.metad_of_structure`)."""
+    (:func:`sselab.simulate.recipes.metad_of_structure`).
 
-    protocol: Literal["vacancy", "perfect-crystal"] = Field(
-        "vacancy",
-        description="vacancy: hop into a vacancy made next to the ion (migration only); perfect-crystal: "
-        "the ion pushed towards a same-element neighbour's site, no defect made.",
+    Hill width, pace and height left ``None`` follow from the preparation: the width is the CV's standard
+    deviation and the pace its correlation time in the unbiased equilibration, the height ``½ kT``.
+    """
+
+    supercell_min_length_a: float = Field(
+        10.0, ge=0.0, le=100.0, allow_inf_nan=False, description="Repeat the cell to at least this width (Å)."
     )
-    cv: Literal["displacement", "displacement2d", "coordination"] = Field(
-        "displacement", description="Collective variable(s)."
+    protocol: Literal["frenkel", "vacancy", "interstitial", "paper"] = Field(
+        "frenkel",
+        description="frenkel: perfect crystal, the ion leaves its site for an interstitial (intrinsic Ea = "
+        "½ΔF(interstitial) + Ea2); vacancy: hop into a vacancy made next to the ion (migration only); "
+        "interstitial: an extra ion hops between interstitial sites (migration only); paper: perfect "
+        "crystal, "
+        "raw Ea1/Ea2/span as Wang et al. 2025 report them.",
+    )
+    cv: Literal["auto", "displacement", "displacement2d", "coordination", "site-distance", "path"] = Field(
+        "auto",
+        description="Collective variable(s); auto: the protocol's own (site-distance for frenkel/paper, "
+        "displacement for vacancy/interstitial). All are measured against the host (translation invariant).",
+    )
+    cv_reference: Literal["host", "cage"] = Field(
+        "host", description="The ion's position relative to the centroid of every other atom, or of its cage."
     )
     temperature_k: Temperature = Field(500.0, description="Temperature (K).")
-    steps: Steps = Field(5000, description="Total MD steps (a resumed run continues to this).")
+    steps: Steps = Field(
+        20_000, description="Total MD steps, the cap of the stopping rule (a resumed run continues to this)."
+    )
     chunk_steps: Steps | None = Field(
-        None, description="Run in chunks of this many steps, checking convergence after each (exact restart)."
+        2000, description="Run in chunks of this many steps, checking convergence after each (exact restart)."
     )
     timestep_fs: float = Field(1.0, gt=0.0, le=10.0, allow_inf_nan=False, description="MD time step (fs).")
-    height_ev: float = Field(
-        0.02, gt=0.0, le=1.0, allow_inf_nan=False, description="Initial hill height (eV)."
+    height_ev: float | None = Field(
+        None, gt=0.0, le=1.0, allow_inf_nan=False, description="Initial hill height (eV; default ½ kT)."
     )
-    width_a: float = Field(
-        0.2, gt=0.0, le=5.0, allow_inf_nan=False, description="Hill width σ of the displacement CVs (Å)."
+    width_a: float | None = Field(
+        None,
+        gt=0.0,
+        le=5.0,
+        allow_inf_nan=False,
+        description="Hill width σ of the length CVs (Å; default: the CV's spread in the unbiased run).",
     )
-    coordination_width: float = Field(
-        0.1, gt=0.0, le=5.0, allow_inf_nan=False, description="Hill width σ of the coordination CV."
+    coordination_width: float | None = Field(
+        None, gt=0.0, le=5.0, allow_inf_nan=False, description="Hill width σ of the coordination CV."
     )
-    pace: Steps = Field(50, description="MD steps between hills.")
+    pace: Steps | None = Field(
+        None, description="MD steps between hills (default: the CV's correlation time, 10–500 steps)."
+    )
     bias_factor: float = Field(
         10.0, gt=1.0, description="Well-tempered bias factor γ (> 1; inf: plain metadynamics)."
     )
     seed: Seed = Field(0, description="Random seed of velocities and thermostat (recorded).")
     thermostat: Literal["langevin", "nose-hoover"] = Field("langevin", description="NVT thermostat.")
     friction_per_fs: PositiveFloat = Field(0.01, description="Langevin friction (1/fs).")
+    fix_center_of_mass: bool = Field(
+        True,
+        description="Hold the centre of mass (ASE FixCom); off only for models of independent particles.",
+    )
     cation_index: int | None = Field(None, ge=0, description="Index of the migrating ion (default: first).")
     direction: tuple[float, float, float] | None = Field(
         None, description="Hop direction 'x,y,z' (default: towards the target site)."
     )
-    relax_steps: int = Field(0, ge=0, le=100_000, description="Relaxation steps before MD (0: none).")
+    relax_steps: int = Field(
+        200,
+        ge=0,
+        le=100_000,
+        description="Optimiser steps of each relaxation (positions and cell of the given cell, then "
+        "positions "
+        "of the defect cell; 0: none).",
+    )
+    relax_fmax: PositiveFloat = Field(0.05, description="Force threshold of the relaxations (eV/Å).")
+    npt_steps: int = Field(
+        1000, ge=0, le=1_000_000, description="NPT equilibration steps at the temperature, 0 Pa (0: none)."
+    )
+    equilibration_steps: int = Field(
+        1000,
+        ge=0,
+        le=1_000_000,
+        description="Unbiased NVT steps measuring the CV's spread and correlation time (0: none; then give "
+        "width_a and pace).",
+    )
+    target_tolerance_a: PositiveFloat = Field(
+        0.5, description="The end minimum must lie this close to the target site (Å, along the first CV)."
+    )
+    wall_margin_a: float | None = Field(
+        1.0,
+        ge=0.0,
+        le=20.0,
+        description="Upper wall this far beyond the target on the first CV, a lower one half as far "
+        "behind the "
+        "site (Å; None: none).",
+    )
+    wall_kappa_ev: PositiveFloat = Field(10.0, description="Wall strength κ (eV per Å²).")
     coordination_r0_a: PositiveFloat = Field(
         3.0, description="R_0 of the coordination switching function (Å)."
     )
-    coordination_elements: tuple[str, ...] = Field(
-        ("B", "N", "O"), min_length=1, description="Elements counted by the coordination CV."
+    coordination_cutoff_a: PositiveFloat | None = Field(
+        6.0, description="Cut-off D_MAX of the coordination switching function (Å; None: none)."
     )
+    coordination_elements: tuple[str, ...] = Field(
+        ("B", "N", "O"),
+        min_length=1,
+        description="Elements counted by the coordination CV (anion centres, "
+        "N/O donors of neutral molecules).",
+    )
+    path_images: int = Field(5, ge=1, le=32, description="Moving CI-NEB images of the path CV.")
     colvar_stride: Steps = Field(5, description="MD steps between COLVAR lines.")
     checkpoint_every: Steps = Field(1000, description="MD steps between checkpoints.")
     trajectory_every: int = Field(0, ge=0, description="MD steps between trajectory frames (0: none).")
     fes_bins: int = Field(200, ge=10, le=10_000, description="Grid intervals per CV of the hills FES.")
     fes_method: Literal["reweighting", "hills"] = Field(
         "reweighting", description="FES estimator whose barriers are reported."
+    )
+    smoke_test: bool = Field(
+        False, description="A smoke test (quick profile): never converged, never in the method benchmark."
     )
 
     @field_validator("bias_factor")
@@ -244,6 +311,15 @@ class MetaDSettings(_StructureSettings):
         ):
             raise ValueError("must be three finite numbers, not all zero")
         return value
+
+    def hill_parameters(self) -> tuple[float, float, int]:
+        """``(height_ev, width_a, pace)``, which must all be set (by the user or the preparation)."""
+        if self.height_ev is None or self.width_a is None or self.pace is None:
+            raise SettingsError(
+                "height_ev, width_a and pace must be given or measured (equilibration_steps > 0)",
+                field="width_a",
+            )
+        return self.height_ev, self.width_a, self.pace
 
 
 class NEBSettings(_StructureSettings):
@@ -278,7 +354,16 @@ class MDArrheniusSettings(_StructureSettings):
     timestep_fs: float = Field(1.0, gt=0.0, le=10.0, allow_inf_nan=False, description="MD time step (fs).")
     equilibration_steps: int = Field(200, ge=0, description="Steps discarded before sampling.")
     sample_every: Steps = Field(5, description="Steps between stored positions.")
-    friction_per_fs: PositiveFloat = Field(0.01, description="Langevin friction (1/fs).")
+    thermostat: Literal["bussi", "langevin"] = Field(
+        "bussi",
+        description="bussi: stochastic velocity rescaling, global and momentum-conserving (weak, for "
+        "transport); langevin: with the centre of mass held.",
+    )
+    thermostat_time_fs: PositiveFloat = Field(100.0, description="Bussi thermostat time constant (fs).")
+    friction_per_fs: PositiveFloat = Field(0.001, description="Langevin friction (1/fs), weak.")
+    diffusion_samples: int = Field(
+        1000, ge=50, le=100_000, description="kinisi posterior samples of D per walker (MCMC)."
+    )
     fit_start_fraction: float = Field(
         0.2, ge=0.0, lt=1.0, description="Fraction of the longest lag skipped before the MSD fit."
     )

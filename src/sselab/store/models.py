@@ -146,7 +146,7 @@ class ActivationEnergy(Base):
     flag: Mapped[str | None] = mapped_column(Text, comment="why a user flagged/overrode this row")
     import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"))
     protocol: Mapped[str | None] = mapped_column(
-        String(32), comment="how the migration was set up (vacancy, perfect-crystal ...)"
+        String(32), comment="how the migration was set up (frenkel, vacancy, composite ...)"
     )
     converged: Mapped[bool | None] = mapped_column(
         Boolean, comment="true/false when a convergence criterion was applied, NULL when none was"

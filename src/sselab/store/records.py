@@ -107,7 +107,7 @@ class ConductivityRecord:
 class ActivationEnergyRecord:
     """One activation energy (eV) with its method (one of :data:`METHODS`) and temperature range (K).
 
-    A computed one also says how it was obtained: ``protocol`` (``vacancy``, ``perfect-crystal`` ...),
+    A computed one also says how it was obtained: ``protocol`` (``frenkel``, ``vacancy``, ``composite`` ...),
     ``converged`` (``None``: no criterion applied) with ``convergence_reason``, ``device`` (``cpu``/``cuda``)
     and ``structure_provenance`` (``experimental``, ``predicted``, ``user``, ``built-in``).
     ``entry``: the source's identifier of the row (see :class:`ConductivityRecord`).

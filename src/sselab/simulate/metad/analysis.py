@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from ase import units
 
 from sselab.errors import SimulationError
 from sselab.simulate.metad.barriers import BarrierResult, find_barriers
-from sselab.simulate.metad.fes import FES, free_energy_surface, reweight_fes
+from sselab.simulate.metad.fes import FES, free_energy_surface, grid_from_hills, reweight_fes
 from sselab.simulate.metad.figures import plot_barrier_convergence, plot_fes, plot_track
-from sselab.simulate.metad.uncertainty import estimate_uncertainty
+from sselab.simulate.metad.uncertainty import barrier_history, target_site, walker_uncertainty
 from sselab.simulate.runfolder import RunFolder, jsonable
 
 __all__ = ["MetaDAnalysis", "analyse_metadynamics"]
@@ -80,21 +81,47 @@ def _samples(fes: Any, position: Any) -> bool:
     """Whether ``fes`` has a finite free energy in the bin nearest ``position`` (inside its axes)."""
     idx = []
     for axis, x in zip(fes.axes, position, strict=True):
+        if x is None or (isinstance(x, float) and np.isnan(x)):
+            continue
         step = axis[1] - axis[0] if len(axis) > 1 else 0.0
         if not axis[0] - step <= x <= axis[-1] + step:
             return False
         idx.append(int(np.argmin(np.abs(axis - x))))
+    if len(idx) != fes.ndim:
+        return True
     return bool(np.isfinite(fes.free_energy_ev[tuple(idx)]))
 
 
-def _same_sites(fes: Any, result: Any, anchor: Any, bins_tolerance: float = 3.0) -> bool:
-    """Whether ``result``'s start and end minima lie within a few bins of ``fes`` of ``anchor``'s."""
+def _same_sites(fes: Any, result: BarrierResult, anchor: BarrierResult, bins_tolerance: float = 3.0) -> bool:
+    """Whether ``result``'s start and target minima lie within a few bins of ``fes`` of ``anchor``'s."""
     spacing = np.array([a[1] - a[0] for a in fes.axes])
-    for mine, ref in ((result.minima[0], anchor.minima[0]), (result.minima[-1], anchor.minima[-1])):
-        offset = np.abs(np.asarray(mine.position) - np.asarray(ref.position)) / spacing
+    pairs = (
+        (result.minima[0].position, anchor.minima[0].position),
+        (target_site(result), target_site(anchor)),
+    )
+    for mine, ref in pairs:
+        offset = np.abs(np.asarray(mine) - np.asarray(ref)) / spacing
         if np.any(offset > bins_tolerance):
             return False
     return True
+
+
+def fes_noise_ev(hills: Any, bias_factor: float, bins: int, cv_names: Any = None) -> float:
+    """How much the hills FES still changes: the RMS difference (eV) between the FES from all hills and from
+    the first 75 %, on the explored region below the highest free energy of the latter, both set to 0 at
+    their minimum. A minimum shallower than this is not a site."""
+    times = np.asarray(hills.times_ps)
+    if len(times) < 8:
+        return float("inf")
+    lo, hi, nb = grid_from_hills(hills, bins)
+    full = free_energy_surface(hills, bias_factor, lo, hi, nb, cv_names=cv_names)
+    cut = times.min() + 0.75 * (times.max() - times.min())
+    early = free_energy_surface(hills, bias_factor, lo, hi, nb, until_time_ps=cut, cv_names=cv_names)
+    inside = early.free_energy_ev < 0.9 * early.free_energy_ev.max()
+    if not np.any(inside):
+        return float("inf")
+    diff = full.free_energy_ev[inside] - early.free_energy_ev[inside]
+    return float(np.sqrt(np.mean((diff - diff.mean()) ** 2)))
 
 
 def analyse_metadynamics(
@@ -105,82 +132,100 @@ def analyse_metadynamics(
     bins: int = 200,
     start: Any = None,
     end: Any = None,
-    min_depth_ev: float = 0.05,
+    min_depth_ev: float | None = None,
     cv_names: Any = None,
     folder: RunFolder | None = None,
     fes_method: str = "reweighting",
     reweight_bins: int | None = None,
+    target_tolerance: float | None = None,
+    onward: bool = False,
+    quantity: str = "effective",
 ) -> MetaDAnalysis:
     """FES, barriers between ``start`` and ``end`` and their uncertainty; tables and figures in ``folder``.
 
-    Both FES estimators are computed: from the hills (``F = -γ/(γ-1) V``, ``bins`` intervals per CV) and by
-    Tiwary–Parrinello reweighting of the COLVAR (``reweight_bins`` per CV, default 80 in 1D, 40 in 2D). The
-    barriers of ``fes_method`` are the result: ``"reweighting"`` (default; free of the Gaussian-width
-    smoothing that lowers sharp barriers in the hills estimate) or ``"hills"``. The hills FES locates the
-    start and end sites; the reweighted one is used only if its minima fall within 3 of its bins of those
-    sites and it samples the start site. When the chosen estimator gives no barrier, the other is used. Both
-    results are kept in ``details``.
+    The sites come from the hills FES (``F = -γ/(γ-1) V``, ``bins`` intervals per CV): a site is a minimum
+    at least ``min_depth_ev`` deep (default ``max(3 kT, the FES's noise)``, :func:`fes_noise_ev`), not on the
+    edge of the explored region, the target within ``target_tolerance`` of ``end`` along the first CV.
+    Without two such sites there is no barrier, whatever the reweighted FES shows. The reweighted FES
+    (Tiwary–Parrinello, ``reweight_bins`` per CV, default 80 in 1D and 40 in 2D) gives the barrier between
+    the same sites when it finds them within 3 of its bins; ``fes_method`` says which estimate is reported
+    (``"reweighting"``, default: free of the Gaussian smoothing that lowers sharp barriers; ``"hills"``).
+    Both estimates are kept in ``details``. The uncertainty is the spread over walkers sharing the bias
+    (three or more) of the reported ``quantity`` (``"effective"``: the span; ``"intrinsic"``: ½ plateau +
+    onward), else unknown (``None``, reason in ``uncertainty_reason``).
 
     Writes ``outputs/fes.dat`` (CVs and free energy in eV) and ``figures/fes.png``, ``track.png`` and
     ``barrier_convergence.png`` when ``folder`` is given.
     """
     if fes_method not in ("reweighting", "hills"):
         raise SimulationError(f"fes_method must be 'reweighting' or 'hills', got {fes_method!r}")
-    surfaces = {"hills": free_energy_surface(hills, bias_factor, bins=bins, cv_names=cv_names)}
-    ndim = surfaces["hills"].ndim
+    hills_fes = free_energy_surface(hills, bias_factor, bins=bins, cv_names=cv_names)
+    surfaces = {"hills": hills_fes}
+    noise = fes_noise_ev(hills, bias_factor, bins, cv_names)
+    kt3 = 3.0 * float(units.kB) * temperature_k
+    depth = (
+        float(min_depth_ev) if min_depth_ev is not None else max(kt3, noise if np.isfinite(noise) else kt3)
+    )
     errors: dict[str, str] = {}
+    found: dict[str, BarrierResult] = {}
     try:
-        nb = reweight_bins if reweight_bins is not None else (80 if ndim == 1 else 40)
-        reweighted = reweight_fes(colvar, hills, temperature_k, bias_factor, bins=nb)
-        if start is not None and not _samples(reweighted, start):
-            raise SimulationError(
-                "the reweighted FES does not sample the start site (the ion left it before the analysed part "
-                "of the run and did not come back)"
-            )
-        surfaces["reweighting"] = reweighted
-    except SimulationError as exc:
-        errors["reweighting"] = str(exc)
-    found = {}
-    try:
-        found["hills"] = find_barriers(surfaces["hills"], start=start, end=end, min_depth_ev=min_depth_ev)
+        found["hills"] = find_barriers(
+            hills_fes, start=start, end=end, min_depth_ev=depth, target_tolerance=target_tolerance,
+            onward=onward,
+        )  # fmt: skip
     except SimulationError as exc:
         errors["hills"] = str(exc)
-    if "reweighting" in surfaces:
-        # the smooth hills FES locates the sites; the reweighted FES must find the same ones
-        anchor = found.get("hills")
-        r_start = anchor.minima[0].position if anchor is not None else start
-        r_end = anchor.minima[-1].position if anchor is not None else end
+    ndim = hills_fes.ndim
+    anchor = found.get("hills")
+    if anchor is not None:
         try:
-            candidate = find_barriers(surfaces["reweighting"], r_start, r_end, min_depth_ev=min_depth_ev)
-            if anchor is not None and not _same_sites(surfaces["reweighting"], candidate, anchor):
+            nb = reweight_bins if reweight_bins is not None else (80 if ndim == 1 else 40)
+            reweighted = reweight_fes(colvar, hills, temperature_k, bias_factor, bins=nb)
+            surfaces["reweighting"] = reweighted
+            if not _samples(reweighted, anchor.minima[0].position):
                 raise SimulationError(
-                    "the reweighted FES puts the start or end minimum elsewhere than the hills FES "
-                    f"({candidate.minima[0].position}, {candidate.minima[-1].position} vs "
-                    f"{anchor.minima[0].position}, {anchor.minima[-1].position}): too little sampling"
+                    "the reweighted FES does not sample the start site (the ion left it before the analysed "
+                    "part of the run and did not come back)"
+                )
+            spacing = float(reweighted.axes[0][1] - reweighted.axes[0][0])
+            tol = max(3.0 * spacing, target_tolerance or 0.0)
+            candidate = find_barriers(
+                reweighted, anchor.minima[0].position, target_site(anchor), depth, target_tolerance=tol,
+                onward=onward,
+            )  # fmt: skip
+            if not _same_sites(reweighted, candidate, anchor):
+                raise SimulationError(
+                    "the reweighted FES puts the start or target minimum elsewhere than the hills FES "
+                    f"({candidate.minima[0].position}, {target_site(candidate)} vs "
+                    f"{anchor.minima[0].position}, {target_site(anchor)}): too little sampling"
                 )
             found["reweighting"] = candidate
         except SimulationError as exc:
             errors["reweighting"] = str(exc)
-    order = [fes_method, "hills" if fes_method == "reweighting" else "reweighting"]
-    chosen = next((m for m in order if m in found), order[0] if order[0] in surfaces else "hills")
-    fes = surfaces[chosen]
+    chosen = fes_method if fes_method in found else "hills"
+    fes = surfaces.get(chosen, hills_fes)
     barriers = found.get(chosen)
-    error = None if barriers is not None else errors.get(chosen, "no barrier")
+    error = None if barriers is not None else errors.get("hills", "no barrier")
     details: dict[str, Any] = {
         "fes_method": chosen,
         "barriers_by_method": {m: b.as_dict() for m, b in found.items()},
         "errors_by_method": errors,
+        "noise_ev": noise if np.isfinite(noise) else None,
+        "min_depth_ev": depth,
+        "three_kt_ev": kt3,
+        "target_tolerance": target_tolerance,
     }
     if barriers is not None:
-        try:
-            uncertainty, extra = estimate_uncertainty(
-                hills, colvar, temperature_k, bias_factor, barriers, min(bins, 100), min_depth_ev=min_depth_ev
-            )
-            details.update(extra)
-            barriers = barriers.with_uncertainty(uncertainty)
-        except SimulationError as exc:
-            details["uncertainty_error"] = str(exc)
-    if barriers is None:
+        times, history = barrier_history(
+            hills, bias_factor, barriers, min(bins, 100), depth, target_tolerance
+        )
+        details["times_ps"], details["barrier_vs_time_ev"] = times, history
+        uncertainty, extra = walker_uncertainty(
+            colvar, hills, temperature_k, bias_factor, barriers, depth, target_tolerance, quantity=quantity
+        )
+        details.update(extra)
+        barriers = barriers.with_uncertainty(uncertainty)
+    else:
         LOGGER.warning("no barrier: %s", error)
     if folder is not None:
         grids = np.meshgrid(*fes.axes, indexing="ij")

@@ -6,10 +6,16 @@ local minima that survive a persistence filter (a minimum whose escape barrier t
 minimising the highest free energy met, ties broken by length), whose highest point is the exact mountain-pass
 saddle.
 
+What counts as a site: a minimum at least ``min_depth_ev`` deep (the analysis passes ``max(3 kT, the FES's
+noise)``), not on the edge of the explored region, and — for the end — within ``target_tolerance`` of the
+target along the first CV; otherwise there is no barrier ("target not reached"). A harmonic or quartic well,
+or a double well the ion never crossed, has one site and therefore no barrier.
+
 Along the path, every significant intermediate minimum splits the migration into steps (the paper's "two-step"
 mechanism, Wang et al. 2025, Figure 2f-g): ``Ea1`` = saddle 1 − start (leaving the site), ``Ea2`` = the
-highest later saddle − the minimum it leaves (the subsequent hop); the rate-determining one is the larger.
-Without an intermediate the result is one-step with ``barrier_ev``. Energies in eV.
+highest later step (saddle − the minimum it leaves). The *effective* barrier of a sequential path is its
+energy span (Kozuch & Shaik, Acc. Chem. Res. 44, 101 (2011)): the highest saddle minus the lowest minimum
+before it, ``δE = max_k [F(S_k) − min_{j≤k} F(M_j)]``; for one step it is the barrier. Energies in eV.
 
 Example
 -------
@@ -17,125 +23,25 @@ Example
 >>> from sselab.simulate.metad.fes import FES
 >>> x = np.linspace(-0.5, 2.5, 301)
 >>> fes = FES(("x",), (x,), 0.5 * (1 - (x - 1) ** 2) ** 2, "hills")
->>> round(find_barriers(fes, start=[0.0]).barrier_ev, 3)
-0.5
+>>> result = find_barriers(fes, start=[0.0], end=[2.0], target_tolerance=0.3)
+>>> result.kind, round(result.effective_ev, 3)
+('one-step', 0.5)
 """
 
 from __future__ import annotations
 
 import heapq
+import math
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
 from itertools import pairwise
-from typing import Any
 
 import numpy as np
 
 from sselab.errors import SimulationError
+from sselab.simulate.metad.barrier_result import BarrierResult, StationaryPoint, energy_span
 from sselab.simulate.metad.fes import FES
 
-__all__ = ["BarrierResult", "StationaryPoint", "find_barriers", "find_minima"]
-
-
-@dataclass(frozen=True)
-class StationaryPoint:
-    """A minimum or saddle: its CV coordinates and free energy (eV)."""
-
-    position: tuple[float, ...]
-    free_energy_ev: float
-
-
-@dataclass(frozen=True)
-class BarrierResult:
-    """Activation energies read from a FES.
-
-    Attributes
-    ----------
-    kind
-        ``"one-step"`` or ``"two-step"`` (an intermediate minimum along the path).
-    barrier_ev
-        One-step barrier (``None`` for two-step).
-    ea1_ev, ea2_ev
-        Two-step barriers: leaving the start site, and the subsequent hop (``None`` for one-step).
-    rate_determining_ev
-        ``barrier_ev`` or ``max(ea1_ev, ea2_ev)``.
-    span_ev
-        Highest saddle along the path minus the start minimum.
-    uncertainty_ev
-        Standard uncertainty of ``rate_determining_ev`` (block analysis and convergence), when estimated.
-    minima, saddles
-        Along the path: start, intermediates, end; and the saddles between them.
-    path, path_free_energy_ev
-        The path's CV coordinates ``(n, ndim)`` and free energies.
-    """
-
-    kind: str
-    barrier_ev: float | None
-    ea1_ev: float | None
-    ea2_ev: float | None
-    rate_determining_ev: float
-    span_ev: float
-    uncertainty_ev: float | None
-    minima: tuple[StationaryPoint, ...]
-    saddles: tuple[StationaryPoint, ...]
-    path: np.ndarray
-    path_free_energy_ev: np.ndarray
-
-    @property
-    def one_step_ev(self) -> float | None:
-        """Alias of ``barrier_ev`` (architecture contract)."""
-        return self.barrier_ev
-
-    def with_uncertainty(self, uncertainty_ev: float | None) -> BarrierResult:
-        """A copy with ``uncertainty_ev`` set."""
-        return replace(self, uncertainty_ev=uncertainty_ev)
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-serialisable form; :meth:`from_dict` rebuilds the result."""
-        return {
-            "kind": self.kind,
-            "barrier_ev": self.barrier_ev,
-            "ea1_ev": self.ea1_ev,
-            "ea2_ev": self.ea2_ev,
-            "rate_determining_ev": self.rate_determining_ev,
-            "span_ev": self.span_ev,
-            "uncertainty_ev": self.uncertainty_ev,
-            "minima": [
-                {"position": list(m.position), "free_energy_ev": m.free_energy_ev} for m in self.minima
-            ],
-            "saddles": [
-                {"position": list(m.position), "free_energy_ev": m.free_energy_ev} for m in self.saddles
-            ],
-            "path": np.asarray(self.path, dtype=float).tolist(),
-            "path_free_energy_ev": np.asarray(self.path_free_energy_ev, dtype=float).tolist(),
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> BarrierResult:
-        """Inverse of :meth:`as_dict`."""
-
-        def points(items: list[dict[str, Any]]) -> tuple[StationaryPoint, ...]:
-            return tuple(
-                StationaryPoint(tuple(float(x) for x in p["position"]), float(p["free_energy_ev"]))
-                for p in items
-            )
-
-        def number(key: str) -> float | None:
-            return None if data.get(key) is None else float(data[key])
-
-        return cls(
-            kind=str(data["kind"]),
-            barrier_ev=number("barrier_ev"),
-            ea1_ev=number("ea1_ev"),
-            ea2_ev=number("ea2_ev"),
-            rate_determining_ev=float(data["rate_determining_ev"]),
-            span_ev=float(data["span_ev"]),
-            uncertainty_ev=number("uncertainty_ev"),
-            minima=points(data["minima"]),
-            saddles=points(data["saddles"]),
-            path=np.asarray(data.get("path", []), dtype=float),
-            path_free_energy_ev=np.asarray(data.get("path_free_energy_ev", []), dtype=float),
-        )
+__all__ = ["BarrierResult", "StationaryPoint", "energy_span", "find_barriers", "find_minima"]
 
 
 def _neighbours(shape: tuple[int, ...], diagonal: bool) -> list[list[int]]:
@@ -194,10 +100,27 @@ def _persistent_minima(f: np.ndarray, min_depth_ev: float) -> list[tuple[int, fl
     return [(m, p) for m, p in persistence.items() if p >= min_depth_ev]
 
 
+def _on_edge(fes: FES, flat_index: int) -> bool:
+    """Whether a grid cell lies on the edge of the explored region (the grid's border, or next to an
+    unsampled cell): a minimum there is where sampling stopped, not a site."""
+    f = fes.free_energy_ev
+    idx = np.unravel_index(flat_index, f.shape)
+    for axis, i in enumerate(idx):
+        if i == 0 or i == f.shape[axis] - 1:
+            return True
+        for step in (-1, 1):
+            other = list(idx)
+            other[axis] = i + step
+            if not np.isfinite(f[tuple(other)]):
+                return True
+    return False
+
+
 def find_minima(fes: FES, min_depth_ev: float = 0.05) -> list[StationaryPoint]:
-    """Significant minima of ``fes`` (escape barrier ≥ ``min_depth_ev``), lowest first."""
+    """Significant minima of ``fes`` (escape barrier ≥ ``min_depth_ev``, not on the edge of the explored
+    region), lowest first."""
     minima = _persistent_minima(fes.free_energy_ev, min_depth_ev)
-    points = [_point(fes, m) for m, _ in minima]
+    points = [_point(fes, m) for m, _ in minima if not _on_edge(fes, m)]
     return sorted(points, key=lambda p: p.free_energy_ev)
 
 
@@ -271,12 +194,66 @@ def _steps_along(profile: np.ndarray, min_depth_ev: float) -> tuple[list[int], l
     return minima, saddles
 
 
+def _along_first(point: StationaryPoint, target: Sequence[float | None]) -> float:
+    return abs(point.position[0] - float(target[0])) if target[0] is not None else 0.0
+
+
+def _distance(point: StationaryPoint, target: Sequence[float | None]) -> float:
+    """Distance in the coordinates ``target`` gives (``None``/NaN: free)."""
+    parts = [
+        (p - float(t)) ** 2
+        for p, t in zip(point.position, target, strict=True)
+        if t is not None and not math.isnan(float(t))
+    ]
+    return math.sqrt(sum(parts))
+
+
+def _site(
+    minima: Sequence[StationaryPoint], target: Sequence[float | None], tolerance: float | None, what: str
+) -> StationaryPoint:
+    """The minimum nearest ``target`` (in its given coordinates), within ``tolerance`` along the first CV."""
+    if not minima:
+        raise SimulationError(f"no barrier: no other significant minimum than the start for the {what}")
+    pool = list(minima)
+    if tolerance is not None:
+        pool = [m for m in minima if _along_first(m, target) <= tolerance]
+        if not pool:
+            nearest = min(minima, key=lambda m: _along_first(m, target))
+            raise SimulationError(
+                f"no barrier: {what} not reached (no significant minimum within {tolerance:g} of "
+                f"{target[0]:g} along the first CV; the nearest is at {nearest.position[0]:.3g})"
+            )
+    return min(pool, key=lambda m: (_distance(m, target), m.free_energy_ev))
+
+
+def _cells(fes: FES, i0: int, i1: int) -> list[int]:
+    if fes.ndim == 1:
+        lo, hi = sorted((i0, i1))
+        cells = list(range(lo, hi + 1))
+        return cells if i0 <= i1 else cells[::-1]
+    return _minimax_path(fes.free_energy_ev, i0, i1)
+
+
+def _onward(fes: FES, first: StationaryPoint, last: StationaryPoint, minima: Sequence[StationaryPoint],
+            min_depth_ev: float) -> StationaryPoint | None:  # fmt: skip
+    """The next significant minimum beyond ``last``, away from ``first`` along the (1D) CV."""
+    if fes.ndim != 1:
+        return None
+    sign = 1.0 if last.position[0] >= first.position[0] else -1.0
+    beyond = [m for m in minima if sign * (m.position[0] - last.position[0]) > 0]
+    if not beyond:
+        return None
+    return min(beyond, key=lambda m: abs(m.position[0] - last.position[0]))
+
+
 def find_barriers(
     fes: FES,
-    start: Sequence[float] | None = None,
-    end: Sequence[float] | None = None,
+    start: Sequence[float | None] | None = None,
+    end: Sequence[float | None] | None = None,
     min_depth_ev: float = 0.05,
     site_tolerance_ev: float = 0.08,
+    target_tolerance: float | None = None,
+    onward: bool = False,
 ) -> BarrierResult:
     """Activation energies of the migration from ``start`` to ``end`` on ``fes``.
 
@@ -286,54 +263,76 @@ def find_barriers(
         1D or 2D free-energy surface (eV).
     start
         CV coordinates of the starting site; the nearest significant minimum is used (default: global
-        minimum).
+        minimum). With ``target_tolerance`` it must lie that close along the first CV.
     end
-        CV coordinates of the destination; default the nearest other significant minimum lying within
-        ``site_tolerance_ev`` of the start (an equivalent site), else the lowest other minimum.
+        CV coordinates of the target (``None`` or NaN for a free coordinate). With ``target_tolerance`` the
+        end minimum must lie that close to it along the first CV, else "target not reached". Default: the
+        nearest other significant minimum within ``site_tolerance_ev`` of the start (an equivalent site),
+        else the lowest other minimum.
     min_depth_ev
-        Minima shallower than this (escape barrier) are ignored, also as intermediates.
+        Minima shallower than this (escape barrier) are not sites, also as intermediates.
     site_tolerance_ev
         How much higher than the start a minimum may be and still count as an equivalent destination site.
+    target_tolerance
+        Largest distance (first CV's units) between a site and its given coordinate.
+    onward
+        Also follow the path beyond the end to the next significant minimum (1D), giving ``onward_ev``.
+
+    Raises
+    ------
+    SimulationError
+        "no barrier: ..." when there are fewer than two sites, the target is not reached, or the path
+        crosses unsampled regions.
     """
     if fes.ndim not in (1, 2):
         raise SimulationError(f"find_barriers handles 1D and 2D surfaces, got {fes.ndim}D")
     minima = find_minima(fes, min_depth_ev)
     if len(minima) < 2:
         raise SimulationError(
-            f"the free-energy surface has {len(minima)} significant minimum: "
-            "the ion has not left its site yet "
-            "(run longer, or use larger hills)"
+            f"no barrier: the free-energy surface has {len(minima)} site(s) at least {min_depth_ev:.3f} eV "
+            "deep (a single well, or the ion has not crossed yet: run longer)"
         )
-    first = _nearest(minima, start) if start is not None else minima[0]
+    first = _site(minima, start, target_tolerance, "start site") if start is not None else minima[0]
     others = [m for m in minima if m is not first]
     if end is not None:
-        last = _nearest(others, end)
+        last = _site(others, end, target_tolerance, "target site")
     else:
         equivalent = [m for m in others if m.free_energy_ev <= first.free_energy_ev + site_tolerance_ev]
         pool = equivalent or [min(others, key=lambda m: m.free_energy_ev)]
-        last = _nearest(pool, first.position)
+        last = min(pool, key=lambda m: float(np.linalg.norm(np.subtract(m.position, first.position))))
     f = fes.free_energy_ev
     i0, i1 = _flat_index(fes, first.position), _flat_index(fes, last.position)
-    if fes.ndim == 1:
-        lo, hi = sorted((i0, i1))
-        cells = list(range(lo, hi + 1))
-        cells = cells if i0 <= i1 else cells[::-1]
-    else:
-        cells = _minimax_path(f, i0, i1)
+    cells = _cells(fes, i0, i1)
+    beyond = _onward(fes, first, last, [m for m in others if m is not last], min_depth_ev) if onward else None
+    if beyond is not None:
+        cells = cells + _cells(fes, i1, _flat_index(fes, beyond.position))[1:]
     profile = f.ravel()[cells]
     if not np.all(np.isfinite(profile)):
-        raise SimulationError("the path crosses unsampled regions of the free-energy surface")
+        raise SimulationError("no barrier: the path crosses unsampled regions of the free-energy surface")
     path = np.array([_point(fes, c).position for c in cells])
     min_idx, sad_idx = _steps_along(profile, min_depth_ev)
+    end_k = cells.index(i1)
+    if end_k not in min_idx:  # the target is a site: keep it as a step boundary
+        min_idx = sorted({*min_idx, end_k})
+        sad_idx = [a + int(np.argmax(profile[a : b + 1])) for a, b in pairwise(min_idx)]
     barriers = [float(profile[s] - profile[m]) for m, s in zip(min_idx[:-1], sad_idx, strict=True)]
-    span = float(profile.max() - profile[0])
+    span = energy_span([float(profile[m]) for m in min_idx], [float(profile[s]) for s in sad_idx])
     points = tuple(_point(fes, cells[k]) for k in min_idx)
     saddles = tuple(_point(fes, cells[k]) for k in sad_idx)
+    onward_ev = None
+    if beyond is not None:
+        after = [k for k in min_idx if k > end_k]
+        k_next = after[0] if after else len(profile) - 1
+        onward_ev = float(profile[end_k : k_next + 1].max() - profile[end_k])
+    plateau = float(profile[end_k] - profile[0])
+    depth = float(min_depth_ev)
     if len(barriers) == 1:
         return BarrierResult(
-            "one-step", barriers[0], None, None, barriers[0], span, None, points, saddles, path, profile
-        )
+            "one-step", barriers[0], None, None, span, plateau, None, points, saddles, path, profile,
+            onward_ev=onward_ev, min_depth_ev=depth,
+        )  # fmt: skip
     ea1, ea2 = barriers[0], max(barriers[1:])
     return BarrierResult(
-        "two-step", None, ea1, ea2, max(ea1, ea2), span, None, points, saddles, path, profile
-    )
+        "two-step", None, ea1, ea2, span, plateau, None, points, saddles, path, profile,
+        onward_ev=onward_ev, min_depth_ev=depth,
+    )  # fmt: skip

@@ -40,6 +40,7 @@ from sselab.simulate.analytic import fast_check_state
 from sselab.simulate.metad.colvars import CollectiveVariable
 from sselab.simulate.metad.hills import BiasGrid, HillSet
 from sselab.simulate.metad.plumed import HillsFollower, format_hills, write_hills_header
+from sselab.simulate.metad.walls import Wall, walls_energy
 
 __all__ = ["WellTemperedMetaD"]
 
@@ -82,6 +83,10 @@ class WellTemperedMetaD(Calculator):
         Keep an existing ``hills_file`` (restart) instead of starting it anew.
     walker_id
         This walker's id (0, 1, ...) when several in-process walkers share ``hills``.
+    walls
+        Static walls on the CVs (:class:`~sselab.simulate.metad.walls.Wall`), applied to every walker group;
+        their energy is ``results["wall_energy"]`` and part of ``bias_forces``, not of ``bias_energy`` (the
+        hills' bias, which sets the well-tempered heights).
     """
 
     implemented_properties: ClassVar[list[str]] = ["energy", "free_energy", "forces"]  # type: ignore[misc]
@@ -102,9 +107,11 @@ class WellTemperedMetaD(Calculator):
         timestep_fs: float = 1.0,
         append: bool = False,
         walker_id: int = 0,
+        walls: Sequence[Wall] = (),
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.walls = tuple(walls)
         self.calculator = calculator
         groups: list[list[CollectiveVariable]]
         if colvars and isinstance(colvars[0], Sequence):
@@ -187,14 +194,20 @@ class WellTemperedMetaD(Calculator):
         computed = [self.compute_colvars(work, g) for g in range(len(self.groups))]
         values = np.array([c[0] for c in computed])
         biases, dbias_ds = self.hills.bias_many(values)
+        wall_ev = np.zeros(len(values))
         bias_forces = np.zeros((len(work), 3))
         for g, (_, gradients) in enumerate(computed):
-            bias_forces -= (dbias_ds[g] @ gradients.reshape(len(gradients), -1)).reshape(-1, 3)
+            slope = dbias_ds[g]
+            if self.walls:
+                wall_ev[g], wall_slope = walls_energy(self.walls, values[g])
+                slope = slope + wall_slope
+            bias_forces -= (slope @ gradients.reshape(len(gradients), -1)).reshape(-1, 3)
         self._hills_seen = len(self.hills)
         bias_ev = float(biases.sum())
+        total_bias = bias_ev + float(wall_ev.sum())
         self.results = {
-            "energy": energy + bias_ev,
-            "free_energy": energy + bias_ev,
+            "energy": energy + total_bias,
+            "free_energy": energy + total_bias,
             "forces": forces + bias_forces,
             "unbiased_energy": energy,
             "bias_energy": bias_ev,
@@ -202,6 +215,8 @@ class WellTemperedMetaD(Calculator):
             "cv": values[0] if len(self.groups) == 1 else values,
             "group_cv": values,
             "group_bias_energy": biases,
+            "wall_energy": float(wall_ev.sum()),
+            "group_wall_energy": wall_ev,
         }
 
     def _wrapped(self, atoms: Atoms) -> tuple[float, np.ndarray]:
@@ -222,6 +237,11 @@ class WellTemperedMetaD(Calculator):
         """CV values ``(ngroups, ncv)`` and biases ``(ngroups,)`` (eV) at ``atoms`` (cached)."""
         self.get_property("forces", atoms)
         return np.array(self.results["group_cv"]), np.array(self.results["group_bias_energy"])
+
+    def current_walls(self, atoms: Atoms) -> np.ndarray:
+        """Wall energies ``(ngroups,)`` (eV) at ``atoms`` (cached)."""
+        self.get_property("forces", atoms)
+        return np.array(self.results["group_wall_energy"])
 
     def hill_height(self, bias_ev: float) -> float:
         """Well-tempered height (eV) for a hill deposited where the bias is ``bias_ev``."""

@@ -72,6 +72,10 @@ def _check_index(index: int, atoms: Atoms, what: str) -> None:
 class ProjectedDisplacement:
     """Displacement of atom ``index`` from ``reference_position`` (Å) projected on a unit ``direction``.
 
+    A *lab-frame* CV: its gradient acts on one atom only, so a bias on it is a net external force on the
+    cell (the crystal slides under the ion unless the centre of mass is held). Use it for model systems; a
+    crystal's migration CVs are host-relative (:mod:`sselab.simulate.metad.relative`).
+
     ``s = (u_index - r_ref) · d`` in Å, where ``d`` is ``direction`` normalised and ``u_index`` the atom's
     unwrapped position: at the first evaluation the minimum image of the atom relative to the reference,
     afterwards the previous unwrapped position plus the minimum-image step to the current one.
@@ -111,6 +115,14 @@ class ProjectedDisplacement:
     def reset(self) -> None:
         """Forget the unwrapped position: the next evaluation takes the minimum image of the reference."""
         self._unwrapped.clear()
+
+    def state(self) -> np.ndarray | None:
+        """The state a checkpoint saves: the unwrapped position (Å), ``None`` before the first evaluation."""
+        return self.unwrapped_position()
+
+    def restore_state(self, state: np.ndarray) -> None:
+        """Continue from a saved :meth:`state`."""
+        self.restore_unwrapped(state)
 
     def compute(self, atoms: Atoms) -> tuple[float, np.ndarray]:
         """Projected displacement (Å) and its gradient (dimensionless)."""
@@ -180,7 +192,11 @@ class CoordinationNumber:
 
     ``CN = sum_j s(|r_j - r_index|)`` with PLUMED's ``SWITCHING={RATIONAL R_0=r0 D_0=d0 NN=nn MM=mm}``; use
     the anion centres (B) or the donor atoms of neutral molecules
-    (N, O) as the group. ``r0_a`` and ``d0_a`` in Å.
+    (N, O) as the group. ``r0_a`` and ``d0_a`` in Å. With a cut-off ``d_max_a`` (PLUMED's ``D_MAX`` with
+    ``STRETCH``) the switching function is shifted and scaled so that it is exactly 0 at and beyond
+    ``d_max_a`` and still 1 at ``d0_a``: ``s' = (s - s(d_max)) / (1 - s(d_max))``; atoms beyond the cut-off
+    add nothing, so the value and its forces stay local. Pairwise distances only: translation invariant,
+    the gradient sums to zero (no net force).
     """
 
     index: int
@@ -190,6 +206,7 @@ class CoordinationNumber:
     mm: int = 12
     d0_a: float = 0.0
     name: str = "cn"
+    d_max_a: float | None = None
     _group: np.ndarray = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -198,6 +215,8 @@ class CoordinationNumber:
             raise SimulationError(f"CV {self.name}: the coordination group is empty")
         if self.r0_a <= 0:
             raise SimulationError(f"CV {self.name}: r0_a must be positive, got {self.r0_a}")
+        if self.d_max_a is not None and not self.d_max_a > self.d0_a:
+            raise SimulationError(f"CV {self.name}: d_max_a must exceed d0_a, got {self.d_max_a}")
         object.__setattr__(self, "_group", group)
 
     def compute(self, atoms: Atoms) -> tuple[float, np.ndarray]:
@@ -208,6 +227,12 @@ class CoordinationNumber:
         vectors = _mic(atoms.positions[self._group] - atoms.positions[self.index], atoms)
         distances = np.linalg.norm(vectors, axis=1)
         s, dsdr = rational_switching(distances, self.r0_a, self.nn, self.mm, self.d0_a)
+        if self.d_max_a is not None:
+            at_cut = rational_switching(np.array([self.d_max_a]), self.r0_a, self.nn, self.mm, self.d0_a)
+            s_max = float(at_cut[0][0])
+            inside = distances < self.d_max_a
+            s = np.where(inside, (s - s_max) / (1.0 - s_max), 0.0)
+            dsdr = np.where(inside, dsdr / (1.0 - s_max), 0.0)
         unit = vectors / np.maximum(distances, 1e-12)[:, None]
         pair_gradient = dsdr[:, None] * unit  # d s_j / d r_j
         gradient = np.zeros((len(atoms), 3))

@@ -46,12 +46,21 @@ from sselab.simulate.metad.colvars import CollectiveVariable
 from sselab.simulate.metad.hills import BiasGrid, HillSet
 from sselab.simulate.metad.plumed import (
     format_colvar_line,
+    plumed_input,
     read_colvar,
     read_hills,
     write_colvar_header,
     write_hills,
 )
 from sselab.simulate.metad.result import MetaDResult
+from sselab.simulate.metad.tracking import (
+    DriftTracker,
+    coordinate,
+    cv_states,
+    host_indices,
+    restore_cv_states,
+)
+from sselab.simulate.metad.walls import Wall
 from sselab.simulate.potentials import device_of
 from sselab.simulate.results import StructureInfo
 from sselab.simulate.runfolder import RunFolder, jsonable, utc_now
@@ -106,6 +115,10 @@ def run_metadynamics(
     potential: str | None = None,
     structure: StructureInfo | None = None,
     parameters: Mapping[str, Any] | None = None,
+    walls: Sequence[Wall] = (),
+    target_tolerance: float | None = None,
+    onward: bool = False,
+    quantity: str = "effective",
     **changes: Any,
 ) -> MetaDResult:
     """Well-tempered metadynamics of ``atoms`` with ``calculator``, to a total of ``settings.steps`` MD steps.
@@ -136,8 +149,20 @@ def run_metadynamics(
         ``HILLS`` files.
     potential, structure, parameters
         Recorded with the result: the potential's registry name, the structure, and further details.
+    walls
+        Static walls on the CVs (:class:`~sselab.simulate.metad.walls.Wall`), in ``COLVAR`` as ``walls.bias``.
+    target_tolerance, onward, quantity
+        Barrier analysis (:func:`~sselab.simulate.metad.analysis.analyse_metadynamics`): how close the end
+        minimum must lie to ``end`` along the first CV, whether to follow the path beyond it, and which
+        barrier the walkers' uncertainty is of.
+
+    With ``settings.fix_center_of_mass`` (default) the cell's centre of mass is held (ASE ``FixCom``) and the
+    run starts with zero total momentum; the drift of the centroid of the atoms no CV acts on (the host) is
+    tracked and reported (``host_drift_a``, ``max_host_drift_a``).
     """
     settings = MetaDSettings.build(settings, **changes) if changes or settings is None else settings
+    if settings.height_ev is None or settings.pace is None:
+        raise SimulationError("run_metadynamics needs height_ev and pace (the recipe measures them)")
     started = utc_now()
     clock = time.perf_counter()
     folder = RunFolder.create(run_dir)
@@ -160,6 +185,7 @@ def run_metadynamics(
         append=resuming,
         walker_id=walker_id,
         walker_files=walker_files,
+        walls=walls,
     )
     record: dict[str, Any] = {
         **settings.as_dict(),
@@ -171,13 +197,18 @@ def run_metadynamics(
         "calculator": type(calculator).__name__,
         "natoms": len(atoms),
         "walker_id": walker_id,
+        "walls": [w.as_dict() for w in walls],
+        "analysis": {"target_tolerance": target_tolerance, "onward": onward, "quantity": quantity},
+        "fix_center_of_mass": settings.fix_center_of_mass,
         **dict(parameters or {}),
     }
     atoms.calc = metad
     dyn = make_dynamics(
         atoms, settings.temperature_k, settings.timestep_fs, settings.thermostat, settings.friction_per_fs,
-        rng=rng,
+        rng=rng, fix_center_of_mass=settings.fix_center_of_mass,
     )  # fmt: skip
+    host = host_indices(metad, len(atoms))
+    drift = DriftTracker(host)
     if resuming:
         extra = load_checkpoint(ckpt, atoms, dyn)
         saved = json.loads(str(extra["parameters"]))
@@ -189,7 +220,8 @@ def run_metadynamics(
             ):
                 if k >= 0 or not walker_files:  # other processes' hills are read again from their files
                     metad.hills.add(c, w, float(h), float(t), walker=int(k))
-        _restore_cv_states(metad, extra.get("cv_unwrapped"))
+        restore_cv_states(metad, extra)
+        drift.restore(extra, atoms)
         own = np.isin(metad.hills.walkers, metad.walker_ids)
         write_hills(hills_path, metad.hills, metad.cv_names, settings.bias_factor, mask=own)
         _truncate_colvar(colvar_path, dyn.nsteps * settings.timestep_fs / 1000.0)
@@ -197,10 +229,11 @@ def run_metadynamics(
         end = end if end is not None else saved.get("end")
         LOGGER.info("resumed metadynamics from %s at step %d (%d hills)", ckpt, dyn.nsteps, len(metad.hills))
     else:
-        _restore_cv_states(metad, None)  # a fresh run: no track left from an earlier use of the CVs
-        initial_velocities(atoms, settings.temperature_k, rng)
-        write_colvar_header(colvar_path, metad.cv_names)
+        restore_cv_states(metad, None)  # a fresh run: no track left from an earlier use of the CVs
+        initial_velocities(atoms, settings.temperature_k, rng, zero_momentum=settings.fix_center_of_mass)
+        write_colvar_header(colvar_path, metad.cv_names, walls=bool(walls))
         write(folder.inputs / "start.extxyz", atoms)
+        drift.start(atoms)
     if start is None:
         start = metad.compute_colvars(atoms)[0].tolist()
     record["start"] = [float(x) for x in start]
@@ -208,21 +241,32 @@ def run_metadynamics(
         raise SimulationError(
             f"end has {len(end)} CV coordinates, the CVs are {len(start)}: {metad.cv_names}"
         )
-    record["end"] = None if end is None else [float(x) for x in end]
+    record["end"] = None if end is None else [coordinate(x) for x in end]
     (folder.inputs / "parameters.json").write_text(json.dumps(jsonable(record), indent=2) + "\n")
+    (folder.outputs / "plumed.dat").write_text(
+        plumed_input(
+            metad.cv_names, settings.height_ev, widths, settings.pace, settings.bias_factor,
+            settings.temperature_k, [w.plumed(metad.cv_names[w.cv]) for w in walls], record["grid"],
+        )
+    )  # fmt: skip
 
     def _write_colvar() -> None:
         values, biases = metad.current(atoms)
+        wall_biases = metad.current_walls(atoms) if walls else [None] * len(biases)
         t_ps = dyn.nsteps * settings.timestep_fs / 1000.0
+        lines = [
+            format_colvar_line(t_ps, v, b, w) for v, b, w in zip(values, biases, wall_biases, strict=True)
+        ]
         with colvar_path.open("a") as handle:
-            handle.write("".join(format_colvar_line(t_ps, v, b) for v, b in zip(values, biases, strict=True)))
+            handle.write("".join(lines))
+        drift.update(atoms)
 
     def _checkpoint() -> None:
         if dyn.nsteps == 0:
             return
         h = metad.hills
         arrays = {"centers": h.centers, "sigmas": h.sigmas, "heights": h.heights_ev, "times": h.times_ps}
-        state = {"walkers": h.walkers, "parameters": jsonable(record), "cv_unwrapped": _cv_states(metad)}
+        state = {"walkers": h.walkers, "parameters": jsonable(record), **cv_states(metad), **drift.state()}
         save_checkpoint(ckpt, atoms, dyn, {**arrays, **state})
 
     dyn.attach(_write_colvar, interval=settings.colvar_stride)
@@ -233,6 +277,7 @@ def run_metadynamics(
         traj = Trajectory(str(traj_path), "a" if resuming and traj_path.exists() else "w", atoms)
         dyn.attach(traj.write, interval=settings.trajectory_every)
     drive_dynamics(dyn, max(settings.steps - dyn.nsteps, 0), progress, f"MetaD {folder.root.name}")
+    drift.update(atoms)
     _checkpoint()
     hills_data, colvar = read_hills(hills_path), read_colvar(colvar_path)
     analysis = analyse_metadynamics(
@@ -241,11 +286,14 @@ def run_metadynamics(
         settings.temperature_k,
         settings.bias_factor,
         settings.fes_bins,
-        start,
-        end,
+        record["start"],
+        record["end"],
         cv_names=metad.cv_names,
         folder=folder if figures else None,
         fes_method=settings.fes_method,
+        target_tolerance=target_tolerance,
+        onward=onward,
+        quantity=quantity,
     )
     result = MetaDResult(
         settings=settings,
@@ -257,46 +305,26 @@ def run_metadynamics(
         cv_names=tuple(metad.cv_names),
         widths=tuple(float(w) for w in widths),
         start=tuple(record["start"]),
-        end=None if record["end"] is None else tuple(record["end"]),
+        end=None if record["end"] is None else tuple(record["end"]),  # type: ignore[arg-type]
         potential=potential,
         device=device_of(calculator),
         structure=structure,
-        parameters={k: record[k] for k in ("colvars", "grid", "calculator", "natoms", "walker_id")}
+        parameters={
+            k: record[k]
+            for k in ("colvars", "grid", "calculator", "natoms", "walker_id", "walls", "analysis")
+        }
         | dict(parameters or {}),
+        host_drift_a=drift.final_a,
+        max_host_drift_a=drift.max_a,
     )
     folder.write_summary(result, started=started)
     return result
 
 
-def _cv_states(metad: WellTemperedMetaD) -> np.ndarray:
-    """Unwrapped positions ``(ngroups, ncv, 3)`` (Å) of the CVs that keep one (NaN for the others)."""
-    states = np.full((len(metad.groups), len(metad.colvars), 3), np.nan)
-    for g, group in enumerate(metad.groups):
-        for k, cv in enumerate(group):
-            position = cv.unwrapped_position() if hasattr(cv, "unwrapped_position") else None
-            if position is not None:
-                states[g, k] = position
-    return states
-
-
-def _restore_cv_states(metad: WellTemperedMetaD, states: np.ndarray | None) -> None:
-    """Give the CVs back the unwrapped positions of :func:`_cv_states` (exact restart); with ``None`` (or NaN)
-    reset them, so that their next evaluation starts from the minimum image of their reference."""
-    shape = (len(metad.groups), len(metad.colvars), 3)
-    if states is not None and np.shape(states) != shape:
-        raise SimulationError(
-            f"the checkpoint holds CV states of shape {np.shape(states)}, the CVs need {shape}"
-        )
-    for g, group in enumerate(metad.groups):
-        for k, cv in enumerate(group):
-            if states is not None and np.all(np.isfinite(states[g, k])):
-                cv.restore_unwrapped(states[g, k])  # type: ignore[attr-defined]
-            elif hasattr(cv, "reset"):
-                cv.reset()
-
-
 def _describe(cv: CollectiveVariable) -> dict[str, Any]:
-    """A JSON-ready description of a CV (its dataclass fields)."""
+    """A JSON-ready description of a CV (its own ``describe()``, or its dataclass fields)."""
+    if hasattr(cv, "describe"):
+        return dict(cv.describe())
     if is_dataclass(cv):
         return {"type": type(cv).__name__, **{f.name: getattr(cv, f.name) for f in fields(cv) if f.init}}
     return {"type": type(cv).__name__, "name": cv.name}

@@ -107,14 +107,25 @@ def _axes(
     return tuple(np.linspace(lo, hi, n + 1) for lo, hi, n in zip(grid_min, grid_max, bins, strict=True))
 
 
+def _difference(a: np.ndarray, c: np.ndarray, period: float | None) -> np.ndarray:
+    delta = a[None, :] - c
+    return delta if period is None else delta - period * np.round(delta / period)
+
+
 def bias_on_grid(
-    axes: Sequence[np.ndarray], centers: np.ndarray, sigmas: np.ndarray, heights_ev: np.ndarray
+    axes: Sequence[np.ndarray],
+    centers: np.ndarray,
+    sigmas: np.ndarray,
+    heights_ev: np.ndarray,
+    periods: Sequence[float | None] | None = None,
 ) -> np.ndarray:
-    """Exact sum of hills on the grid spanned by ``axes`` (eV), as matrix products of 1D Gaussians."""
+    """Exact sum of hills on the grid spanned by ``axes`` (eV), as matrix products of 1D Gaussians; a CV with
+    a period (``periods``) takes the minimum-image distance to each hill."""
     centers = np.asarray(centers, dtype=float).reshape(len(heights_ev), len(axes))
     sigmas = np.asarray(sigmas, dtype=float).reshape(centers.shape)
+    periods = list(periods) if periods is not None else [None] * len(axes)
     factors = [
-        np.exp(-0.5 * ((a[None, :] - centers[:, d : d + 1]) / sigmas[:, d : d + 1]) ** 2)
+        np.exp(-0.5 * (_difference(a, centers[:, d : d + 1], periods[d]) / sigmas[:, d : d + 1]) ** 2)
         for d, a in enumerate(axes)
     ]
     weighted = factors[0] * np.asarray(heights_ev, dtype=float)[:, None]
@@ -169,10 +180,19 @@ def free_energy_surface(
         grid_min = lo if grid_min is None else grid_min
         grid_max = hi if grid_max is None else grid_max
         bins = nb
+    names = tuple(cv_names) if cv_names is not None else tuple(getattr(hills, "cv_names", ()))
+    bounds = dict(getattr(hills, "periodic", {}) or {})
+    grid_min, grid_max = list(grid_min), list(grid_max)
+    periods: list[float | None] = []
+    for d, name in enumerate(names or [""] * centers.shape[1]):
+        if name in bounds:  # a periodic CV: the grid spans its period
+            grid_min[d], grid_max[d] = bounds[name]
+            periods.append(bounds[name][1] - bounds[name][0])
+        else:
+            periods.append(None)
     nbins = [bins] * centers.shape[1] if isinstance(bins, int) else list(bins)
     axes = _axes(grid_min, grid_max, nbins)
-    f = -_wt_scale(bias_factor) * bias_on_grid(axes, centers, sigmas, heights)
-    names = tuple(cv_names) if cv_names is not None else tuple(getattr(hills, "cv_names", ()))
+    f = -_wt_scale(bias_factor) * bias_on_grid(axes, centers, sigmas, heights, periods)
     names = names or tuple(f"cv{i + 1}" for i in range(len(axes)))
     return FES(names, axes, f - f.min(), "hills", {"bias_factor": bias_factor, "n_hills": len(heights)})
 
@@ -212,7 +232,8 @@ def reweighting_weights(
     # COLVAR at time t is written before the hill deposited at the same step
     n_before = np.searchsorted(sorted_times, colvar.times_ps - 1e-9, side="right")
     c_t = c_all[n_before]
-    return beta * (colvar.bias_ev - c_t)
+    static = colvar.static_bias_ev if colvar.static_bias_ev is not None else 0.0  # walls: a fixed bias
+    return beta * (colvar.bias_ev + static - c_t)
 
 
 def _logsumexp_rows(x: np.ndarray) -> np.ndarray:

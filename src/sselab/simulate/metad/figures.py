@@ -25,8 +25,9 @@ def _title(barriers: BarrierResult | None) -> str:
         return "no barrier found"
     unc = f" ± {barriers.uncertainty_ev:.2f}" if barriers.uncertainty_ev is not None else ""
     if barriers.kind == "two-step":
-        return f"two-step: Ea1 = {barriers.ea1_ev:.2f} eV, Ea2 = {barriers.ea2_ev:.2f}{unc} eV"
-    return f"one-step: Ea = {barriers.barrier_ev:.2f}{unc} eV"
+        parts = f"Ea1 {barriers.ea1_ev:.2f}, Ea2 {barriers.ea2_ev:.2f}"
+        return f"two-step: {parts}, span {barriers.effective_ev:.2f}{unc} eV"
+    return f"one-step: Ea = {barriers.effective_ev:.2f}{unc} eV"
 
 
 def plot_fes(fes: FES, barriers: BarrierResult | None, path: str | Path) -> Path:

@@ -6,8 +6,11 @@ in kJ/mol (PLUMED's default energy unit) and, for well-tempered runs, the height
 height
 times ``γ/(γ-1)`` (what PLUMED's ``MetaD::writeGaussian`` writes), so that summing the file's hills gives
 ``-F``
-directly. ``COLVAR`` has time (ps), the CVs and ``metad.bias`` (kJ/mol). Readers undo both scalings and return
-eV.
+directly. The header states ``#! SET multivariate false`` and ``#! SET kerneltype gaussian`` as PLUMED's own
+files do, and for a periodic CV its bounds (``#! SET min_<cv> lo``, ``#! SET max_<cv> hi``). ``COLVAR`` has
+time (ps), the CVs, ``metad.bias`` (kJ/mol) and, with walls, ``walls.bias`` (kJ/mol). Readers undo both
+scalings and return eV; any other ``*.bias`` column is read as a further static bias. Lengths are in Å: a
+PLUMED input reading these files states ``UNITS LENGTH=A`` (see :func:`plumed_input`).
 
 Example
 -------
@@ -18,9 +21,10 @@ Example
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from ase import units
@@ -38,7 +42,9 @@ __all__ = [
     "hills_fields",
     "hills_from_table",
     "parse_table",
+    "plumed_input",
     "read_colvar",
+    "read_constants",
     "read_hills",
     "write_colvar_header",
     "write_hills",
@@ -52,10 +58,19 @@ def _wt_factor(bias_factor: float) -> float:
     return bias_factor / (bias_factor - 1.0) if np.isfinite(bias_factor) and bias_factor > 1.0 else 1.0
 
 
-def write_hills_header(path: Path, cv_names: Sequence[str]) -> None:
-    """Start a PLUMED ``HILLS`` file (overwrites)."""
+def write_hills_header(
+    path: Path, cv_names: Sequence[str], periodic: Mapping[str, tuple[float, float]] | None = None
+) -> None:
+    """Start a PLUMED ``HILLS`` file (overwrites); ``periodic`` maps a periodic CV to its bounds."""
     fields = hills_fields(cv_names)
-    path.write_text(f"#! FIELDS {' '.join(fields)}\n#! SET multivariate false\n")
+    lines = [f"#! FIELDS {' '.join(fields)}", "#! SET multivariate false", "#! SET kerneltype gaussian"]
+    for name, (lo, hi) in (periodic or {}).items():
+        if name not in cv_names or not hi > lo:
+            raise DataImportError(
+                f"periodic CV {name!r} needs bounds lo < hi, got {(lo, hi)}", file=str(path)
+            )
+        lines += [f"#! SET min_{name} {lo:.12g}", f"#! SET max_{name} {hi:.12g}"]
+    path.write_text("\n".join(lines) + "\n")
 
 
 def format_hills(
@@ -78,10 +93,15 @@ def format_hills(
 
 
 def write_hills(
-    path: Path, hills: HillSet, cv_names: Sequence[str], bias_factor: float, mask: np.ndarray | None = None
+    path: Path,
+    hills: HillSet,
+    cv_names: Sequence[str],
+    bias_factor: float,
+    mask: np.ndarray | None = None,
+    periodic: Mapping[str, tuple[float, float]] | None = None,
 ) -> None:
     """Write the hills (all, or those selected by the boolean ``mask``) to a new ``HILLS`` file."""
-    write_hills_header(path, cv_names)
+    write_hills_header(path, cv_names, periodic)
     keep = np.ones(len(hills), bool) if mask is None else np.asarray(mask, bool)
     text = format_hills(
         hills.times_ps[keep], hills.centers[keep], hills.sigmas[keep], hills.heights_ev[keep], bias_factor
@@ -100,6 +120,7 @@ class HillsData:
     sigmas: np.ndarray
     heights_ev: np.ndarray
     bias_factor: float
+    periodic: dict[str, tuple[float, float]] = field(default_factory=dict)
 
     def to_hillset(self, grid: BiasGrid | None = None) -> HillSet:
         """The hills as a :class:`HillSet`."""
@@ -148,6 +169,30 @@ def _read_table(path: Path) -> tuple[list[str], np.ndarray]:
     return parse_table(path.read_text().splitlines(), str(path))
 
 
+def read_constants(path: str | Path) -> dict[str, str]:
+    """The ``#! SET name value`` constants of a PLUMED file (values as written)."""
+    constants: dict[str, str] = {}
+    for line in Path(path).read_text().splitlines():
+        parts = line.split()
+        if len(parts) >= 4 and parts[0] == "#!" and parts[1] == "SET":
+            constants[parts[2]] = parts[3]
+    return constants
+
+
+def _bound(text: str, path: Path, name: str) -> float:
+    """A periodic bound as PLUMED writes it: a number, or ``pi``/``-pi`` (and multiples like ``2pi``)."""
+    value = text.strip().lower()
+    sign = -1.0 if value.startswith("-") else 1.0
+    value = value.lstrip("+-")
+    try:
+        if value.endswith("pi"):
+            factor = value[:-2].rstrip("*")
+            return sign * (float(factor) if factor else 1.0) * float(np.pi)
+        return sign * float(value)
+    except ValueError as exc:
+        raise DataImportError(f"periodic bound {text!r} is not a number", file=str(path), field=name) from exc
+
+
 def hills_fields(cv_names: Sequence[str]) -> list[str]:
     """The ``FIELDS`` of a non-multivariate ``HILLS`` file with these CVs."""
     return ["time", *cv_names, *(f"sigma_{n}" for n in cv_names), "height", "biasf"]
@@ -156,7 +201,27 @@ def hills_fields(cv_names: Sequence[str]) -> list[str]:
 def read_hills(path: str | Path) -> HillsData:
     """Read a PLUMED ``HILLS`` file (ours or PLUMED's, non-multivariate) into eV and deposited heights."""
     path = Path(path)
-    return hills_from_table(*_read_table(path), source=str(path))
+    hills = hills_from_table(*_read_table(path), source=str(path))
+    constants = read_constants(path)
+    periodic = {
+        name: (
+            _bound(constants[f"min_{name}"], path, f"min_{name}"),
+            _bound(constants[f"max_{name}"], path, name),
+        )
+        for name in hills.cv_names
+        if f"min_{name}" in constants and f"max_{name}" in constants
+    }
+    if not periodic:
+        return hills
+    return HillsData(
+        hills.cv_names,
+        hills.times_ps,
+        hills.centers,
+        hills.sigmas,
+        hills.heights_ev,
+        hills.bias_factor,
+        periodic,
+    )
 
 
 def hills_from_table(fields: Sequence[str], data: np.ndarray, source: str) -> HillsData:
@@ -215,14 +280,20 @@ class HillsFollower:
         return hills_from_table(fields, data, str(self.path)) if len(data) else None
 
 
-def write_colvar_header(path: Path, cv_names: Sequence[str]) -> None:
-    """Start a PLUMED ``COLVAR`` file (overwrites): ``time cv... metad.bias`` (ps, CV units, kJ/mol)."""
-    path.write_text(f"#! FIELDS time {' '.join(cv_names)} metad.bias\n")
+def write_colvar_header(path: Path, cv_names: Sequence[str], walls: bool = False) -> None:
+    """Start a PLUMED ``COLVAR`` file (overwrites): ``time cv... metad.bias [walls.bias]`` (ps, CV units,
+    kJ/mol)."""
+    path.write_text(f"#! FIELDS time {' '.join(cv_names)} metad.bias{' walls.bias' if walls else ''}\n")
 
 
-def format_colvar_line(time_ps: float, cv: Sequence[float], bias_ev: float) -> str:
-    """One COLVAR line (bias written in kJ/mol)."""
-    return " ".join([f"{time_ps:.6f}", *(f"{x:.8f}" for x in cv), f"{bias_ev * EV_TO_KJ_PER_MOL:.8f}"]) + "\n"
+def format_colvar_line(
+    time_ps: float, cv: Sequence[float], bias_ev: float, wall_bias_ev: float | None = None
+) -> str:
+    """One COLVAR line (biases written in kJ/mol)."""
+    cols = [f"{time_ps:.6f}", *(f"{x:.8f}" for x in cv), f"{bias_ev * EV_TO_KJ_PER_MOL:.8f}"]
+    if wall_bias_ev is not None:
+        cols.append(f"{wall_bias_ev * EV_TO_KJ_PER_MOL:.8f}")
+    return " ".join(cols) + "\n"
 
 
 @dataclass(frozen=True)
@@ -233,6 +304,7 @@ class ColvarData:
     times_ps: np.ndarray
     values: np.ndarray
     bias_ev: np.ndarray
+    static_bias_ev: np.ndarray | None = None
 
 
 def read_colvar(path: str | Path) -> ColvarData:
@@ -241,11 +313,56 @@ def read_colvar(path: str | Path) -> ColvarData:
     fields, data = _read_table(path)
     if "time" not in fields or "metad.bias" not in fields:
         raise DataImportError("COLVAR needs 'time' and 'metad.bias' fields", file=str(path), field="FIELDS")
-    names = tuple(f for f in fields if f not in ("time", "metad.bias") and not f.startswith("metad."))
+
+    def other_bias(f: str) -> bool:
+        return f.endswith(".bias") and f != "metad.bias"
+
+    names = tuple(
+        f
+        for f in fields
+        if f not in ("time", "metad.bias") and not f.startswith("metad.") and not other_bias(f)
+    )
     col = {f: i for i, f in enumerate(fields)}
+    statics = [col[f] for f in fields if other_bias(f)]
     return ColvarData(
         cv_names=names,
         times_ps=data[:, col["time"]],
         values=data[:, [col[n] for n in names]],
         bias_ev=data[:, col["metad.bias"]] / EV_TO_KJ_PER_MOL,
+        static_bias_ev=data[:, statics].sum(axis=1) / EV_TO_KJ_PER_MOL if statics else None,
     )
+
+
+def plumed_input(
+    cv_names: Sequence[str],
+    height_ev: float,
+    widths: Sequence[float],
+    pace: int,
+    bias_factor: float,
+    temperature_k: float,
+    wall_lines: Sequence[str] = (),
+    grid: Mapping[str, Any] | None = None,
+) -> str:
+    """A PLUMED input (``plumed.dat``) equivalent to the run's bias, in the units of its files: ``UNITS
+    LENGTH=A`` (Å), energies in kJ/mol, time in ps. The CVs themselves are sselab's (host-relative ones have
+    no one-line PLUMED form), so they are declared as ``ARG`` labels to be defined by the reader."""
+    args = ",".join(cv_names)
+    lines = [
+        "# Equivalent PLUMED bias of this sselab run; HILLS and COLVAR beside it use these units.",
+        "UNITS LENGTH=A ENERGY=kj/mol TIME=ps",
+        f"# define {args} here (sselab CVs, see summary.json parameters.colvars)",
+        f"metad: METAD ARG={args} SIGMA={','.join(f'{w:g}' for w in widths)} "
+        f"HEIGHT={height_ev * EV_TO_KJ_PER_MOL:.6g} PACE={pace} "
+        + (f"BIASFACTOR={bias_factor:g} " if np.isfinite(bias_factor) else "")
+        + f"TEMP={temperature_k:g} FILE=HILLS"
+        + (
+            f" GRID_MIN={','.join(f'{x:g}' for x in grid['min'])}"
+            f" GRID_MAX={','.join(f'{x:g}' for x in grid['max'])}"
+            f" GRID_BIN={','.join(str(int(b)) for b in grid['bins'])}"
+            if grid
+            else ""
+        ),
+        *wall_lines,
+        f"PRINT ARG={args},metad.bias STRIDE=1 FILE=COLVAR",
+    ]
+    return "\n".join(lines) + "\n"

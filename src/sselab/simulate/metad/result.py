@@ -21,11 +21,12 @@ from sselab.simulate.metad.analysis import MetaDAnalysis
 from sselab.simulate.metad.barriers import BarrierResult
 from sselab.simulate.metad.fes import FES
 from sselab.simulate.metad.plumed import ColvarData, HillsData, read_colvar, read_hills
+from sselab.simulate.protocols import SMOKE_TEST_LABEL
 from sselab.simulate.results import EaEstimate, StructureInfo, result_data
 from sselab.simulate.runfolder import read_summary
 from sselab.simulate.settings import MetaDSettings
 
-__all__ = ["MetaDResult", "load_metad_result"]
+__all__ = ["MetaDResult", "load_metad_result", "reported_barrier"]
 
 HILLS_FILE = "outputs/HILLS"
 COLVAR_FILE = "outputs/COLVAR"
@@ -58,7 +59,12 @@ class MetaDResult:
     converged, convergence_reason
         Whether a stopping rule found the barrier converged (``None``: no rule applied), and why.
     parameters
-        Everything else recorded about the run (CVs, grid, protocol details).
+        Everything else recorded about the run (CVs, grid, protocol details, preparation).
+    host_drift_a, max_host_drift_a
+        How far the centroid of the host (the atoms no CV names) moved from the start, at the end and at
+        most (Å); ``None`` for an older run folder.
+    convergence
+        The stopping rule's measurements (transitions, barrier changes, hill ratio, estimator difference).
     """
 
     kind: ClassVar[str] = "metad"
@@ -72,13 +78,16 @@ class MetaDResult:
     cv_names: tuple[str, ...]
     widths: tuple[float, ...]
     start: tuple[float, ...]
-    end: tuple[float, ...] | None = None
+    end: tuple[float | None, ...] | None = None
     potential: str | None = None
     device: str = "cpu"
     structure: StructureInfo | None = None
     converged: bool | None = None
     convergence_reason: str | None = None
     parameters: dict[str, Any] = field(default_factory=dict)
+    host_drift_a: float | None = None
+    max_host_drift_a: float | None = None
+    convergence: dict[str, Any] = field(default_factory=dict)
 
     @property
     def barriers(self) -> BarrierResult | None:
@@ -115,20 +124,32 @@ class MetaDResult:
         """The CV trace, read from ``outputs/COLVAR`` (CV units, eV)."""
         return read_colvar(self.run_dir / COLVAR_FILE)
 
-    def with_convergence(self, converged: bool | None, reason: str | None) -> MetaDResult:
-        """A copy with the verdict of a stopping rule."""
-        return replace(self, converged=converged, convergence_reason=reason)
+    def with_convergence(
+        self, converged: bool | None, reason: str | None, details: Mapping[str, Any] | None = None
+    ) -> MetaDResult:
+        """A copy with the verdict of a stopping rule (and its measurements)."""
+        return replace(self, converged=converged, convergence_reason=reason, convergence=dict(details or {}))
+
+    @property
+    def reported_ev(self) -> float | None:
+        """The barrier this protocol reports (:func:`reported_barrier`), ``None`` when there is none."""
+        return None if self.barriers is None else reported_barrier(self.protocol, self.barriers)[0]
 
     def activation_energy(self) -> EaEstimate | None:
-        """The rate-determining barrier as an activation energy (``None`` when there is no barrier)."""
+        """The protocol's barrier as an activation energy (``None`` when there is none): the intrinsic Ea
+        for ``frenkel``, the energy span otherwise; its uncertainty only when replicas or walkers gave one."""
         b = self.barriers
         if b is None:
             return None
-        note = f"{b.kind} ({self.protocol} protocol, MetaD, sselab)"
+        value, what = reported_barrier(self.protocol, b)
+        if value is None:
+            return None
+        smoke = f"{SMOKE_TEST_LABEL}: " if self.settings.smoke_test else ""
+        note = f"{smoke}{what}, {b.kind} path ({self.protocol} protocol, MetaD, sselab)"
         t = self.settings.temperature_k
         return EaEstimate(
-            "MetaD", b.rate_determining_ev, b.uncertainty_ev, t, t, self.protocol, self.converged,
-            self.convergence_reason, note,
+            "MetaD", value, b.uncertainty_ev, t, t, self.protocol, self.converged, self.convergence_reason,
+            note,
         )  # fmt: skip
 
     def as_dict(self) -> dict[str, Any]:
@@ -153,6 +174,10 @@ class MetaDResult:
             "converged": self.converged,
             "convergence_reason": self.convergence_reason,
             "parameters": self.parameters,
+            "host_drift_a": self.host_drift_a,
+            "max_host_drift_a": self.max_host_drift_a,
+            "convergence": self.convergence,
+            "reported_ev": self.reported_ev,
             "files": {"hills": HILLS_FILE, "colvar": COLVAR_FILE},
         }
 
@@ -170,14 +195,26 @@ class MetaDResult:
             cv_names=tuple(d["cv_names"]),
             widths=tuple(float(w) for w in d["widths"]),
             start=tuple(float(x) for x in d["start"]),
-            end=None if d.get("end") is None else tuple(float(x) for x in d["end"]),
+            end=None if d.get("end") is None else tuple(None if x is None else float(x) for x in d["end"]),
             potential=d.get("potential"),
             device=str(d.get("device", "cpu")),
             structure=None if d.get("structure") is None else StructureInfo.from_dict(d["structure"]),
             converged=d.get("converged"),
             convergence_reason=d.get("convergence_reason"),
             parameters=dict(d.get("parameters") or {}),
+            host_drift_a=None if d.get("host_drift_a") is None else float(d["host_drift_a"]),
+            max_host_drift_a=None if d.get("max_host_drift_a") is None else float(d["max_host_drift_a"]),
+            convergence=dict(d.get("convergence") or {}),
         )
+
+
+def reported_barrier(protocol: str, barriers: BarrierResult) -> tuple[float | None, str]:
+    """The barrier a protocol reports and what it is: ``frenkel`` the intrinsic ``½ΔF(plateau) + Ea2``
+    (``None`` when no onward hop from the interstitial was sampled), every other protocol the energy span."""
+    if protocol == "frenkel":
+        value = barriers.intrinsic_ev
+        return value, "intrinsic Ea = ½ΔF(interstitial plateau) + Ea2"
+    return barriers.effective_ev, "effective barrier (energy span)"
 
 
 def load_metad_result(run_dir: str | Path) -> MetaDResult:

@@ -1,15 +1,17 @@
-"""Preparing a cation-migration metadynamics of a crystal: the migrating ion, its hop, the CVs and the bias
-grid.
+"""Setting up a cation-migration metadynamics of a crystal: the protocol's migration, its CVs, walls, grid.
 
-Each protocol (:data:`PROTOCOLS`) is a function that turns the given cell into the migration it studies; the
-CVs then follow from ``settings.cv``.
+Each protocol (:data:`PROTOCOLS`) turns the given cell into the migration it studies (:class:`Migration`);
+:func:`build_colvars` then gives the CVs, all measured against the host (translation invariant,
+:mod:`sselab.simulate.metad.relative`), the walls that keep the ion near the studied hop, the start and
+target CV coordinates and, once the hill widths are known, the bias grid. What each protocol measures is in
+:mod:`sselab.simulate.protocols`.
 
 Example
 -------
 >>> from ase.build import bulk
 >>> from sselab.simulate.settings import MetaDSettings
 >>> cell = bulk("Cu", cubic=True).repeat(2)
->>> setup = build_metad_setup(cell, "Cu", MetaDSettings(potential="emt"))
+>>> setup = build_metad_setup(cell, "Cu", MetaDSettings(potential="emt", protocol="vacancy", width_a=0.1))
 >>> len(setup.atoms), round(setup.migration.hop_distance_a, 3), [cv.name for cv in setup.colvars]
 (31, 2.553, ['d1'])
 """
@@ -17,114 +19,192 @@ Example
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 from ase import Atoms
-from ase.calculators.calculator import Calculator
 from ase.geometry import find_mic
 
 from sselab.errors import SimulationError
-from sselab.simulate.metad.colvars import (
-    CollectiveVariable,
-    CoordinationNumber,
-    ProjectedDisplacement,
-    displacement_2d,
-)
+from sselab.simulate.metad.colvars import CollectiveVariable, CoordinationNumber
 from sselab.simulate.metad.hills import BiasGrid
-from sselab.simulate.prepare import make_vacancy, pick_cation, relax
+from sselab.simulate.metad.path import PathCV
+from sselab.simulate.metad.relative import HostDisplacement, SiteDistance, cage_indices
+from sselab.simulate.metad.sites import find_voids, nearest_void, refine_void
+from sselab.simulate.metad.walls import Wall
+from sselab.simulate.prepare import make_vacancy, pick_cation
 from sselab.simulate.settings import MetaDSettings
 
-__all__ = ["PROTOCOLS", "MetaDSetup", "Migration", "build_metad_setup"]
+__all__ = ["PROTOCOLS", "MetaDSetup", "Migration", "build_colvars", "build_metad_setup", "resolve_cv"]
+
+#: Voids at least this fraction of the largest clearance count as interstitial sites.
+_LARGE_VOID_FRACTION = 0.85
 
 
 @dataclass(frozen=True)
 class Migration:
-    """The hop a protocol sets up: the cell, the migrating ion, its target site and direction.
+    """The hop a protocol sets up.
 
     Attributes
     ----------
     atoms
-        The cell the ion migrates in (without the removed atom for the ``vacancy`` protocol).
+        The cell the ion migrates in (a neighbour removed for ``vacancy``, an ion added for ``interstitial``).
     mover
         Index of the migrating ion in ``atoms``.
     target_a
-        Position of the target site (Å), ``None`` when the protocol has none.
+        Cartesian position of the target site (Å): the vacancy, the next interstitial site, or (perfect
+        crystal) the interstitial void nearest the ion.
     direction
         Unit vector of the hop.
     hop_distance_a
-        Straight-line distance to the target (Å; 3 Å when there is no target).
+        Distance from the site to the target (Å): the target's value of the first CV.
+    defect
+        ``"none"``, ``"vacancy"`` or ``"interstitial"``.
+    reach_a
+        How far the first CV must be free to go (Å): the wall sits ``wall_margin_a`` beyond it.
+    notes
+        What else was found (void clearances, nearest same-element distance).
     """
 
     atoms: Atoms
     mover: int
-    target_a: np.ndarray | None
+    target_a: np.ndarray
     direction: np.ndarray
     hop_distance_a: float
+    defect: str
+    reach_a: float
+    notes: dict[str, Any] = field(default_factory=dict)
 
 
-def _towards(atoms: Atoms, mover: int, target: np.ndarray | None, settings: MetaDSettings) -> Migration:
-    hop_a = 3.0
+def _vector(atoms: Atoms, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    mic, _ = find_mic((end - start)[None, :], atoms.cell, atoms.pbc)
+    return np.asarray(mic)[0]
+
+
+def _migration(atoms: Atoms, mover: int, target: np.ndarray, settings: MetaDSettings, defect: str,
+               reach: float | None = None, **notes: Any) -> Migration:  # fmt: skip
+    vec = _vector(atoms, atoms.positions[mover], target)
+    hop = float(np.linalg.norm(vec))
     if settings.direction is not None:
         vec = np.asarray(settings.direction, dtype=float)
-    elif target is not None:
-        mic, _ = find_mic((target - atoms.positions[mover])[None, :], atoms.cell, atoms.pbc)
-        vec = np.asarray(mic)[0]
-        hop_a = float(np.linalg.norm(vec))
-    else:
-        vec = np.array([1.0, 0.0, 0.0])
-    return Migration(atoms, mover, target, vec / np.linalg.norm(vec), hop_a)
+    direction = vec / np.linalg.norm(vec)
+    return Migration(atoms, mover, np.asarray(target, float), direction, hop, defect, reach or hop, notes)
+
+
+def _nearest_same(atoms: Atoms, mover: int) -> float:
+    symbol = atoms[mover].symbol
+    others = [i for i, s in enumerate(atoms.get_chemical_symbols()) if s == symbol and i != mover]
+    return float(min(atoms.get_distances(mover, others, mic=True))) if others else 0.0
 
 
 def vacancy_migration(atoms: Atoms, cation: str, settings: MetaDSettings) -> Migration:
-    """``vacancy`` protocol: remove the ion's nearest same-element neighbour; the hop into its site measures
-    the migration energy only (no defect formation)."""
+    """``vacancy``: remove the ion's nearest same-element neighbour; the hop into its site measures the
+    migration energy only (no defect formation)."""
     vacancy = make_vacancy(atoms, cation, pick_cation(atoms, cation, settings.cation_index))
     target = np.asarray(vacancy.vacancy_position)
-    return _towards(vacancy.atoms, vacancy.migrating_index, target, settings)
+    return _migration(vacancy.atoms, vacancy.migrating_index, target, settings, "vacancy")
+
+
+def _large_voids(atoms: Atoms) -> list[Any]:
+    voids = find_voids(atoms)
+    if not voids:
+        raise SimulationError(
+            f"no interstitial void of at least 1 Å clearance in {atoms.get_chemical_formula()}"
+        )
+    return [v for v in voids if v.clearance_a >= _LARGE_VOID_FRACTION * voids[0].clearance_a]
 
 
 def perfect_crystal_migration(atoms: Atoms, cation: str, settings: MetaDSettings) -> Migration:
-    """``perfect-crystal`` protocol: no defect; the ion is pushed towards the site of its nearest
-    same-element neighbour (or along ``settings.direction``)."""
+    """``frenkel`` and ``paper``: no defect made; the ion leaves its site for the interstitial void nearest
+    it (the site of the Frenkel pair's interstitial), and may go on beyond it (the wall leaves room up to the
+    nearest same-element neighbour's distance, or the void, whichever is farther)."""
     mover = pick_cation(atoms, cation, settings.cation_index)
-    others = [i for i, s in enumerate(atoms.get_chemical_symbols()) if s == cation and i != mover]
-    target = None
-    if others and settings.direction is None:
-        nearest = others[int(np.argmin(atoms.get_distances(mover, others, mic=True)))]
-        target = atoms.positions[nearest].copy()
-    return _towards(atoms.copy(), mover, target, settings)
+    void, _ = nearest_void(atoms, mover, _large_voids(atoms))
+    void = refine_void(atoms, void)
+    distance = float(np.linalg.norm(_vector(atoms, atoms.positions[mover], np.asarray(void.position_a))))
+    nn = _nearest_same(atoms, mover)
+    return _migration(
+        atoms.copy(), mover, np.asarray(void.position_a), settings, "none", max(distance, nn),
+        void_clearance_a=void.clearance_a, nearest_same_element_a=nn,
+    )  # fmt: skip
+
+
+def interstitial_migration(atoms: Atoms, cation: str, settings: MetaDSettings) -> Migration:
+    """``interstitial``: one extra ion in the largest void; its hop to the nearest other large void
+    (migration of the interstitial only)."""
+    voids = [refine_void(atoms, v) for v in _large_voids(atoms)[:12]]
+    voids.sort(key=lambda v: -v.clearance_a)
+    first = voids[0]
+    work = atoms.copy()
+    work.append(cation)
+    mover = len(work) - 1
+    work.positions[mover] = first.position_a
+    others = [v for v in voids[1:] if abs(v.clearance_a - first.clearance_a) <= 0.1 * first.clearance_a]
+    target, _ = nearest_void(work, mover, others or voids[1:], min_distance_a=1.0)
+    return _migration(
+        work, mover, np.asarray(target.position_a), settings, "interstitial",
+        void_clearance_a=first.clearance_a, target_clearance_a=target.clearance_a,
+    )  # fmt: skip
 
 
 ProtocolFunction = Callable[[Atoms, str, MetaDSettings], Migration]
 #: How each MetaD protocol sets up the migration (a new protocol is one function and one entry here).
 PROTOCOLS: dict[str, ProtocolFunction] = {
+    "frenkel": perfect_crystal_migration,
+    "paper": perfect_crystal_migration,
     "vacancy": vacancy_migration,
-    "perfect-crystal": perfect_crystal_migration,
+    "interstitial": interstitial_migration,
 }
+
+
+def resolve_cv(settings: MetaDSettings) -> str:
+    """The CV kind of ``settings`` (``auto``: site-distance for the perfect crystal, else displacement)."""
+    if settings.cv != "auto":
+        return settings.cv
+    return "site-distance" if settings.protocol in ("frenkel", "paper") else "displacement"
 
 
 @dataclass(frozen=True)
 class MetaDSetup:
-    """A prepared cation-migration metadynamics: the cell, its CVs with hill widths, and the bias grid."""
+    """A prepared migration: the CVs on the reference cell, widths (``None`` until measured), walls, grid.
+
+    ``start`` and ``end`` are the CV coordinates of the site and the target (``nan`` where a coordinate is
+    free, e.g. the target's coordination number).
+    """
 
     atoms: Atoms
     colvars: list[CollectiveVariable]
-    widths: list[float]
-    grid: BiasGrid
+    widths: list[float | None]
+    walls: tuple[Wall, ...]
+    start: tuple[float, ...]
+    end: tuple[float, ...]
+    lower: tuple[float, ...]
+    upper: tuple[float, ...]
     migration: Migration
+    cv_kind: str
     description: str
+    grid: BiasGrid | None = None
+
+    def with_widths(self, widths: list[float]) -> MetaDSetup:
+        """The setup with its hill widths and the bias grid (node spacing a fifth of a width)."""
+        bins = tuple(
+            max(50, int((hi - lo) / (w / 5)))
+            for lo, hi, w in zip(self.lower, self.upper, widths, strict=True)
+        )
+        return replace(self, widths=list(widths), grid=BiasGrid(self.lower, self.upper, bins))
 
     def parameters(self) -> dict[str, Any]:
         """What is recorded about the setup (JSON-ready)."""
+        m = self.migration
         return {
-            "cation_index": self.migration.mover,
-            "hop_distance_a": self.migration.hop_distance_a,
-            "hop_direction": [float(x) for x in self.migration.direction],
-            "target_site_a": None
-            if self.migration.target_a is None
-            else [float(x) for x in self.migration.target_a],
+            "cation_index": m.mover,
+            "hop_distance_a": m.hop_distance_a,
+            "hop_direction": [float(x) for x in m.direction],
+            "target_site_a": [float(x) for x in m.target_a],
+            "defect": m.defect,
+            "cv_kind": self.cv_kind,
+            "migration_notes": m.notes,
         }
 
 
@@ -134,52 +214,94 @@ def _perpendicular(direction: np.ndarray) -> np.ndarray:
     return perp / np.linalg.norm(perp)
 
 
-def build_metad_setup(
-    atoms: Atoms, cation: str, settings: MetaDSettings, calculator: Calculator | None = None
+def build_colvars(
+    reference: Atoms, migration: Migration, settings: MetaDSettings, path_frames: list[Atoms] | None = None
 ) -> MetaDSetup:
-    """CVs and a bias grid for the migration of ``cation`` that ``settings.protocol`` sets up in ``atoms``.
+    """CVs (host-relative), walls, start/target coordinates and CV ranges of ``migration`` on ``reference``
+    (the relaxed, equilibrated cell with the same atoms as ``migration.atoms``).
 
-    CVs (``settings.cv``): ``displacement`` (projection of the ion's displacement on the hop direction, Å),
-    ``displacement2d`` (plus the perpendicular component, Å), ``coordination`` (displacement and the ion's
-    coordination number to ``coordination_elements``, i.e. anion centres and neutral-molecule donors, with
-    PLUMED's rational switching ``R_0 = coordination_r0_a``). With ``relax_steps > 0`` the cell is first
-    relaxed at fixed cell with ``calculator``.
+    CV kinds (:func:`resolve_cv`): ``displacement`` (projection of the ion's host-relative displacement on the
+    hop direction, Å), ``displacement2d`` (plus a perpendicular component), ``site-distance`` (radial
+    distance from the site, Å), ``coordination`` (the protocol's length CV and the coordination number to
+    ``coordination_elements`` with a cut-off), ``path`` (PLUMED-style ``s``, ``z`` through ``path_frames``,
+    the CI-NEB band). Walls: an upper wall ``wall_margin_a`` beyond the reach of the first length CV (and a
+    lower one half as far behind the site for a displacement).
     """
-    migration = PROTOCOLS[settings.protocol](atoms, cation, settings)
-    work, mover, vec, hop_a = migration.atoms, migration.mover, migration.direction, migration.hop_distance_a
-    if settings.relax_steps > 0:
-        if calculator is None:
-            raise SimulationError("relax_steps > 0 needs a calculator")
-        work = relax(work, calculator, steps=settings.relax_steps, cell_filter=False)
-    p0 = work.positions[mover]
-    ref = (float(p0[0]), float(p0[1]), float(p0[2]))
-    direction = (float(vec[0]), float(vec[1]), float(vec[2]))
-    d1 = ProjectedDisplacement(mover, ref, direction, "d1")
-    width = settings.width_a
-    lo, hi = -1.5, hop_a + 1.5
-    nbin = max(50, int((hi - lo) / (width / 5)))
-    colvars: list[CollectiveVariable]
-    if settings.cv == "displacement":
-        colvars, widths = [d1], [width]
-        grid = BiasGrid((lo,), (hi,), (nbin,))
-    elif settings.cv == "displacement2d":
-        perp = _perpendicular(vec)
-        colvars = list(displacement_2d(mover, ref, direction, (perp[0], perp[1], perp[2])))
-        widths = [width, width]
-        grid = BiasGrid((lo, -2.5), (hi, 2.5), (nbin, max(25, int(5.0 / (width / 5)))))
+    kind, mover, vec = resolve_cv(settings), migration.mover, migration.direction
+    symbols = set(reference.get_chemical_symbols())
+    elements = [e for e in settings.coordination_elements if e in symbols]
+    host = None
+    if settings.cv_reference == "cage":
+        if not elements:
+            raise SimulationError(f"no {', '.join(settings.coordination_elements)} atoms for the ion's cage")
+        host = cage_indices(reference, mover, elements)
+    radial = kind == "site-distance" or (kind == "coordination" and settings.protocol in ("frenkel", "paper"))
+    hop, reach, margin = migration.hop_distance_a, migration.reach_a, settings.wall_margin_a
+    first: CollectiveVariable
+    if radial:
+        first = SiteDistance(mover, reference, host, "r1")
+        lower, upper = [0.0], [reach + (margin or 1.5) + 0.5]
     else:
-        elements = settings.coordination_elements
-        group = tuple(i for i, s in enumerate(work.get_chemical_symbols()) if s in elements)
+        first = HostDisplacement(mover, reference, vec, host, "d1")
+        lower, upper = [-0.5 * (margin or 1.5) - 0.5], [reach + (margin or 1.5) + 0.5]
+    colvars: list[CollectiveVariable] = [first]
+    widths: list[float | None] = [settings.width_a]
+    start, end = [0.0], [hop]
+    if kind == "displacement2d":
+        colvars.append(HostDisplacement(mover, reference, _perpendicular(vec), host, "d2"))
+        widths.append(settings.width_a)
+        start.append(0.0)
+        end.append(float("nan"))
+        lower.append(-2.5)
+        upper.append(2.5)
+    elif kind == "coordination":
+        group = tuple(i for i, s in enumerate(reference.get_chemical_symbols()) if s in elements)
         if not group:
-            raise SimulationError(f"no {', '.join(elements)} atoms for the coordination CV")
-        cn = CoordinationNumber(mover, group, r0_a=settings.coordination_r0_a, name="cn")
-        cn0 = cn.compute(work)[0]
-        colvars, widths = [d1, cn], [width, settings.coordination_width]
-        grid = BiasGrid((lo, 0.0), (hi, cn0 + 4.0), (nbin, 100))
+            raise SimulationError(
+                f"no {', '.join(settings.coordination_elements)} atoms for the coordination CV"
+            )
+        cn = CoordinationNumber(mover, group, r0_a=settings.coordination_r0_a, name="cn",
+                                d_max_a=settings.coordination_cutoff_a)  # fmt: skip
+        cn0 = cn.compute(reference)[0]
+        colvars.append(cn)
+        widths.append(settings.coordination_width)
+        start.append(cn0)
+        end.append(float("nan"))
+        lower.append(max(0.0, cn0 - 4.0))
+        upper.append(cn0 + 4.0)
+    elif kind == "path":
+        if not path_frames:
+            raise SimulationError("the path CV needs the CI-NEB images of the hop (path_frames)")
+        s_cv, z_cv = PathCV(path_frames, mover, "s"), PathCV(path_frames, mover, "z")
+        n = len(path_frames)
+        colvars, widths = [s_cv, z_cv], [None, None]
+        start, end, lower, upper = [1.0, 0.0], [float(n), 0.0], [0.5, -0.05], [n + 0.5, 1.0]
+        hop = float(n)
+    walls: list[Wall] = []
+    if margin is not None and kind != "path":
+        walls.append(Wall(0, reach + margin, settings.wall_kappa_ev, "upper"))
+        if not radial:  # behind the site there is nothing to learn: half the margin
+            walls.append(Wall(0, -0.5 * margin, settings.wall_kappa_ev, "lower"))
+    elif margin is not None:
+        walls += [Wall(0, float(len(path_frames or [])) + 0.25, settings.wall_kappa_ev, "upper"),
+                  Wall(0, 0.75, settings.wall_kappa_ev, "lower")]  # fmt: skip
     description = (
-        f"{work.get_chemical_formula()} ({len(work)} atoms), {settings.protocol} protocol, migrating "
-        f"{cation} #{mover}, hop {hop_a:.2f} Å along {np.round(vec, 3).tolist()}, CV {settings.cv}, "
-        f"potential {settings.potential}"
+        f"{reference.get_chemical_formula()} ({len(reference)} atoms), {settings.protocol} protocol, "
+        f"migrating {reference[mover].symbol} #{mover}, target {migration.hop_distance_a:.2f} Å along "
+        f"{np.round(vec, 3).tolist()}, CV {kind} (host-relative), potential {settings.potential}"
     )
-    return MetaDSetup(work, colvars, widths, grid, Migration(work, mover, migration.target_a, vec, hop_a),
-                      description)  # fmt: skip
+    return MetaDSetup(
+        reference, colvars, widths, tuple(walls), tuple(start), tuple(end), tuple(lower), tuple(upper),
+        replace(migration, atoms=reference), kind, description,
+    )  # fmt: skip
+
+
+def build_metad_setup(atoms: Atoms, cation: str, settings: MetaDSettings) -> MetaDSetup:
+    """The protocol's migration in ``atoms`` and its CVs, without preparation (no relaxation or
+    equilibration: the recipe :func:`~sselab.simulate.recipes.metad_of_structure` does those); the widths are
+    ``settings.width_a``/``coordination_width`` (the grid is built when they are all given)."""
+    migration = PROTOCOLS[settings.protocol](atoms, cation, settings)
+    setup = build_colvars(migration.atoms, migration, settings)
+    if all(w is not None for w in setup.widths):
+        return setup.with_widths([float(w) for w in setup.widths if w is not None])
+    return setup
