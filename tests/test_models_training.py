@@ -94,7 +94,7 @@ def test_b_m_with_chgnet_through_the_default_cache(tmp_path: Path, monkeypatch: 
     from pymatgen.io.ase import AseAtomsAdaptor
 
     from sselab.config import get_settings
-    from sselab.descriptors.bm_cache import binding_energy_cache
+    from sselab.descriptors.bm_potential import binding_energy_cache
     from sselab.errors import PotentialUnavailableError
     from sselab.simulate.reference import libh4_pnma
 

@@ -208,12 +208,25 @@ def test_forces_are_minus_energy_gradient(name: str) -> None:
     assert_forces_are_minus_gradient(CASES[name]())
 
 
-@pytest.mark.skipif(importlib.util.find_spec("chgnet") is None, reason="chgnet not installed")
-def test_chgnet_forces_are_minus_energy_gradient() -> None:
-    """CHGNet on a 2-atom cell (about a second on a CPU); float32 model, so looser tolerances."""
+#: Every shipped-weights MLIP by registry name, with the package it needs; the slowest are opt-in (-m slow).
+MLIPS = [
+    pytest.param("chgnet", "chgnet", id="chgnet"),
+    pytest.param("chgnet-r2scan", "chgnet", id="chgnet-r2scan"),
+    pytest.param("sevennet", "sevenn", id="sevennet"),
+    pytest.param("sevennet-mf-0-pbe", "sevenn", id="sevennet-mf-0-pbe"),
+    pytest.param("sevennet-mf-0-r2scan", "sevenn", id="sevennet-mf-0-r2scan", marks=pytest.mark.slow),
+    pytest.param("sevennet-l3i5", "sevenn", id="sevennet-l3i5", marks=pytest.mark.slow),
+]
+
+
+@pytest.mark.parametrize(("name", "package"), MLIPS)
+def test_mlip_forces_are_minus_energy_gradient(name: str, package: str) -> None:
+    """Each MLIP on a 2-atom cell (a few seconds on a CPU); float32 models, so looser tolerances."""
+    if importlib.util.find_spec(package) is None:
+        pytest.skip(f"{package} not installed")
     from sselab.simulate.potentials import get_calculator
 
     atoms = bulk("LiF", "rocksalt", a=4.03)
     atoms.positions[0] += (0.08, -0.05, 0.03)
-    atoms.calc = get_calculator("chgnet", device="cpu", threads=1)
+    atoms.calc = get_calculator(name, device="cpu", threads=1)
     assert_forces_are_minus_gradient(atoms, step_a=2e-3, atol=2e-2, rtol=5e-2)

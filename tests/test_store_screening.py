@@ -103,3 +103,26 @@ def test_migration_0003_upgrades_and_downgrades(tmp_path: Path) -> None:
     names = inspect(engine).get_table_names()
     assert "screening_runs" not in names and "screening_predictions" not in names and "materials" in names
     engine.dispose()
+
+
+def test_reimporting_a_candidate_list_after_an_edited_copy_restores_it(tmp_path: Path) -> None:
+    """A, then an edited A′ (same run name), then A again: A's run is written again, under A's import row."""
+    store = open_store(f"sqlite:///{tmp_path / 's.sqlite'}")
+    payload = {"kind": "published", "origin": "published", "label": "test"}
+
+    def load(sha: str, rows: pd.DataFrame):  # type: ignore[no-untyped-def]
+        return store.import_screening(
+            dataset="cands", file_name=f"{sha[:2]}.xlsx", file_sha256=sha, name="cands",
+            predictions=rows, model_fits={"cands-y1": payload},
+        )  # fmt: skip
+
+    first = load("a" * 64, _rows(3))
+    assert not load("b" * 64, _rows(5)).already_present
+    assert len(store.screening_frame("cands")) == 5
+    back = load("a" * 64, _rows(3))
+    assert not back.already_present and back.import_id == first.import_id
+    assert len(store.screening_frame("cands")) == 3
+    again = load("a" * 64, _rows(3))  # now the run is A's: nothing to do
+    assert again.already_present and again.inserted == {}
+    assert store.stats()["imports"] == 2
+    store.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import math
 from pathlib import Path
@@ -171,6 +172,28 @@ def test_reimport_same_file_adds_nothing(store: Store) -> None:
     assert store.stats()["conductivity_measurements"] == 8
 
 
+def test_reimporting_the_original_after_an_edited_copy_restores_its_values(store: Store) -> None:
+    """A, then an edited A′, then A again: the file hash of A was seen, but the store holds A′'s values, so
+    A is applied again (row by row) instead of being skipped as already present."""
+    original = conductivities(3)
+    edited = [*original[:1], dataclasses.replace(original[1], conductivity_s_per_cm=9e-3), *original[2:]]
+    first = store.import_batch(ImportBatch("demo", SHA_A, "a.csv", conductivities=original))
+    store.import_batch(ImportBatch("demo", SHA_B, "a_edited.csv", conductivities=edited))
+    assert store.conductivity_frame().conductivity_s_per_cm.max() == pytest.approx(9e-3)
+    back = store.import_batch(ImportBatch("demo", SHA_A, "a.csv", conductivities=original))
+    assert not back.already_present and back.import_id == first.import_id  # A's import row, re-used
+    assert back.replaced == {"conductivity_measurements": 1}
+    assert back.unchanged == {"conductivity_measurements": 2}
+    assert back.inserted["conductivity_measurements"] == 0
+    (change,) = back.changes
+    assert (change.row_number, change.old, change.new) == (3, "σ = 0.009 S/cm", "σ = 2e-06 S/cm")
+    values = sorted(store.conductivity_frame().conductivity_s_per_cm)
+    assert values == pytest.approx([1e-6, 2e-6, 3e-6]) and store.stats()["conductivity_measurements"] == 3
+    # and now A matches the store again: a fourth import of A is a no-op
+    again = store.import_batch(ImportBatch("demo", SHA_A, "a.csv", conductivities=original))
+    assert again.already_present and again.inserted == {} and again.replaced == {}
+
+
 def test_bad_row_in_the_middle_leaves_file_byte_for_byte_unchanged(store: Store, store_path: Path) -> None:
     store.import_batch(ImportBatch("demo", SHA_A, "first.csv", conductivities=conductivities(10)))
     before = settled_sha256(store, store_path)
@@ -231,7 +254,7 @@ def test_invalid_records_name_row_and_field(store: Store, record: object, field:
 
 
 def test_methods_constant_matches_architecture() -> None:
-    assert METHODS == ("experiment", "MetaD", "CI-NEB", "AIMD", "MLMD", "BVSE", "regression")
+    assert METHODS == ("experiment", "MetaD", "CI-NEB", "AIMD", "MLMD", "BVSE", "regression", "composite")
 
 
 def test_add_single_records_and_flag(store: Store) -> None:

@@ -10,14 +10,13 @@ Example::
 
 from __future__ import annotations
 
+from sselab.assistant import figures, insights, tools_analysis, tools_data
 from sselab.assistant.registry import Tool, ToolContext, ToolRegistry
 from sselab.assistant.results import ToolResult
 
 
 def build_registry() -> ToolRegistry:
     """All assistant tools: data, analysis, figures and the insight recipes."""
-    from sselab.assistant import figures, insights, tools_analysis, tools_data
-
     return ToolRegistry(tools_data.TOOLS + tools_analysis.TOOLS + figures.TOOLS + insights.TOOLS)
 
 

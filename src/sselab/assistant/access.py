@@ -14,17 +14,15 @@ Example::
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy.engine import make_url
 
 from sselab.errors import StoreError
+from sselab.store import Store
+from sselab.store.engine import create_store_engine, current_revision, head_revision, sqlite_file
 
 
 def readonly_url(url: str) -> str:
     """The URL that opens ``url`` read-only (SQLite: ``mode=ro`` URI); other back-ends unchanged."""
-    from sselab.store.engine import sqlite_file
-
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return url
@@ -37,7 +35,7 @@ def readonly_url(url: str) -> str:
     return f"sqlite:///file:{path}?mode=ro&uri=true"
 
 
-def open_readonly_store(url: str) -> Any:
+def open_readonly_store(url: str) -> Store:
     """A :class:`sselab.store.Store` over a connection that cannot write, at the current schema revision.
 
     Raises
@@ -46,9 +44,6 @@ def open_readonly_store(url: str) -> Any:
         When the store does not exist or its schema is not the one this sselab expects (migrate it first with
         any writing sselab command, e.g. ``sselab db stats``).
     """
-    from sselab.store import Store
-    from sselab.store.engine import create_store_engine, current_revision, head_revision
-
     engine = create_store_engine(readonly_url(url))
     if make_url(url).get_backend_name() == "postgresql":
         engine = engine.execution_options(postgresql_readonly=True)
@@ -62,13 +57,10 @@ def open_readonly_store(url: str) -> Any:
     return Store(engine)
 
 
-def readonly_view(store: Any) -> Any:
+def readonly_view(store: Store) -> Store:
     """A read-only :class:`sselab.store.Store` over the database of the open ``store``, built from its engine
     (never from a URL string): SQLite reopens its file with ``mode=ro``, PostgreSQL shares the engine with
     every transaction READ ONLY."""
-    from sselab.store import Store
-    from sselab.store.engine import create_store_engine
-
     url = store.engine.url
     if url.get_backend_name() == "postgresql":
         return Store(store.engine.execution_options(postgresql_readonly=True))

@@ -23,6 +23,7 @@ from typing import Any
 from sselab.assistant.registry import ToolContext, ToolRegistry
 from sselab.assistant.results import merge_dois
 from sselab.assistant.transcript import ToolCallRecord, Transcript, now_iso
+from sselab.config import get_settings
 from sselab.errors import ConfigError
 
 logger = logging.getLogger(__name__)
@@ -58,8 +59,6 @@ class LLMSettings:
     @classmethod
     def from_settings(cls) -> LLMSettings:
         """Read ``SSELAB_LLM_*`` through :func:`sselab.config.get_settings`."""
-        from sselab.config import get_settings
-
         s = get_settings()
         return cls(model=s.llm_model, base_url=s.llm_base_url, api_key=s.llm_api_key)
 
@@ -92,6 +91,7 @@ def _assistant_message(message: Any) -> dict[str, Any]:
 
 
 def _client(settings: LLMSettings) -> Any:
+    # lazy: openai takes ~1 s to import; only a call to the model needs it
     from openai import OpenAI
 
     return OpenAI(
@@ -111,6 +111,7 @@ def _complete(
     path: Path,
 ) -> Any:
     """One Chat Completions call; an unreachable or failing endpoint saves the transcript and raises."""
+    # lazy: openai takes ~1 s to import; only a call to the model needs it
     from openai import APIError
 
     try:

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sselab.assistant.registry import Tool, ToolContext
 from sselab.assistant.results import ToolResult, dois_of
+from sselab.store.readonly import readonly_query
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +62,6 @@ def _rows_for(context: ToolContext, spec: PlotSpec) -> tuple[pd.DataFrame, tuple
         if earlier.table is None:
             raise LookupError(f"result {spec.source_result_id!r} ({earlier.tool}) has no rows to plot")
         return earlier.table, earlier.dois, ()
-    from sselab.store.readonly import readonly_query
 
     result = readonly_query(
         context.store_url,
@@ -93,6 +93,7 @@ def render_plot(frame: pd.DataFrame, spec: PlotSpec, path: str) -> int:
 
     Rows with a missing or non-finite x or y, and non-positive values on a log axis, are left out.
     """
+    # lazy: matplotlib takes ~0.5 s to import; only drawing a figure needs it
     import matplotlib
 
     matplotlib.use("Agg")

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
+from sselab.assistant.methods_insight import methods_vs_experiment
 from sselab.assistant.registry import Tool, ToolContext
 from sselab.assistant.results import ToolResult, dois_of
 
@@ -59,6 +60,7 @@ def _fmt(value: float | None) -> str:
 
 
 def _mann_whitney(a: pd.Series, b: pd.Series) -> dict[str, Any] | None:
+    # lazy: scipy.stats takes ~0.5 s to import; only this statistic needs it
     from scipy.stats import mannwhitneyu
 
     x, y = a.dropna().to_numpy(dtype=float), b.dropna().to_numpy(dtype=float)
@@ -218,6 +220,7 @@ def neutral_molecules(
 
 
 def _neutral_figure(context: ToolContext, ea: pd.DataFrame, sigma: pd.DataFrame, valence: int) -> Any:
+    # lazy: matplotlib takes ~0.5 s to import; only drawing a figure needs it
     import matplotlib
 
     matplotlib.use("Agg")
@@ -280,8 +283,6 @@ def _run_neutral(context: ToolContext, args: NeutralMoleculesArgs) -> ToolResult
 
 
 def _run_methods(context: ToolContext, args: MethodsVsExperimentArgs) -> ToolResult:
-    from sselab.assistant.methods_insight import methods_vs_experiment
-
     return methods_vs_experiment(context, methods=args.methods, figure=args.figure)
 
 
@@ -343,6 +344,7 @@ def run_recipe(name: str, context: ToolContext, **parameters: Any) -> ToolResult
 
 def rank_recipes(question: str, top: int | None = None) -> list[tuple[Recipe, float]]:
     """Recipes ranked by TF-IDF cosine similarity of ``question`` to their titles and descriptions."""
+    # lazy: scikit-learn takes ~1.5 s to import; only ranking recipes needs it
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.metrics.pairwise import cosine_similarity
 

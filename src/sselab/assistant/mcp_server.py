@@ -61,7 +61,7 @@ def tool_function(tool: Tool, context: ToolContext, registry: ToolRegistry) -> C
 
 def build_mcp_server(context: ToolContext, registry: ToolRegistry) -> Any:
     """An MCP server (``mcp`` SDK: ``MCPServer`` in mcp 2, ``FastMCP`` in mcp 1) with every registry tool."""
-    try:
+    try:  # lazy: mcp is the optional mcp extra
         from mcp.server.mcpserver import MCPServer as Server
     except ImportError:  # mcp 1.x
         from mcp.server.fastmcp import FastMCP as Server  # type: ignore[no-redef,attr-defined,unused-ignore]

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sselab.assistant.models_adapter import method_benchmark_table
 from sselab.assistant.registry import ToolContext
 from sselab.assistant.results import ToolResult, dois_of
 
@@ -36,8 +37,6 @@ def methods_vs_experiment(
     figure
         Write the parity plot.
     """
-    from sselab.assistant.models_adapter import method_benchmark_table
-
     store = context.store
     ea = store.activation_energy_frame()
     n_experimental = int((ea["method"] == "experiment").sum())
@@ -104,6 +103,7 @@ def methods_vs_experiment(
 
 
 def _parity_figure(context: ToolContext, pairs: pd.DataFrame) -> Any:
+    # lazy: matplotlib takes ~0.5 s to import; only drawing a figure needs it
     import matplotlib
 
     matplotlib.use("Agg")

@@ -10,6 +10,9 @@ from typing import Any
 
 import pandas as pd
 
+from sselab.models import LinearEaModel
+from sselab.models.method_benchmark import EXPERIMENT, benchmark_methods, composition_key
+
 
 def _dois(values: pd.Series) -> str | None:
     found = sorted({str(v).strip() for v in values.dropna() if str(v).strip()})
@@ -34,8 +37,6 @@ def method_benchmark_table(
         See :class:`sselab.models.method_benchmark.MethodBenchmark`; pairs get ``doi_computed`` and
         ``doi_experimental`` columns.
     """
-    from sselab.models.method_benchmark import EXPERIMENT, benchmark_methods, composition_key
-
     bench = benchmark_methods(ea, tuple(methods) if methods else None)
     pairs = bench.pairs.rename(
         columns={"computed_ev": "computed_ea_ev", "experiment_ev": "experimental_ea_ev"}
@@ -56,8 +57,6 @@ def method_benchmark_table(
 
 def load_saved_model(store: Any, name: str) -> tuple[Any, dict[str, Any]]:
     """Load the saved Ea model ``name``; returns (model with ``predict(frame with formula)``, payload)."""
-    from sselab.models import LinearEaModel
-
     payload = store.load_model_fit(name)
     return LinearEaModel.from_dict(payload), payload
 

@@ -25,7 +25,9 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
+from sselab.assistant.access import open_readonly_store, readonly_view
 from sselab.assistant.results import ToolResult
+from sselab.config import get_settings
 from sselab.errors import SselabError, StoreError
 
 logger = logging.getLogger(__name__)
@@ -66,8 +68,6 @@ class ToolContext:
     def from_store(cls, store: Any, **kwargs: Any) -> ToolContext:
         """A context over an already open store, read-only (no URL is rebuilt from it: it may hold a
         password); free-SQL tools query that store's engine."""
-        from sselab.assistant.access import readonly_view
-
         context = cls(**kwargs)
         context._store = readonly_view(store)
         context._from_store = True
@@ -76,8 +76,6 @@ class ToolContext:
     @property
     def store_url(self) -> str:
         """The resolved store URL (explicit, else ``SSELAB_DB``, else the default SQLite file)."""
-        from sselab.config import get_settings
-
         if self._from_store:
             raise StoreError(
                 "this assistant context was built from an open store and has no URL (free SQL needs one): "
@@ -93,8 +91,6 @@ class ToolContext:
     def store(self) -> Any:
         """The store, opened read-only on first use (see :mod:`sselab.assistant.access`)."""
         if self._store is None:
-            from sselab.assistant.access import open_readonly_store
-
             self._store = open_readonly_store(self.store_url)
         return self._store
 

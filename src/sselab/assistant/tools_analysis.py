@@ -7,8 +7,11 @@ from typing import Any, Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
+from sselab.assistant.methods_insight import methods_vs_experiment
+from sselab.assistant.models_adapter import load_saved_model, predict_formulas, training_dois
 from sselab.assistant.registry import Tool, ToolContext
 from sselab.assistant.results import ToolResult, dois_of, merge_dois
+from sselab.transport import fit_arrhenius
 
 
 class FitArrheniusArgs(BaseModel):
@@ -55,8 +58,6 @@ def _select_material(frame: pd.DataFrame, args: FitArrheniusArgs) -> pd.DataFram
 
 def fit_arrhenius_for_material(context: ToolContext, args: FitArrheniusArgs) -> ToolResult:
     """Fit Ea (eV) to a material's stored σ(T) points and compare it with its stored experimental Ea."""
-    from sselab.transport import fit_arrhenius
-
     store = context.store
     points = _select_material(store.conductivity_frame(), args)
     if args.temperature_min_k is not None:
@@ -120,8 +121,6 @@ class CompareMethodsArgs(BaseModel):
 
 def compare_methods(context: ToolContext, args: CompareMethodsArgs) -> ToolResult:
     """The method benchmark: computed Ea of each method against experimental Ea of the same material."""
-    from sselab.assistant.methods_insight import methods_vs_experiment
-
     return methods_vs_experiment(context, methods=args.methods, figure=args.figure, tool="compare_methods")
 
 
@@ -138,8 +137,6 @@ def predict_ea(context: ToolContext, args: PredictEaArgs) -> ToolResult:
 
     The DOIs listed are those of the model's training rows.
     """
-    from sselab.assistant.models_adapter import load_saved_model, predict_formulas, training_dois
-
     store = context.store
     names = sorted(store.list_model_fits())
     if args.model_name is None or not args.formulas:

@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 
 from sselab.assistant.registry import Tool, ToolContext
 from sselab.assistant.results import ToolResult, dois_of
+from sselab.store.readonly import readonly_query
 
 #: What columns hold, with units; used by ``describe_schema`` for every table that has such a column.
 COLUMN_MEANINGS: dict[str, str] = {
@@ -122,8 +123,6 @@ class RunSqlArgs(BaseModel):
 
 def run_sql(context: ToolContext, args: RunSqlArgs) -> ToolResult:
     """Run one read-only query on the store; writes, several statements and over-long SQL are refused."""
-    from sselab.store.readonly import readonly_query
-
     max_rows = min(args.max_rows or context.max_rows, context.max_rows)
     result = readonly_query(
         context.store_url,

@@ -1,19 +1,37 @@
-"""``sselab descriptors | fit | benchmark``: descriptors and Ea fits (screen, models: cli.screening)."""
+"""``sselab descriptors | fit``: Ea fits (screen, models: cli.screening; benchmark: cli.benchmark)."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from pandas.api.types import is_numeric_dtype
+from rich.console import Console
+from rich.table import Table
 
-from sselab.cli.options import DbOption, open_store_from_option
+from sselab.cli.common import DbOption, open_store_from_option
 from sselab.cli.screening import models_command, screen_command
+from sselab.descriptors import DESCRIPTORS, composition_descriptor_frame
+from sselab.descriptors.bm_potential import binding_energy_cache
+from sselab.errors import SselabError
+from sselab.models import (
+    LinearEaModel,
+    Subset,
+    descriptor_scan,
+    descriptor_table,
+    named_subset,
+    save_scan,
+    select_rows,
+)
+from sselab.models.published import published_models, stored_definitions
+from sselab.models.subsets import with_training
+from sselab.report.analysis_figures import ea_vs_combination, r2_bars
 
 if TYPE_CHECKING:
     import pandas as pd
-    from rich.console import Console
 
 AggregationOption = Annotated[
     str,
@@ -25,8 +43,6 @@ OutOption = Annotated[
 
 
 def _console() -> Console:
-    from rich.console import Console
-
     return Console()
 
 
@@ -36,9 +52,6 @@ def _fail(message: str) -> typer.Exit:
 
 
 def _table(title: str, frame: pd.DataFrame, digits: int = 3) -> object:
-    from pandas.api.types import is_numeric_dtype
-    from rich.table import Table
-
     table = Table(title=title)
     for column in frame.columns:
         table.add_column(str(column), justify="right" if is_numeric_dtype(frame[column]) else "left")
@@ -53,9 +66,6 @@ def descriptors_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """Composition descriptors X (1), Z (1), r_atom (pm), r_ion (pm) and n of formulas."""
-    from sselab.descriptors import composition_descriptor_frame
-    from sselab.errors import SselabError
-
     try:
         frame = composition_descriptor_frame(formulas, aggregation=aggregation)
     except SselabError as exc:
@@ -78,9 +88,6 @@ def _subset(
     anion: list[str] | None = None,
     phase: list[str] | None = None,
 ) -> Any:
-    from dataclasses import replace
-
-    from sselab.models import Subset, named_subset
 
     base = named_subset(family) if family else Subset(name="custom")
     changes: dict[str, Any] = {}
@@ -164,13 +171,6 @@ def fit_command(
     out: OutOption = None,
 ) -> None:
     """Fit Ea = Σ a_i·P_i + b on the store's Ea (or --scan all singles and pairs); save it."""
-    from sselab.descriptors import DESCRIPTORS
-    from sselab.descriptors.bm_cache import binding_energy_cache
-    from sselab.errors import SselabError
-    from sselab.models import LinearEaModel, descriptor_scan, descriptor_table, save_scan, select_rows
-    from sselab.models.published import published_models, stored_definitions
-    from sselab.models.subsets import with_training
-
     console = _console()
     try:
         subset = with_training(
@@ -250,7 +250,6 @@ def fit_command(
         out.mkdir(parents=True, exist_ok=True)
         path = model.save(out / f"{model.name}.json")
         selection.excluded.to_csv(out / f"{model.name}_excluded.csv", index=False)
-        from sselab.report.analysis_figures import ea_vs_combination
 
         ea_vs_combination(
             {str(model.name): model}, out / f"{model.name}_fig3b.png", published=published_models(store)
@@ -266,8 +265,6 @@ def _report_selection(console: Console, selection: Any) -> None:
 
 
 def _write_scan(result: Any, out: Path) -> None:
-    from sselab.report.analysis_figures import r2_bars
-
     out.mkdir(parents=True, exist_ok=True)
     result.singles.to_csv(out / "singles.csv", index=False)
     result.pairs.to_csv(out / "pairs.csv", index=False)
@@ -278,39 +275,9 @@ def _write_scan(result: Any, out: Path) -> None:
     r2_bars(result, out / "fig3a_r2.png")
 
 
-def benchmark_command(
-    db: DbOption = None,
-    out: Annotated[Path, typer.Option("--out", help="Folder for parity.png, pairs.csv, metrics.csv.")] = Path(
-        "benchmark"
-    ),
-) -> None:
-    """Per-method R², MAE, RMSE and N of computed against experimental Ea; parity plot (Figures 1c/2b)."""
-    from sselab.errors import SselabError
-    from sselab.models.method_benchmark import benchmark_methods
-    from sselab.report.analysis_figures import parity_plot
-
-    console = _console()
-    try:
-        result = benchmark_methods(open_store_from_option(db).activation_energy_frame())
-    except SselabError as exc:
-        raise _fail(str(exc)) from exc
-    if result.pairs.empty:
-        raise _fail(f"no computed Ea matches an experiment ({len(result.unmatched)} computed rows unmatched)")
-    console.print(_table("computed vs experimental Ea (eV)", result.metrics))
-    if len(result.unmatched):
-        console.print(f"{len(result.unmatched)} computed rows without an experiment (see unmatched.csv)")
-    out.mkdir(parents=True, exist_ok=True)
-    result.pairs.to_csv(out / "pairs.csv", index=False)
-    result.metrics.to_csv(out / "metrics.csv", index=False)
-    result.unmatched.to_csv(out / "unmatched.csv", index=False)
-    path = parity_plot(result.pairs, result.metrics, out / "parity.png")
-    console.print(f"parity plot {path}")
-
-
 def register(app: typer.Typer) -> None:
-    """Add ``descriptors``, ``fit``, ``benchmark`` and ``screen`` to the ``sselab`` command."""
+    """Add ``descriptors``, ``fit``, ``screen`` and ``models`` to the ``sselab`` command."""
     app.command("descriptors")(descriptors_command)
     app.command("fit")(fit_command)
-    app.command("benchmark")(benchmark_command)
     app.command("screen")(screen_command)
     app.command("models")(models_command)

@@ -8,12 +8,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.console import Console
+from rich.table import Table
 
-from sselab.cli.options import DbOption, OutDirOption, open_store_from_option
+from sselab.cli.common import DbOption, OutDirOption, open_store_from_option
+from sselab.errors import FitError
+from sselab.transport.arrhenius import FORMS, ArrheniusFit
+from sselab.transport.frames import fit_material
+from sselab.transport.plot import plot_arrhenius
 
 if TYPE_CHECKING:
-    from rich.console import Console
-
     from sselab.transport.frames import MaterialFit
 
 FormOption = Annotated[
@@ -33,7 +37,10 @@ BreakpointOption = Annotated[
     typer.Option("--breakpoint-k", help="Fix the transition temperature (K); implies --two-phase."),
 ]
 PoolOption = Annotated[
-    bool, typer.Option("--pool", help="Fit all matching points together instead of one fit per source (DOI).")
+    bool,
+    typer.Option(
+        "--pool", help="Fit all matching points together instead of one fit per source (DOI or citation)."
+    ),
 ]
 
 
@@ -54,12 +61,6 @@ def arrhenius_command(
     pool: PoolOption = False,
 ) -> None:
     """Fit σ(T) of FORMULA from the store (Ea ± stderr, 95 % CI, R², N, T range, breakpoint); write PNGs."""
-    from rich.console import Console
-
-    from sselab.errors import FitError
-    from sselab.transport.arrhenius import FORMS
-    from sselab.transport.frames import fit_material
-
     console = Console()
     if form not in FORMS:
         console.print(f"[red]error:[/red] --form must be one of {', '.join(FORMS)}, got {form!r}")
@@ -85,10 +86,6 @@ def arrhenius_command(
 
 def print_fits(console: Console, formula: str, fits: list[MaterialFit], skipped: list[str]) -> None:
     """Print one table row per fitted segment (formula column only when spellings differ)."""
-    from rich.table import Table
-
-    from sselab.transport.arrhenius import ArrheniusFit
-
     show_formula = len({item.formula for item in fits}) > 1
     two = not isinstance(fits[0].fit, ArrheniusFit)
     table = Table(title=f"Arrhenius fit of {formula} ({fits[0].fit.form})")
@@ -110,12 +107,13 @@ def print_fits(console: Console, formula: str, fits: list[MaterialFit], skipped:
             )
             low, high = fit.breakpoint_interval_k
             notes.append(
-                f"{item.doi or item.formula}: breakpoint {fit.breakpoint_k:.1f} K (between {low:.0f} and "
-                f"{high:.0f} K), {verdict}: ΔBIC = {fit.delta_bic:.1f}, F-test p = {fit.f_pvalue:.2g}"
+                f"{item.source_label or item.formula}: breakpoint {fit.breakpoint_k:.1f} K "
+                f"(between {low:.0f} and {high:.0f} K), {verdict}: ΔBIC = {fit.delta_bic:.1f}, "
+                f"F-test p = {fit.f_pvalue:.2g}"
             )
         for name, segment in segments:
             cells = [item.formula] if show_formula else []
-            cells += [item.doi or "-", *([name] if two else [])]
+            cells += [item.source_label or "-", *([name] if two else [])]
             cells += [
                 f"{segment.activation_energy_ev:.3f} ± {segment.stderr_ev:.3f}",
                 f"{segment.ci95_ev[0]:.3f}…{segment.ci95_ev[1]:.3f}",
@@ -135,19 +133,18 @@ def print_fits(console: Console, formula: str, fits: list[MaterialFit], skipped:
 
 def write_outputs(fits: list[MaterialFit], formula: str, out: Path) -> list[Path]:
     """Write one PNG per fit and a JSON summary of all fits into ``out``; return the paths."""
-    from sselab.transport.plot import plot_arrhenius
-
     slug = re.sub(r"[^A-Za-z0-9.]+", "_", formula).strip("_") or "material"
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     summary = []
     for index, item in enumerate(fits, start=1):
         suffix = f"_{index}" if len(fits) > 1 else ""
-        title = item.formula + (f"\n{item.doi}" if item.doi else "")
+        title = item.formula + (f"\n{item.source_label}" if item.source_label else "")
         path = plot_arrhenius(item.fit, item.temperature_k, item.conductivity_s_per_cm,
                               out / f"arrhenius_{slug}{suffix}.png", title=title)  # fmt: skip
         written.append(path)
-        summary.append({"formula": item.formula, "doi": item.doi, "dataset": item.dataset, "png": str(path),
+        summary.append({"formula": item.formula, "doi": item.doi, "citation": item.citation,
+                        "source_id": item.source_id, "dataset": item.dataset, "png": str(path),
                         "fit": item.fit.as_dict()})  # fmt: skip
     json_path = out / f"arrhenius_{slug}.json"
     json_path.write_text(json.dumps(summary, indent=2), encoding="utf-8")

@@ -7,21 +7,25 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
+from rich.console import Console
 
-from sselab.cli.options import DbOption
+from sselab.assistant import ToolContext, build_registry
+from sselab.assistant.agent import LLMSettings, ask
+from sselab.assistant.insights import RECIPES, rank_recipes, run_recipe
+from sselab.assistant.mcp_server import build_mcp_server
+from sselab.assistant.transcript import load_transcript, replay
+from sselab.cli.common import DbOption
+from sselab.errors import ConfigError
 
 OutOption = Annotated[Path, typer.Option("--out", help="Folder for figures, CSV tables and the transcript.")]
 
 
 def _context(db: str | None, out: Path) -> Any:
-    from sselab.assistant import ToolContext
-
     return ToolContext(url=db, out_dir=out)
 
 
 def _print_result(result: Any) -> None:
-    from rich.console import Console
-
     console = Console(soft_wrap=True)
     if not result.ok:
         console.print(f"[red]{result.error_type}[/red]: {result.error}")
@@ -61,14 +65,6 @@ def ask_command(
     ] = None,
 ) -> None:
     """Ask the assistant a question about the store; prints the answer, the SQL it ran and figure paths."""
-    from rich.console import Console
-
-    from sselab.assistant import build_registry
-    from sselab.assistant.agent import LLMSettings, ask
-    from sselab.assistant.insights import rank_recipes
-    from sselab.assistant.transcript import load_transcript, replay
-    from sselab.errors import ConfigError
-
     console = Console(soft_wrap=True)
     registry = build_registry()
     if replay_path is not None:
@@ -122,8 +118,6 @@ def register(app: typer.Typer) -> None:
     @insights_app.command("list")
     def insights_list() -> None:
         """List the insight recipes."""
-        from sselab.assistant.insights import RECIPES
-
         for recipe in RECIPES:
             typer.echo(f"{recipe.name:<24} {recipe.title}")
             params = ", ".join(recipe.args_model.model_fields)
@@ -140,10 +134,6 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Run an insight recipe and print the numbers behind its findings."""
-        from pydantic import ValidationError
-
-        from sselab.assistant.insights import run_recipe
-
         try:
             result = run_recipe(name, _context(db, out), **_parse_params(param or []))
         except (LookupError, ValidationError) as exc:
@@ -155,7 +145,4 @@ def register(app: typer.Typer) -> None:
     @app.command("mcp")
     def mcp_command(db: DbOption = None, out: OutOption = Path("sselab-mcp")) -> None:
         """Serve the assistant's read-only tools over MCP (stdio) for desktop LLM clients."""
-        from sselab.assistant import build_registry
-        from sselab.assistant.mcp_server import build_mcp_server
-
         build_mcp_server(_context(db, out), build_registry()).run("stdio")

@@ -6,15 +6,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
+import pandas as pd
 import typer
+from rich.console import Console
+from rich.table import Table
 
 from sselab.cli import data_tables
-from sselab.cli.options import DbOption, OutDirOption, open_store_from_option
+from sselab.cli.common import DbOption, OutDirOption, open_store_from_option
+from sselab.cli.import_display import print_report
+from sselab.datasets import fetch_all, import_dataset, import_file, list_datasets, reports_dir
+from sselab.datasets.demo import run_data_demo
+from sselab.errors import DatasetError, SselabError
 
 if TYPE_CHECKING:
-    import pandas as pd
-    from rich.console import Console
-
     from sselab.datasets.report import ImportReport
 
 TemperatureUnitOption = Annotated[
@@ -24,52 +28,18 @@ TemperatureUnitOption = Annotated[
         help="Unit of the liverpool-ionics temperature column: C, K or auto (auto: °C when any value < 150).",
     ),
 ]
-_MAX_SKIPPED_SHOWN = 15
 
 
 def _console() -> Console:
-    from rich.console import Console
-
     return Console()
 
 
 def _fail(message: str) -> typer.Exit:
-    from rich.console import Console
-
     Console(stderr=True, soft_wrap=True).print(f"[red]error:[/red] {message}", highlight=False, markup=True)
     return typer.Exit(code=2)
 
 
-def print_report(console: Console, report: ImportReport, saved: Path | None = None) -> None:
-    """Print an import report (counts, assumptions, warnings, first skipped rows) with rich."""
-    from rich.table import Table
-
-    console.print(f"[bold]{report.dataset}[/bold] ({report.file}): {report.summary}", highlight=False)
-    if any(report.inserted.values()):
-        console.print("  inserted: " + ", ".join(f"{k}={v}" for k, v in sorted(report.inserted.items()) if v))
-    for change in report.changes[:_MAX_SKIPPED_SHOWN]:
-        console.print(
-            f"  [magenta]replaced[/magenta] row {change['row_number']}: {change['key']}: {change['old']} -> "
-            f"{change['new']}",
-            highlight=False,
-            markup=True,
-        )
-    for text in report.assumptions:
-        console.print(f"  [cyan]assumption[/cyan] {text}")
-    if report.warnings:
-        console.print(f"  [yellow]{len(report.warnings)} warnings[/yellow], e.g. {report.warnings[0]}")
-    if report.skipped:
-        table = Table("row", "field", "reason", "raw", title=f"skipped ({len(report.skipped)}; first shown)")
-        for item in report.skipped[:_MAX_SKIPPED_SHOWN]:
-            table.add_row(str(item.row), item.field or "", item.reason.splitlines()[0], item.raw[:40])
-        console.print(table)
-    if saved is not None:
-        console.print(f"  full report: {saved}/{report.dataset}.md (and .json)")
-
-
 def _frame_table(title: str, frame: pd.DataFrame) -> object:
-    from rich.table import Table
-
     table = Table(title=title)
     for number, column in enumerate(frame.columns):
         table.add_column(str(column), no_wrap=number == 0, justify="left" if number == 0 else "right")
@@ -79,8 +49,6 @@ def _frame_table(title: str, frame: pd.DataFrame) -> object:
 
 
 def _imports_frame(reports: dict[str, ImportReport]) -> pd.DataFrame:
-    import pandas as pd
-
     return pd.DataFrame(
         [
             {
@@ -108,10 +76,6 @@ def register(app: typer.Typer) -> None:
     @data_app.command("list")
     def list_command() -> None:
         """List the registered datasets with their files, licence and citation."""
-        from rich.table import Table
-
-        from sselab.datasets import list_datasets
-
         table = Table("name", "files", "licence", "description")
         for info in list_datasets():
             files = "\n".join(f"{f.mirror_path} ({f.size} B)" for f in info.files)
@@ -123,9 +87,6 @@ def register(app: typer.Typer) -> None:
         name: Annotated[str, typer.Argument(help="Dataset name (see `sselab data list`).")],
     ) -> None:
         """Fetch a dataset (mirror, then cache, then download) and verify its sha256."""
-        from sselab.datasets import fetch_all
-        from sselab.errors import DatasetError
-
         try:
             paths = fetch_all(name)
         except DatasetError as exc:
@@ -154,9 +115,6 @@ def register(app: typer.Typer) -> None:
         rows are listed with their reason. Re-importing an edited file adds only its new rows and replaces
         the edited ones.
         """
-        from sselab.datasets import import_dataset, import_file, list_datasets, reports_dir
-        from sselab.errors import SselabError
-
         if temperature_unit not in ("C", "K", "auto"):
             raise _fail(f"--temperature-unit {temperature_unit!r}: use C, K or auto")
         if file is not None and name == "all":
@@ -189,10 +147,6 @@ def register(app: typer.Typer) -> None:
     @app.command("demo")
     def demo_command(out: OutDirOption = Path("out"), db: DbOption = None) -> None:
         """Import the four public datasets, print a summary table and write the Fig. 1b-style figure."""
-        from sselab.datasets.demo import run_data_demo
-        from sselab.datasets.importing import reports_dir
-        from sselab.errors import SselabError
-
         console = _console()
         try:
             store = open_store_from_option(db)

@@ -10,8 +10,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.console import Console
+from rich.table import Table
 
-from sselab.cli.options import DbOption, open_store_from_option
+from sselab.cli.common import DbOption, open_store_from_option
+from sselab.cli.import_display import print_report
+from sselab.datasets.columnmap import build_column_map, load_map_file, parse_assignments
+from sselab.datasets.importing import import_parsed, reports_dir
+from sselab.datasets.tables import add_entry, read_table
+from sselab.datasets.validation import screen_parsed_file
+from sselab.errors import SselabError
 
 if TYPE_CHECKING:
     from sselab.datasets.report import ImportReport
@@ -44,17 +52,11 @@ SetOption = Annotated[
 
 
 def _fail(message: str) -> typer.Exit:
-    from rich.console import Console
-
     Console(stderr=True).print(f"[red]error:[/red] {message}", highlight=False, markup=True)
     return typer.Exit(code=2)
 
 
 def _print(report: ImportReport, saved: Path | None = None) -> None:
-    from rich.console import Console
-
-    from sselab.cli.data import print_report
-
     print_report(Console(), report, saved)
 
 
@@ -85,11 +87,6 @@ def import_table_command(
     row needs a source (a DOI or citation column, or --set doi=... for the whole table). Re-importing adds
     nothing; an edited row replaces only itself (reported).
     """
-    from sselab.datasets.columnmap import build_column_map, load_map_file, parse_assignments
-    from sselab.datasets.importing import import_parsed, reports_dir
-    from sselab.datasets.tables import read_table
-    from sselab.errors import SselabError
-
     try:
         options: dict[str, Any] = {
             "columns": parse_assignments(col or [], "--col"),
@@ -103,8 +100,6 @@ def import_table_command(
         column_map = build_column_map(file_map, options, source=source)
         parsed = read_table(file, column_map, dataset=dataset, progress=True)
         if dry_run:
-            from sselab.datasets.validation import screen_parsed_file
-
             report = screen_parsed_file(parsed).to_report(None)
             _print(report)
             typer.echo("dry run: nothing stored")
@@ -155,9 +150,6 @@ def add_command(
 
     The same material, source and conditions again replaces the stored value (reported).
     """
-    from sselab.datasets.tables import add_entry
-    from sselab.errors import SselabError
-
     values = {
         "formula": formula,
         "temperature": temperature,
@@ -199,11 +191,6 @@ def export_command(
     ] = None,
 ) -> None:
     """Export σ(T) and Ea rows with units and sources in the column names (re-importable by import-table)."""
-    from rich.console import Console
-    from rich.table import Table
-
-    from sselab.errors import SselabError
-
     if fmt not in ("csv", "parquet"):
         raise _fail(f"--format {fmt!r}: use csv or parquet")
     if out.exists() and not out.is_dir():

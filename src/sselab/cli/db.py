@@ -7,8 +7,13 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.console import Console
+from rich.table import Table
 
-from sselab.cli.options import DbOption, open_store_from_option
+from sselab.cli.common import DbOption, open_store_from_option
+from sselab.errors import SselabError
+from sselab.store.engine import current_revision
+from sselab.store.readonly import readonly_query
 
 db_app = typer.Typer(
     help="The store: create/migrate it, count rows, run read-only SQL.", no_args_is_help=True
@@ -16,8 +21,6 @@ db_app = typer.Typer(
 
 
 def _fail(exc: Exception) -> typer.Exit:
-    from rich.console import Console
-
     Console(stderr=True, soft_wrap=True).print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
     return typer.Exit(code=2)
 
@@ -34,9 +37,6 @@ def _cell(value: Any) -> str:
 @db_app.command("init")
 def init(db: DbOption = None) -> None:
     """Create the store (or migrate it to the current schema) and print its URL."""
-    from sselab.errors import SselabError
-    from sselab.store.engine import current_revision
-
     try:
         store = open_store_from_option(db)
     except SselabError as exc:
@@ -47,11 +47,6 @@ def init(db: DbOption = None) -> None:
 @db_app.command("stats")
 def stats(db: DbOption = None) -> None:
     """Print the number of rows in each table."""
-    from rich.console import Console
-    from rich.table import Table
-
-    from sselab.errors import SselabError
-
     try:
         store = open_store_from_option(db)
         counts = store.stats()
@@ -74,12 +69,6 @@ def query(
     csv: Annotated[Path | None, typer.Option("--csv", help="Also write the rows to this CSV file.")] = None,
 ) -> None:
     """Run one read-only SQL query (SELECT/WITH) and print the rows; writes are refused."""
-    from rich.console import Console
-    from rich.table import Table
-
-    from sselab.errors import SselabError
-    from sselab.store.readonly import readonly_query
-
     try:
         store = open_store_from_option(db)
         result = readonly_query(store, sql, max_rows=max_rows, timeout_s=timeout_s)

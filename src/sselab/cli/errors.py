@@ -24,6 +24,7 @@ from typer._click.core import Context
 from typer._click.exceptions import ClickException
 from typer.core import TyperGroup
 
+from sselab.config import get_settings
 from sselab.errors import SselabError
 
 logger = logging.getLogger("sselab.cli")
@@ -71,8 +72,6 @@ def debug_requested(ctx: Context) -> bool:
     if root.params.get("verbose"):
         return True
     try:
-        from sselab.config import get_settings
-
         return bool(get_settings().debug)
     except Exception:  # an invalid SSELAB_* setting must not hide the error being reported
         return False

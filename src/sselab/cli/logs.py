@@ -17,6 +17,8 @@ import logging
 import logging.handlers
 from pathlib import Path
 
+from sselab.config import get_settings
+
 _TAG = "_sselab_cli_handler"
 LOG_FILE_BYTES = 5_000_000
 """Size at which the log file is rotated (three old files are kept)."""
@@ -31,8 +33,6 @@ class _OwnRecords(logging.Filter):
 
 def log_file() -> Path:
     """Where the command line writes its log (``<cache_dir>/logs/sselab.log``)."""
-    from sselab.config import get_settings
-
     return get_settings().cache_dir / "logs" / "sselab.log"
 
 

@@ -1,11 +1,13 @@
-"""Option types and helpers shared by the command modules (units in help texts).
+"""Option types and helpers of the commands that run a method (units in help texts).
+
+The options every command shares (``--db``, ``--out``, ``--seed``) are in :mod:`sselab.cli.common`
+(re-exported here), which does not import the simulation package, so that ``sselab data`` starts fast.
 
 Options of a command that runs a method are named after the fields of the method's settings (``--width-a``
 is ``MetaDSettings.width_a``), take their defaults and help from it (:func:`setting`), and can come from a
-TOML
-file given with ``--config`` (:data:`ConfigOption`, as janus-core's ``use_config``): its keys are the options'
-names (``temperature_k = 600`` or ``temperature-k = 600``), and an option given on the command line overrides
-the file.
+TOML file given with ``--config`` (:data:`ConfigOption`, as janus-core's ``use_config``): its keys are the
+options' names (``temperature_k = 600`` or ``temperature-k = 600``), and an option given on the command line
+overrides the file.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 from rich.console import Console
 
+from sselab.cli.common import DbOption, OutDirOption, SeedOption, open_store_from_option
 from sselab.errors import (
     ConfigError,
     DataImportError,
@@ -29,7 +32,7 @@ from sselab.errors import (
 from sselab.simulate.recording import RecordableResult, record_activation_energy
 from sselab.simulate.results import STRUCTURE_PROVENANCES
 from sselab.simulate.settings import option_name
-from sselab.store import Store, as_store
+from sselab.store import as_store
 
 __all__ = [
     "ConfigOption",
@@ -46,14 +49,6 @@ __all__ = [
     "store_result",
 ]
 
-DbOption = Annotated[
-    str | None,
-    typer.Option(
-        "--db", help="Store: a SQLAlchemy URL or a SQLite file path (default: SSELAB_DB or user data folder)."
-    ),
-]
-SeedOption = Annotated[int, typer.Option("--seed", help="Random seed (recorded with the results).")]
-OutDirOption = Annotated[Path, typer.Option("--out", help="Output folder.")]
 StoreUnconvergedOption = Annotated[
     bool,
     typer.Option(
@@ -165,8 +160,3 @@ def store_result(
     else:
         reason = outcome.reason.replace("store_unconverged", "--store-unconverged")
         console.print(f"[yellow]not stored:[/yellow] {reason}", soft_wrap=True)
-
-
-def open_store_from_option(db: str | None) -> Store:
-    """The store named by ``--db`` (a URL or SQLite path), else the configured default (:func:`as_store`)."""
-    return as_store(db)

@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from sselab.cli.options import DbOption
+from sselab.cli.common import DbOption
 from sselab.cli.progress_display import ProgressDisplay
 from sselab.errors import SselabError
 from sselab.pipeline import load_config, pipeline_status, read_state, run_pipeline

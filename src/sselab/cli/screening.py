@@ -10,20 +10,26 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.console import Console
+from rich.table import Table
 
-from sselab.cli.options import DbOption, open_store_from_option
+from sselab.cli.common import DbOption, open_store_from_option
+from sselab.datasets.importers.wang2025_candidates import RUN_NAME
+from sselab.errors import SselabError
+from sselab.models import LinearEaModel
+from sselab.models.published import WANG2025_MODELS, published_models
+from sselab.report.analysis_figures import candidate_predictions, ea_vs_combination
+from sselab.screening import PAPER_HIGHLIGHTS, CandidateSpace, screen
+from sselab.screening import paper_space as builtin_space
 
 if TYPE_CHECKING:
     import pandas as pd
-    from rich.console import Console
 
     from sselab.screening import ScreeningResult
     from sselab.store import Store
 
 
 def _console() -> Console:
-    from rich.console import Console
-
     return Console()
 
 
@@ -53,8 +59,6 @@ def _interval(lower: Any, upper: Any) -> str:
 
 
 def _models(store: Store, wanted: dict[str, str], routes: set[str]) -> dict[str, Any]:
-    from sselab.models import LinearEaModel
-
     models = {}
     for route in sorted(routes):
         fit = wanted.get(route)
@@ -68,8 +72,6 @@ def _models(store: Store, wanted: dict[str, str], routes: set[str]) -> dict[str,
 
 
 def _ranked_table(result: ScreeningResult, route: str, top: int) -> object:
-    from rich.table import Table
-
     label = result.models[route].get("label")
     table = Table(title=f"{route}: best {top} ({result.models[route].get('name')}, {label})")
     for column in ("rank", "formula", "Ea (eV)", f"{result.confidence:.0%} interval (eV)", "flags"):
@@ -184,12 +186,6 @@ def screen_command(
     store_results: Annotated[bool, typer.Option("--store/--no-store", help="Store the run.")] = True,
 ) -> None:
     """Predict Ea with a model per route, with prediction intervals and flags; rank, export, store."""
-    from sselab.datasets.importers.wang2025_candidates import RUN_NAME
-    from sselab.errors import SselabError
-    from sselab.models.published import WANG2025_MODELS, published_models
-    from sselab.screening import PAPER_HIGHLIGHTS, CandidateSpace, screen
-    from sselab.screening import paper_space as builtin_space
-
     console = _console()
     if (spec is None) == (not paper_space):
         raise _fail("give exactly one of --spec FILE.toml and --paper-space")
@@ -224,7 +220,6 @@ def screen_command(
         console.print(f"CSV {result.to_csv(csv)}")
     if parquet:
         console.print(f"Parquet {result.to_parquet(parquet)}")
-    from sselab.report.analysis_figures import candidate_predictions, ea_vs_combination
 
     if figure:
         console.print(f"figure 4a {candidate_predictions(result, figure)}")
@@ -240,8 +235,6 @@ def screen_command(
 
 def models_command(db: DbOption = None) -> None:
     """List the stored model fits with their origin (fitted, published, given) and quality."""
-    from rich.table import Table
-
     frame = open_store_from_option(db).model_fits_frame()
     table = Table(title="stored model fits")
     for column in ("name", "kind", "origin", "label", "descriptors", "n_train", "r2"):

@@ -8,15 +8,27 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
+from sqlalchemy.engine import make_url
 
-from sselab.cli.options import DbOption
+from sselab.assistant.access import open_readonly_store
+from sselab.cli.common import DbOption
+from sselab.config import get_settings
+from sselab.errors import SselabError
+
+try:  # the web extra (starlette, jinja2, uvicorn, plotly) is optional: `sselab serve` says how to install it
+    import uvicorn
+
+    from sselab.web import create_app
+except ModuleNotFoundError as exc:
+    MISSING_WEB_EXTRA: str | None = exc.name
+else:
+    MISSING_WEB_EXTRA = None
 
 LOOPBACK_NAMES = ("127.0.0.1", "localhost")
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    from rich.console import Console
-
     Console(stderr=True).print(f"[bold red]error:[/] {message}", highlight=False)
     return typer.Exit(code=code)
 
@@ -58,18 +70,8 @@ def serve(
     ] = "warning",
 ) -> None:
     """Serve the store as a read-only web database: materials, σ(T) fits, comparisons, exports."""
-    from rich.console import Console
-
-    from sselab.config import get_settings
-    from sselab.errors import SselabError
-
-    try:
-        import uvicorn
-
-        from sselab.assistant.access import open_readonly_store
-        from sselab.web import create_app
-    except ModuleNotFoundError as exc:
-        raise _fail(f"{exc.name} is missing: install the web extra (pip install 'sselab[web]')") from exc
+    if MISSING_WEB_EXTRA is not None:
+        raise _fail(f"{MISSING_WEB_EXTRA} is missing: install the web extra (pip install 'sselab[web]')")
     if log_level not in ("critical", "error", "warning", "info", "debug", "trace"):
         raise _fail(f"--log-level: {log_level!r} is not one of critical, error, warning, info, debug, trace")
     url = db if db and "://" in db else (f"sqlite:///{Path(db).expanduser().resolve()}" if db else None)
@@ -111,8 +113,6 @@ def serve(
 
 def make_plain(url: str) -> str | None:
     """``url`` without a password (None when it holds one: then the rendered URL is shown)."""
-    from sqlalchemy.engine import make_url
-
     parsed = make_url(url)
     return None if parsed.password else url
 

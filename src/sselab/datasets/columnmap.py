@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from sselab.datasets.tableunits import UNITS, check_unit, convert, quantity_of
@@ -236,8 +237,6 @@ def load_map_file(path: Path) -> dict[str, Any]:
         if suffix == ".toml":
             data: Any = tomllib.loads(text)
         else:
-            import yaml
-
             data = yaml.safe_load(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"column map {path}: not valid TOML: {exc}") from exc

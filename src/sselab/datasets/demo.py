@@ -19,6 +19,7 @@ import pandas as pd
 
 from sselab.datasets.importing import import_dataset
 from sselab.datasets.registry import list_datasets
+from sselab.report.conductivity import plot_hydride_conductivity
 
 if TYPE_CHECKING:
     from sselab.store import Store
@@ -85,8 +86,6 @@ def run_data_demo(store: Store, out_dir: str | Path, *, progress: bool = False) 
         ``reports`` (dataset -> ImportReport), ``per_dataset`` and ``per_cation`` (DataFrames), ``figure``
         (path of the PNG, str) and ``figure_summary`` (counts shown in the figure).
     """
-    from sselab.report.conductivity import plot_hydride_conductivity
-
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     reports = {info.name: import_dataset(info.name, store, progress=progress) for info in list_datasets()}

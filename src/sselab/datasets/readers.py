@@ -265,6 +265,7 @@ def read_xlsx_table(path: Path, *, sheet: str | None = None, limits: ReadLimits 
         For a file that is not a readable workbook (a truncated or renamed file), too large once
         decompressed, without a header row, or without the named ``sheet``.
     """
+    # lazy: only .xlsx files need openpyxl (~0.3 s to import)
     from openpyxl import load_workbook
 
     check_archive(path, limits).close()

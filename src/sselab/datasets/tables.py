@@ -135,6 +135,7 @@ def read_table_file(path: Path, *, sheet: str | None = None, delimiter: str | No
 
 
 def _read_parquet(path: Path) -> Table:
+    # lazy: only Parquet files need pyarrow (~0.3 s to import)
     import pyarrow as pa
     import pyarrow.parquet as pq
 

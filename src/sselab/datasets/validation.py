@@ -227,6 +227,7 @@ def structure_problem(cif: str) -> str | None:
     estimate = estimated_sites(cif)
     if estimate > 4 * MAX_STRUCTURE_SITES:
         return f"expands to about {estimate} sites, more than the limit of {MAX_STRUCTURE_SITES}"
+    # lazy: pymatgen.io loads pymatgen's I/O stack (~0.5 s); only structures need it
     from pymatgen.io.cif import CifParser
 
     try:

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sselab.chem import parse_formula
 from sselab.descriptors.composition import ElementCounts, element_count_matrix
 from sselab.descriptors.elements import DescriptorError
 
@@ -153,8 +154,6 @@ class AdditiveDescriptor:
 
     def evaluate_formulas(self, formulas: Sequence[ParsedFormula | str]) -> np.ndarray:
         """x of formulas (text or :class:`sselab.chem.ParsedFormula`), shape (N,)."""
-        from sselab.chem import parse_formula
-
         parsed = [parse_formula(f) if isinstance(f, str) else f for f in formulas]
         counts = element_count_matrix(p.composition for p in parsed)
         if self.normalisation == "sum":

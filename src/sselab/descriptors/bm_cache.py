@@ -24,10 +24,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sselab.config import get_settings
 from sselab.descriptors.elements import DescriptorError
 from sselab.descriptors.structure import moving_cation_binding_energy, to_structure
-from sselab.simulate.potentials import get_calculator
 
 if TYPE_CHECKING:
     from ase.calculators.calculator import Calculator
@@ -46,7 +44,8 @@ class BindingEnergyCache:
         Name of the potential the values belong to (part of every key), e.g. ``"chgnet"``.
     calculator_factory
         Builds the ASE calculator on the first cache miss (e.g. ``lambda: get_calculator("chgnet",
-        threads=1)``); ``None`` makes a miss return NaN.
+        threads=1)``, as :func:`sselab.descriptors.bm_potential.binding_energy_cache` does); ``None`` makes a
+        miss return NaN.
     """
 
     def __init__(
@@ -78,6 +77,7 @@ class BindingEnergyCache:
             return float("nan")
         if self._calculator is None:
             self._calculator = self.calculator_factory()
+        # lazy: pymatgen.io loads pymatgen's I/O stack (~0.5 s); only structures need it
         from pymatgen.io.ase import AseAtomsAdaptor
 
         atoms = AseAtomsAdaptor.get_atoms(to_structure(cif))
@@ -93,15 +93,3 @@ class BindingEnergyCache:
         tmp.write_text(json.dumps(self._values, indent=0), encoding="utf-8")
         tmp.replace(self.path)
         return float(value)
-
-
-def binding_energy_cache(potential: str = "chgnet") -> BindingEnergyCache | None:
-    """The default cache ``<cache_dir>/descriptors/b_m.json`` for ``potential`` (``"none"``/``""``: None).
-
-    The calculator is ``get_calculator(potential, threads=1)``, built on the first cache miss (offline: the
-    CHGNet weights ship in its wheel).
-    """
-    if potential.strip().lower() in ("", "none"):
-        return None
-    path = get_settings().cache_dir / "descriptors" / "b_m.json"
-    return BindingEnergyCache(path, potential, lambda: get_calculator(potential, threads=1))

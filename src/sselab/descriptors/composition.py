@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from sselab.chem import parse_formula
 from sselab.descriptors.combined import X_WANG2025, x_wang2025
 from sselab.descriptors.elements import (
     ELEMENT_PROPERTY_UNITS,
@@ -185,8 +186,6 @@ def descriptor_arrays(
 
 def _parse(formula: Any) -> ParsedFormula:
     if isinstance(formula, str):
-        from sselab.chem import parse_formula
-
         return parse_formula(formula)
     return formula
 

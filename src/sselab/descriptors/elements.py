@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
+from pymatgen.core import Element, Species
 
 from sselab.errors import SselabError
 
@@ -43,8 +44,6 @@ class DescriptorError(SselabError, ValueError):
 
 @lru_cache(maxsize=256)
 def _element_row(symbol: str) -> tuple[float, float, float, float]:
-    from pymatgen.core import Element
-
     try:
         element = Element(symbol)
     except ValueError as exc:
@@ -98,8 +97,6 @@ def cation_ionic_radius_pm(symbol: str, valence: int | None) -> float:
     >>> cation_ionic_radius_pm("Mg", 2)
     86.0
     """
-    from pymatgen.core import Element, Species
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if valence:

@@ -30,12 +30,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from ase import Atoms
+from pymatgen.core import Composition, Lattice, Structure
 
 from sselab.descriptors.elements import DescriptorError
 
 if TYPE_CHECKING:
     from ase.calculators.calculator import Calculator
-    from pymatgen.core import Structure
 
     from sselab.chem import ParsedFormula
 
@@ -47,7 +47,7 @@ STRUCTURE_DESCRIPTOR_UNITS: dict[str, str] = {"V": "Å^3 per formula unit", "d":
 
 def to_structure(structure_or_cif: Structure | Atoms | str) -> Structure:
     """A pymatgen ``Structure`` from a Structure, ASE ``Atoms`` or CIF text."""
-    from pymatgen.core import Structure
+    # lazy: pymatgen.io loads its I/O stack (~0.5 s)
     from pymatgen.io.ase import AseAtomsAdaptor
 
     if isinstance(structure_or_cif, Structure):
@@ -82,8 +82,6 @@ def volume_per_formula_unit(structure: Structure | Atoms | str, formula_unit: Ma
 
 def default_centre_elements(parsed: ParsedFormula) -> tuple[str, ...]:
     """The centre element of the dominant anion: its most abundant non-H element (B for BH4, CB11H12)."""
-    from pymatgen.core import Composition
-
     if not parsed.anions:
         raise DescriptorError(f"{parsed.text}: no anion, so no anion-centre distance")
     anion = max(parsed.anions, key=lambda component: float(component.count))
@@ -125,8 +123,6 @@ def anion_centres(
     structure: Structure | Atoms | str, centre_elements: Sequence[str], cluster_cutoff_a: float = 2.0
 ) -> np.ndarray:
     """Cartesian coordinates (Å) of the anion centres, shape (M, 3)."""
-    from pymatgen.core import Structure as PmgStructure
-
     struct = to_structure(structure)
     wanted = set(centre_elements)
     sites = [site for site in struct if site.specie.symbol in wanted]
@@ -134,7 +130,7 @@ def anion_centres(
         raise DescriptorError(
             f"no atom of {sorted(wanted)} in the structure {struct.composition.reduced_formula}"
         )
-    sub = PmgStructure.from_sites(sites)
+    sub = Structure.from_sites(sites)
     frac = sub.frac_coords
     centroids = [
         np.mean([frac[i] + image for i, image in members], axis=0)
@@ -147,13 +143,10 @@ def anion_centre_distance(
     structure: Structure | Atoms | str, centre_elements: Sequence[str] = ("B",), cluster_cutoff_a: float = 2.0
 ) -> float:
     """Mean nearest anion-centre to anion-centre distance, Å (``d``), periodic images included."""
-    from pymatgen.core import Lattice
-    from pymatgen.core import Structure as PmgStructure
-
     struct = to_structure(structure)
     cart = anion_centres(struct, centre_elements, cluster_cutoff_a)
     lattice: Lattice = struct.lattice
-    centres = PmgStructure(lattice, ["He"] * len(cart), cart, coords_are_cartesian=True)
+    centres = Structure(lattice, ["He"] * len(cart), cart, coords_are_cartesian=True)
     radius = 4.0
     while True:
         i_idx, _, _, dist = centres.get_neighbor_list(radius)
@@ -220,6 +213,7 @@ def structure_descriptors(
     dict[str, float]
         ``V`` (Å³/f.u.), ``d`` (Å), ``b_m`` (eV).
     """
+    # lazy: pymatgen.io loads its I/O stack (~0.5 s)
     from pymatgen.io.ase import AseAtomsAdaptor
 
     struct = to_structure(structure)

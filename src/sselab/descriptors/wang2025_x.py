@@ -32,7 +32,9 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
+from pymatgen.core import Composition
 
+from sselab.chem import parse_formula
 from sselab.descriptors.additive import NORMALISATIONS, AdditiveDescriptor
 from sselab.descriptors.combined import X_WANG2025_WEIGHTS
 from sselab.descriptors.composition import element_count_matrix
@@ -61,6 +63,7 @@ class ResidualStats:
     @classmethod
     def of(cls, predicted: np.ndarray, observed: np.ndarray) -> ResidualStats:
         """Statistics of ``predicted`` against ``observed``."""
+        # lazy: scipy.stats takes ~0.5 s to import; only this statistic needs it
         from scipy.stats import spearmanr
 
         res = np.asarray(observed, dtype=float) - np.asarray(predicted, dtype=float)
@@ -125,8 +128,6 @@ class XDerivation:
 
 def _parts(parsed: Sequence[Any], elements: tuple[str, ...]) -> np.ndarray:
     """Atom counts split into (cation, anion, molecule) parts, shape (3, N, E)."""
-    from pymatgen.core import Composition
-
     column = {el: j for j, el in enumerate(elements)}
     out = np.zeros((3, len(parsed), len(elements)))
     for i, p in enumerate(parsed):
@@ -167,8 +168,6 @@ def derive_wang2025_x(
         A formula without cation or anion, no row written per one cation, or rows that leave an element's
         coefficient undetermined.
     """
-    from sselab.chem import parse_formula
-
     parsed = [parse_formula(str(f)) for f in formulas]
     bad = [p.text for p in parsed if not p.cation or not p.anions]
     if bad:

@@ -68,6 +68,7 @@ def prediction_interval(
         Half-width (eV) and standard error of prediction (eV), each shape (N,); NaN when the fit has no
         residual degrees of freedom.
     """
+    # lazy: scipy.stats takes ~0.5 s to import; only this statistic needs it
     from scipy.stats import t
 
     if not 0.0 < confidence < 1.0:

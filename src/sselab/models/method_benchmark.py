@@ -33,7 +33,9 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
+from pymatgen.core import Composition
 
+from sselab.chem import parse_formula
 from sselab.errors import FitError, FormulaParseError
 from sselab.store.export import ORIGIN_LITERATURE
 
@@ -80,9 +82,6 @@ class MethodBenchmark:
 @lru_cache(maxsize=4096)
 def composition_key(formula: str) -> str:
     """Reduced composition of the conducting compound (additive excluded), e.g. ``'MgB2H14N2'``."""
-    from pymatgen.core import Composition
-
-    from sselab.chem import parse_formula
 
     try:
         composition = parse_formula(formula).composition
@@ -220,4 +219,121 @@ def benchmark_methods(frame: pd.DataFrame, methods: tuple[str, ...] | None = Non
         pairs=pair_frame,
         metrics=pd.DataFrame(metrics, columns=list(METRIC_COLUMNS)),
         unmatched=unmatched_frame,
+    )
+
+
+#: Columns of the hydride benchmark's rows (one per computed value), as written to its CSV.
+ROW_COLUMNS: tuple[str, ...] = (
+    "formula",
+    "phase",
+    "provenance",
+    "method",
+    "protocol",
+    "potential",
+    "converged",
+    "ea_ev",
+    "experimental_ea_ev",
+    "doi",
+)
+#: Extra columns the metrics need (kept apart from the CSV columns above); ``origin`` is ``"sselab"`` (a
+#: run of sselab) or ``"literature"`` (a published computed value, method labelled by :func:`method_label`).
+CONTEXT_COLUMNS: tuple[str, ...] = ("name", "status", "suspect", "has_neutral_molecule", "origin")
+HYDRIDE_METRIC_COLUMNS: tuple[str, ...] = (
+    "method",
+    "potential",
+    "subset",
+    "n",
+    "r2",
+    "pearson_r2",
+    "mae_ev",
+    "rmse_ev",
+    "mean_error_ev",
+    "n_unconverged_excluded",
+    "n_failed",
+)
+
+
+@dataclass(frozen=True)
+class HydrideBenchmark:
+    """Metrics of computed against experimental Ea per method × potential (the paper's Figure 2b).
+
+    Attributes
+    ----------
+    rows
+        One row per computed value: :data:`ROW_COLUMNS` and :data:`CONTEXT_COLUMNS`; ``suspect`` holds the
+        reason a row's experiment is flagged (manifest or user), else ``None``.
+    metrics
+        :data:`HYDRIDE_METRIC_COLUMNS`; ``subset`` is ``"converged"`` (every converged value) or
+        ``"converged, unflagged"`` (suspect experiments left out). Unconverged and failed values never enter
+        a metric; their counts are given. A published value (``origin`` ``"literature"``) enters as its
+        source reports it: its convergence is not sselab's to judge.
+    """
+
+    rows: pd.DataFrame
+    metrics: pd.DataFrame
+
+
+def hydride_benchmark(rows: pd.DataFrame, flags: dict[str, str] | None = None) -> HydrideBenchmark:
+    """Per method × potential: N, R², MAE, RMSE of converged values, with and without flagged experiments.
+
+    Parameters
+    ----------
+    rows
+        :data:`ROW_COLUMNS` plus ``name`` and ``status`` (``"ok"``/``"failed"``); optional ``suspect``,
+        ``has_neutral_molecule`` and ``origin`` (default ``"sselab"``).
+    flags
+        ``{material name: reason}``: experiments the user distrusts (added to the rows' own ``suspect``).
+
+    Raises
+    ------
+    FitError
+        When a required column is missing.
+
+    Example
+    -------
+    >>> frame = pd.DataFrame({"name": ["a", "b"], "formula": ["X", "Y"], "phase": "low-T",
+    ...     "provenance": "experimental", "method": "neb", "protocol": "vacancy", "potential": "emt",
+    ...     "converged": True, "ea_ev": [0.5, 0.7], "experimental_ea_ev": [0.6, 0.9], "doi": None,
+    ...     "status": "ok"})
+    >>> first = hydride_benchmark(frame).metrics.iloc[0]
+    >>> int(first["n"]), round(float(first["mae_ev"]), 3)
+    (2, 0.15)
+    """
+    required = set(ROW_COLUMNS) | {"name", "status"}
+    if missing := required - set(rows.columns):
+        raise FitError(f"benchmark rows lack column(s) {sorted(missing)}")
+    data = rows.copy()
+    if "suspect" not in data.columns:
+        data["suspect"] = None
+    if "has_neutral_molecule" not in data.columns:
+        data["has_neutral_molecule"] = False
+    if "origin" not in data.columns:
+        data["origin"] = "sselab"
+    data["suspect"] = [
+        (flags or {}).get(name) or (None if pd.isna(s) or not str(s).strip() else str(s))
+        for name, s in zip(data["name"], data["suspect"], strict=True)
+    ]
+    data["suspect"] = data["suspect"].astype(object)
+    metrics = []
+    for (method, potential), group in data.groupby(["method", "potential"], sort=True):
+        ok = group[(group["status"] == "ok") & group["experimental_ea_ev"].notna() & group["ea_ev"].notna()]
+        converged = ok[ok["converged"].eq(True) | ok["origin"].eq(ORIGIN_LITERATURE)]
+        counts = {
+            "n_unconverged_excluded": int(len(ok) - len(converged)),
+            "n_failed": int((group["status"] != "ok").sum()),
+        }
+        subsets = {
+            "converged": converged,
+            "converged, unflagged": converged[converged["suspect"].isna()],
+        }
+        for subset, chosen in subsets.items():
+            values: dict[str, float] = (
+                regression_metrics(chosen["experimental_ea_ev"].to_numpy(), chosen["ea_ev"].to_numpy())
+                if len(chosen)
+                else {"n": 0, **dict.fromkeys(METRIC_COLUMNS[2:], float("nan"))}
+            )
+            metrics.append({"method": method, "potential": potential, "subset": subset, **values, **counts})
+    return HydrideBenchmark(
+        rows=data[[*ROW_COLUMNS, *CONTEXT_COLUMNS]].reset_index(drop=True),
+        metrics=pd.DataFrame(metrics, columns=list(HYDRIDE_METRIC_COLUMNS)),
     )

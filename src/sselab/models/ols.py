@@ -69,6 +69,7 @@ def fit_ols(x: np.ndarray, y: np.ndarray, confidence: float = 0.95) -> OlsResult
     FitError
         Fewer than k + 2 rows, non-finite values, or a rank-deficient design (e.g. a constant descriptor).
     """
+    # lazy: statsmodels takes ~2 s to import; only a fit needs it
     import statsmodels.api as sm
 
     x = np.asarray(x, dtype=float)

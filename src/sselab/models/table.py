@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from sselab.chem import parse_formula
 from sselab.descriptors import (
     ALL_DESCRIPTORS,
     COMPOSITION_DESCRIPTORS,
@@ -118,8 +119,6 @@ def descriptor_table(
     DescriptorError
         A required column is missing.
     """
-    from sselab.chem import parse_formula
-
     missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
     if missing:
         raise DescriptorError(f"the activation-energy frame lacks column(s) {missing}")

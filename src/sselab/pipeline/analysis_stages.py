@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from sselab.datasets.importers.wang2025_candidates import ensure_published_models
 from sselab.descriptors import DESCRIPTORS
-from sselab.descriptors.bm_cache import binding_energy_cache
+from sselab.descriptors.bm_potential import binding_energy_cache
 from sselab.models import (
     LinearEaModel,
     descriptor_scan,

@@ -57,6 +57,7 @@ def job_key(cache_stage: str, spec: dict[str, Any]) -> str:
 def _worker_sink() -> ProgressSink | None:
     """A sink that sends events to the client through Dask's event log (None outside a Dask worker)."""
     try:
+        # lazy: only inside a Dask worker
         from distributed import get_worker
 
         worker = get_worker()

@@ -10,7 +10,8 @@ stage             what it does
 ================  ========================================================================================
 data              import the four public datasets, summary tables, Figure 1b
 insights          the paper's two LLM insights as recipes (no LLM needed)
-method_benchmark  computed vs experimental Ea per method, parity plot (Figures 1c/2b)
+method_benchmark  computed vs experimental Ea per method × potential (converged only), parity plot
+                  (Figure 2b); with ``manifest``: the benchmark set first (:mod:`~.benchmark_stage`)
 metad             well-tempered metadynamics of given structures (FES and track, Figure 2), Ea stored
 fit               descriptor scan (Figure 3a) and the y1/y2 lines (Figure 3b), saved in the store
                   (in :mod:`sselab.pipeline.analysis_stages`)
@@ -35,8 +36,8 @@ from sselab.datasets.demo import FIGURE_NAME, run_data_demo, summary_tables
 from sselab.datasets.importing import import_dataset
 from sselab.datasets.registry import list_datasets
 from sselab.errors import PipelineError
-from sselab.models.method_benchmark import benchmark_methods
 from sselab.pipeline.analysis_stages import fit_stage, screening_stage
+from sselab.pipeline.benchmark_stage import method_benchmark_stage
 from sselab.pipeline.params import checked_params, records
 from sselab.pipeline.sim_stages import (
     check_metad_params,
@@ -45,7 +46,6 @@ from sselab.pipeline.sim_stages import (
     search_stage,
     validation_stage,
 )
-from sselab.report.analysis_figures import parity_plot
 from sselab.report.conductivity import plot_hydride_conductivity
 from sselab.report.pipeline_report import write_pipeline_report
 
@@ -152,28 +152,6 @@ def insights_stage(ctx: StageContext) -> dict[str, Any]:
         )
     ok = sum(r["ok"] for r in results)
     return {"summary": f"{ok}/{len(results)} insight recipe(s) answered", "recipes": results}
-
-
-def method_benchmark_stage(ctx: StageContext) -> dict[str, Any]:
-    """Computed Ea of each method in the store against experiment: metrics, pairs and the parity plot."""
-    checked_params(ctx, {})
-    result = benchmark_methods(ctx.store.activation_energy_frame())
-    result.pairs.to_csv(ctx.out_dir / "pairs.csv", index=False)
-    result.unmatched.to_csv(ctx.out_dir / "unmatched.csv", index=False)
-    figures = {}
-    if len(result.pairs):
-        figures["parity"] = str(
-            parity_plot(result.pairs, result.metrics, ctx.out_dir / "figure1c_parity.png")
-        )
-    methods = ", ".join(f"{r.method} N={r.n} R²={r.r2:.2f}" for r in result.metrics.itertuples())
-    methods = methods or "no computed Ea matches an experiment"
-    return {
-        "summary": f"{len(result.pairs)} matched pairs ({methods}), {len(result.unmatched)} unmatched",
-        "metrics": records(result.metrics),
-        "n_pairs": len(result.pairs),
-        "n_unmatched": len(result.unmatched),
-        "figures": figures,
-    }
 
 
 def report_stage(ctx: StageContext) -> dict[str, Any]:

@@ -20,6 +20,7 @@ _COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#
 
 
 def _figure(width_in: float = 6.4, height_in: float = 4.2) -> tuple[Any, Any]:
+    # lazy: matplotlib takes ~0.5 s to import; only drawing a figure needs it
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -29,6 +30,7 @@ def _figure(width_in: float = 6.4, height_in: float = 4.2) -> tuple[Any, Any]:
 
 
 def _save(fig: Any, path: str | Path) -> Path:
+    # lazy: matplotlib takes ~0.5 s to import; only drawing a figure needs it
     import matplotlib.pyplot as plt
 
     target = Path(path)

@@ -101,6 +101,7 @@ def plot_hydride_conductivity(
     Point size in the left panel is the median experimental Ea (eV) of the same formula (matched as written,
     spaces ignored); points without a known Ea are drawn as small open markers.
     """
+    # lazy: matplotlib takes ~0.5 s to import; only drawing a figure needs it
     import matplotlib
 
     matplotlib.use("Agg")

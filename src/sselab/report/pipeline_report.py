@@ -98,8 +98,9 @@ def _section(name: str, outputs: Mapping[str, Any]) -> ReportSection:
         recipes = _frame(outputs.get("recipes"))
         tables = {"Recipes": recipes[[c for c in ("recipe", "ok", "summary") if c in recipes.columns]]}
     elif name == "method_benchmark":
-        figures = _figures(outputs, {"parity": "computed vs experimental Ea per method (Figures 1c/2b)"})
-        tables = {"Per-method metrics (eV)": _frame(outputs.get("metrics"))}
+        captions = {"parity": "computed vs experimental Ea per method × potential (Figure 2b style)"}
+        figures = _figures(outputs, captions)
+        tables = {"Metrics per method × potential, converged values (eV)": _frame(outputs.get("metrics"))}
     elif name in ("metad", "validation"):
         figures, tables = _metad_section(outputs)
     elif name == "fit":

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pymatgen.core import Composition
 
 from sselab.descriptors import ElementCounts
 from sselab.screening.space import CandidateSpace, Component
@@ -50,8 +51,6 @@ class Candidates:
 
 
 def _count_rows(components: tuple[Component, ...], elements: tuple[str, ...]) -> np.ndarray:
-    from pymatgen.core import Composition
-
     column = {el: j for j, el in enumerate(elements)}
     out = np.zeros((len(components), len(elements)))
     for i, comp in enumerate(components):
@@ -61,8 +60,6 @@ def _count_rows(components: tuple[Component, ...], elements: tuple[str, ...]) ->
 
 
 def _elements(space: CandidateSpace) -> tuple[str, ...]:
-    from pymatgen.core import Composition
-
     symbols: set[str] = set()
     for comp in (*space.cations, *space.anions, *space.molecules):
         symbols.update(Composition(comp.formula).get_el_amt_dict())

@@ -34,6 +34,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from pymatgen.core import Composition, Element
+
+from sselab.chem.families import NEUTRAL_MOLECULE
+from sselab.chem.registry import unit_by_spelling
 from sselab.errors import ConfigError
 
 
@@ -168,8 +172,6 @@ class CandidateSpace:
 
 
 def _has_carbon(formula: str, source: str) -> bool:
-    from pymatgen.core import Composition
-
     try:
         return Composition(formula)["C"] > 0
     except ValueError as exc:
@@ -177,8 +179,6 @@ def _has_carbon(formula: str, source: str) -> bool:
 
 
 def _cation(item: Any, source: str) -> Component:
-    from pymatgen.core import Element
-
     if isinstance(item, str):
         item = {"symbol": item}
     symbol = str(item.get("symbol", ""))
@@ -196,9 +196,6 @@ def _cation(item: Any, source: str) -> Component:
 
 
 def _component(item: Any, source: str, kind: str) -> Component:
-    from sselab.chem.families import NEUTRAL_MOLECULE
-    from sselab.chem.registry import unit_by_spelling
-
     if isinstance(item, str):
         unit = unit_by_spelling(item)
         if unit is None:

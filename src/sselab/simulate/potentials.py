@@ -4,7 +4,12 @@ Factories import their packages lazily, so ``import sselab.simulate`` stays ligh
 package only matters when asked for. Names (calculator; what it needs):
 
 - ``chgnet``: ``chgnet.model.dynamics.CHGNetCalculator``, CHGNet 0.3.0 (``chgnet``; weights in the wheel)
-- ``sevennet``: ``sevenn.calculator.SevenNetCalculator("7net-0")`` (``sevenn``; weights in the wheel)
+- ``chgnet-r2scan``: CHGNet transfer-learned on MP-r2SCAN (``chgnet`` >= 0.4; weights in the wheel)
+- ``sevennet``: ``sevenn.calculator.SevenNetCalculator("7net-0")``, SevenNet-0 (11Jul2024) (``sevenn``;
+  weights in the wheel)
+- ``sevennet-l3i5``: SevenNet-l3i5 (``sevenn``; weights in the wheel)
+- ``sevennet-mf-0-pbe``, ``sevennet-mf-0-r2scan``: the multi-fidelity SevenNet-MF-0 with its ``PBE`` or
+  ``R2SCAN`` modal (``sevenn``; weights in the wheel)
 - ``mace-mp``: ``mace.calculators.mace_mp``, medium (``mace-torch``; downloads weights)
 - ``mattersim``: ``mattersim.forcefield.MatterSimCalculator`` (``mattersim``; downloads weights)
 - ``orb``: ``orb_models`` pretrained Orb v3 conservative (``orb-models``; downloads weights)
@@ -17,11 +22,18 @@ A missing package, binary or (offline, ``SSELAB_OFFLINE=1``) weights raises
 Device: ``device`` argument, else ``SSELAB_DEVICE``, else CUDA when ``torch.cuda.is_available()``, else CPU.
 Threads: ``threads`` argument, else ``SSELAB_THREADS``, passed to ``torch.set_num_threads``.
 
+Every calculator made here carries a :class:`~sselab.simulate.potential_identity.PotentialIdentity` (registry
+name, model, model version or checkpoint, modal, package and its version, weights file and its SHA-256,
+device): read it with :func:`potential_identity` and store it with every number the calculator produced.
+Which elements each potential describes: :mod:`sselab.simulate.potential_elements` (re-exported here).
+
 Example
 -------
 >>> calc = get_calculator("emt")
 >>> type(calc).__name__
 'EMT'
+>>> potential_identity(calc).name
+'emt'
 """
 
 from __future__ import annotations
@@ -32,21 +44,37 @@ import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from ase.calculators.calculator import Calculator
-from ase.calculators.emt import parameters as emt_parameters
-from ase.data import atomic_numbers, chemical_symbols
 
 from sselab.config import get_settings
 from sselab.errors import PotentialUnavailableError
+from sselab.simulate.potential_elements import (
+    CHGNET_ELEMENTS,
+    MPTRJ_ELEMENTS,
+    supported_elements,
+    unsupported_elements,
+)
+from sselab.simulate.potential_identity import (
+    PotentialIdentity,
+    attach_identity,
+    file_sha256,
+    package_version,
+    potential_identity,
+)
 
 __all__ = [
+    "CHGNET_ELEMENTS",
+    "MPTRJ_ELEMENTS",
     "CalculatorFactory",
+    "PotentialIdentity",
     "PotentialInfo",
     "device_of",
     "get_calculator",
     "list_potentials",
+    "potential_identity",
     "resolve_device",
     "supported_elements",
     "unsupported_elements",
@@ -103,18 +131,63 @@ def _offline_guard(name: str) -> None:
         )
 
 
-def _chgnet(device: str, **kw: Any) -> Calculator:
-    _require("chgnet", "potentials", "chgnet")
-    from chgnet.model.dynamics import CHGNetCalculator
+def _chgnet_model(name: str, model_name: str) -> Callable[..., Calculator]:
+    def factory(device: str, **kw: Any) -> Calculator:
+        _require("chgnet", "potentials", name)
+        from chgnet.model import CHGNet
+        from chgnet.model.dynamics import CHGNetCalculator
 
-    return CHGNetCalculator(use_device=device, **kw)
+        model = CHGNet.load(model_name=model_name, use_device=device, verbose=False)
+        calc = CHGNetCalculator(model=model, use_device=device, **kw)
+        weights = Path(importlib.util.find_spec("chgnet").origin or "").parent  # type: ignore[union-attr]
+        files = sorted((weights / "pretrained" / model_name).glob("*.pth.tar"))
+        attach_identity(
+            calc,
+            PotentialIdentity(
+                name=name,
+                model="CHGNet",
+                model_version=str(model.version),
+                package="chgnet",
+                package_version=package_version("chgnet"),
+                weights_file=f"{model_name}/{files[0].name}" if files else None,
+                weights_sha256=file_sha256(str(files[0])) if files else None,
+                device=device,
+            ),
+        )
+        return calc
+
+    return factory
 
 
-def _sevennet(device: str, **kw: Any) -> Calculator:
-    _require("sevenn", "potentials", "sevennet")
-    from sevenn.calculator import SevenNetCalculator
+def _sevennet_model(name: str, model_name: str, modal: str | None = None) -> Callable[..., Calculator]:
+    def factory(device: str, **kw: Any) -> Calculator:
+        _require("sevenn", "potentials", name)
+        from sevenn.calculator import SevenNetCalculator
+        from sevenn.util import pretrained_name_to_path
 
-    return SevenNetCalculator(kw.pop("model", "7net-0"), device=device, **kw)
+        model = kw.pop("model", model_name)
+        chosen_modal = kw.pop("modal", modal)
+        path = Path(pretrained_name_to_path(model))
+        calc = SevenNetCalculator(str(path), device=device, modal=chosen_modal, **kw)
+        config = getattr(calc, "sevennet_config", {}) or {}
+        attach_identity(
+            calc,
+            PotentialIdentity(
+                name=name,
+                model=model,
+                model_version=path.parent.name,
+                package="sevenn",
+                package_version=package_version("sevenn"),
+                modal=chosen_modal,
+                weights_file=f"{path.parent.name}/{path.name}",
+                weights_sha256=file_sha256(str(path)),
+                device=device,
+                extra={"trained_with_sevenn": config.get("version")},
+            ),
+        )
+        return calc
+
+    return factory
 
 
 def _mace(device: str, **kw: Any) -> Calculator:
@@ -178,8 +251,37 @@ _Factory = Callable[..., Calculator]
 #: A function giving a fresh ASE calculator (NEB images and MD temperatures each get their own).
 CalculatorFactory = Callable[[], Calculator]
 _REGISTRY: dict[str, tuple[_Factory, str, str, bool]] = {
-    "chgnet": (_chgnet, "CHGNet 0.3.0 universal MLIP", "chgnet", False),
-    "sevennet": (_sevennet, "SevenNet-0 (7net-0) universal MLIP", "sevenn", False),
+    "chgnet": (_chgnet_model("chgnet", "0.3.0"), "CHGNet 0.3.0 universal MLIP (MPtrj, PBE)", "chgnet", False),
+    "chgnet-r2scan": (
+        _chgnet_model("chgnet-r2scan", "r2scan"),
+        "CHGNet transfer-learned on MP-r2SCAN",
+        "chgnet",
+        False,
+    ),
+    "sevennet": (
+        _sevennet_model("sevennet", "7net-0"),
+        "SevenNet-0 (7net-0, 11Jul2024) universal MLIP",
+        "sevenn",
+        False,
+    ),
+    "sevennet-l3i5": (
+        _sevennet_model("sevennet-l3i5", "7net-l3i5"),
+        "SevenNet-l3i5 (lmax 3, 5 layers)",
+        "sevenn",
+        False,
+    ),
+    "sevennet-mf-0-pbe": (
+        _sevennet_model("sevennet-mf-0-pbe", "7net-mf-0", "PBE"),
+        "SevenNet-MF-0, PBE modal",
+        "sevenn",
+        False,
+    ),
+    "sevennet-mf-0-r2scan": (
+        _sevennet_model("sevennet-mf-0-r2scan", "7net-mf-0", "R2SCAN"),
+        "SevenNet-MF-0, r2SCAN modal",
+        "sevenn",
+        False,
+    ),
     "mace-mp": (_mace, "MACE-MP-0 medium universal MLIP", "mace", True),
     "mattersim": (_mattersim, "MatterSim v1 universal MLIP", "mattersim", True),
     "orb": (_orb, "Orb v3 universal MLIP", "orb_models", True),
@@ -227,142 +329,24 @@ def get_calculator(
     resolved = resolve_device(device)
     LOGGER.info("loading potential %s on %s", key, resolved)
     try:
-        return factory(resolved, **kw)
+        calc = factory(resolved, **kw)
     except PotentialUnavailableError:
         raise
     except (OSError, ImportError) as exc:
         raise PotentialUnavailableError(f"potential {name!r} could not be loaded: {exc}") from exc
-
-
-#: The 89 elements of the MPtrj training set (SevenNet-0's ``chemical_species`` in its checkpoint; MACE-MP-0
-#: covers the same set).
-MPTRJ_ELEMENTS = frozenset(
-    [
-        "Ac",
-        "Ag",
-        "Al",
-        "Ar",
-        "As",
-        "Au",
-        "B",
-        "Ba",
-        "Be",
-        "Bi",
-        "Br",
-        "C",
-        "Ca",
-        "Cd",
-        "Ce",
-        "Cl",
-        "Co",
-        "Cr",
-        "Cs",
-        "Cu",
-        "Dy",
-        "Er",
-        "Eu",
-        "F",
-        "Fe",
-        "Ga",
-        "Gd",
-        "Ge",
-        "H",
-        "He",
-        "Hf",
-        "Hg",
-        "Ho",
-        "I",
-        "In",
-        "Ir",
-        "K",
-        "Kr",
-        "La",
-        "Li",
-        "Lu",
-        "Mg",
-        "Mn",
-        "Mo",
-        "N",
-        "Na",
-        "Nb",
-        "Nd",
-        "Ne",
-        "Ni",
-        "Np",
-        "O",
-        "Os",
-        "P",
-        "Pa",
-        "Pb",
-        "Pd",
-        "Pm",
-        "Pr",
-        "Pt",
-        "Pu",
-        "Rb",
-        "Re",
-        "Rh",
-        "Ru",
-        "S",
-        "Sb",
-        "Sc",
-        "Se",
-        "Si",
-        "Sm",
-        "Sn",
-        "Sr",
-        "Ta",
-        "Tb",
-        "Tc",
-        "Te",
-        "Th",
-        "Ti",
-        "Tl",
-        "Tm",
-        "U",
-        "V",
-        "W",
-        "Xe",
-        "Y",
-        "Yb",
-        "Zn",
-        "Zr",
-    ]
-)
-#: CHGNet's atom embedding covers atomic numbers 1-94.
-CHGNET_ELEMENTS = frozenset(chemical_symbols[1:95])
-
-
-def supported_elements(name: str) -> frozenset[str] | None:
-    """Elements the potential ``name`` can describe; ``None`` when any element (DFT, xTB) or not known here.
-
-    Example
-    -------
-    >>> sorted(supported_elements("emt"))[:3]
-    ['Ag', 'Al', 'Au']
-    """
-    key = name.lower()
-    if key == "emt":
-        return frozenset(emt_parameters)
-    if key.startswith("chgnet"):
-        return CHGNET_ELEMENTS
-    if key in ("sevennet", "mace-mp"):
-        return MPTRJ_ELEMENTS
-    return None
-
-
-def unsupported_elements(name: str, symbols: list[str] | tuple[str, ...] | set[str]) -> list[str]:
-    """The elements of ``symbols`` that the potential ``name`` cannot describe, in the periodic table's order.
-
-    Example
-    -------
-    >>> unsupported_elements("emt", ["Cu", "Li", "Cu"])
-    ['Li']
-    """
-    allowed = supported_elements(name)
-    if allowed is None:
-        return []
-    return sorted(set(symbols) - allowed, key=lambda s: atomic_numbers.get(s, 0))
+    if getattr(calc, "sselab_identity", None) is None:
+        module = type(calc).__module__.split(".")[0]
+        attach_identity(
+            calc,
+            PotentialIdentity(
+                name=key,
+                model=str(kw.get("model", type(calc).__name__)),
+                package=module,
+                package_version=package_version(module),
+                device=resolved,
+            ),
+        )
+    return calc
 
 
 def device_of(calculator: Calculator | None) -> str:

@@ -10,8 +10,11 @@ Example::
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy.engine import URL
 
+from sselab.config import get_settings
 from sselab.store.engine import create_store_engine, upgrade
 from sselab.store.records import (
     METHODS,
@@ -57,12 +60,8 @@ def open_store(url: str | URL | None = None) -> Store:
         When the database cannot be reached or migrated.
     """
     if url is None:
-        from sselab.config import get_settings
-
         url = get_settings().database_url
     elif isinstance(url, str) and "://" not in url:
-        from pathlib import Path
-
         url = f"sqlite:///{Path(url).expanduser().resolve()}"
     engine = create_store_engine(url)
     upgrade(engine)

@@ -136,6 +136,8 @@ def conductivity_points(store: Any, material_ids: Sequence[int]) -> Rows:
             c.phase,
             Source.doi,
             c.dataset,
+            c.source_id,
+            Source.citation,
         )
         .join(m, c.material_id == m.id)
         .outerjoin(Source, c.source_id == Source.id)

@@ -167,6 +167,7 @@ def create_store_engine(url: str | URL) -> Engine:
 
 def alembic_config(engine: Engine | None = None) -> Any:
     """An Alembic ``Config`` pointing at the packaged migrations (no ``alembic.ini`` needed)."""
+    # lazy: alembic takes ~0.5 s to import; only opening a store needs it (not a --help)
     from alembic.config import Config
 
     config = Config()
@@ -180,6 +181,7 @@ def alembic_config(engine: Engine | None = None) -> Any:
 
 def current_revision(engine: Engine) -> str | None:
     """The Alembic revision the database is at (None when never migrated)."""
+    # lazy: alembic takes ~0.5 s to import; only opening a store needs it (not a --help)
     from alembic.runtime.migration import MigrationContext
 
     with engine.connect() as conn:
@@ -188,6 +190,7 @@ def current_revision(engine: Engine) -> str | None:
 
 def head_revision() -> str | None:
     """The newest revision shipped with this version of sselab."""
+    # lazy: alembic takes ~0.5 s to import; only opening a store needs it (not a --help)
     from alembic.script import ScriptDirectory
 
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
@@ -201,6 +204,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     StoreError
         When the database cannot be migrated (e.g. unreachable server, or made by a newer sselab).
     """
+    # lazy: alembic takes ~0.5 s to import; only opening a store needs it (not a --help)
     from alembic import command
     from alembic.runtime.migration import MigrationContext
 

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from sqlalchemy import Select, case, or_, select
 
+from sselab.chem import parse_formula
 from sselab.errors import ConfigError, FormulaParseError
 from sselab.store.extras import frame
 from sselab.store.models import ActivationEnergy, ConductivityMeasurement, Import, Material, Source
@@ -96,8 +97,6 @@ def _material_filter(stmt: Select, formula: str | None, cation: str | None) -> S
     if cation is not None:
         stmt = stmt.where(Material.cation == cation)
     if formula is not None:
-        from sselab.chem import parse_formula
-
         try:
             reduced = parse_formula(formula).composition.reduced_formula
         except (FormulaParseError, AttributeError, ValueError):

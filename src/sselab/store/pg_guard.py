@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 
 from sselab.errors import StoreError, UnsafeQueryError
 
@@ -31,8 +32,6 @@ def run_postgresql(
     engine: Engine, sql: str, limits: QueryLimits, wrap: bool = True, params: Any = None
 ) -> dict[str, Any]:
     """Run the query in a rolled-back READ ONLY transaction with the server's statement timeout."""
-    from sqlalchemy.exc import DBAPIError
-
     started = time.monotonic()
     with engine.connect() as conn:
         raw = conn.connection.dbapi_connection

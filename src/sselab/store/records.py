@@ -12,13 +12,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from sselab.chem import ParsedFormula
+from sselab.chem import ParsedFormula, parse_formula
 
-METHODS: tuple[str, ...] = ("experiment", "MetaD", "CI-NEB", "AIMD", "MLMD", "BVSE", "regression")
-"""Activation-energy methods the store accepts (``ActivationEnergyRecord.method``)."""
+METHODS: tuple[str, ...] = (
+    "experiment",
+    "MetaD",
+    "CI-NEB",
+    "AIMD",
+    "MLMD",
+    "BVSE",
+    "regression",
+    "composite",
+)
+"""Activation-energy methods the store accepts (``ActivationEnergyRecord.method``); ``composite`` is CI-NEB Em
+plus half the lower defect-pair formation energy (:func:`sselab.simulate.defects.composite_barrier`)."""
 
 
 @dataclass(frozen=True)
@@ -64,8 +73,6 @@ class MaterialRecord:
         metadata: Mapping[str, Any] | None = None,
     ) -> MaterialRecord:
         """Parse ``formula`` with :func:`sselab.chem.parse_formula` (raises ``FormulaParseError``)."""
-        from sselab.chem import parse_formula
-
         return cls(
             formula, parse_formula(formula), family_label=family_label, dataset=dataset, metadata=metadata
         )
@@ -187,7 +194,9 @@ class RowChange:
 class ImportResult:
     """Rows inserted per table (``materials``, ``sources``, ``conductivity_measurements`` ...).
 
-    ``already_present`` is True when the same (dataset, file_sha256) had been imported before (nothing added).
+    ``already_present`` is True when the same (dataset, file_sha256) had been imported before and every row
+    still matched the store (nothing added or changed; a file re-imported after another changed its rows is
+    applied again).
     Rows whose natural key (:mod:`sselab.store.keys`) is already stored for the dataset are not added again:
     ``unchanged`` counts those with the same value, ``replaced`` those whose value changed (updated in place,
     each listed in ``changes``).

@@ -54,6 +54,28 @@ def existing_rows(
     return found
 
 
+Keyed = keys_mod.KeyedRecord
+Changed = tuple[int, Keyed, tuple[Any, ...]]
+
+
+def classify(
+    keyed: Sequence[Keyed], stored: dict[tuple[str, str], tuple[int, tuple[Any, ...]]]
+) -> tuple[list[Keyed], list[Changed], list[Keyed]]:
+    """Split keyed records into new, changed (stored id, record, old value) and unchanged (by value)."""
+    new: list[Keyed] = []
+    changed: list[Changed] = []
+    same: list[Keyed] = []
+    for item in keyed:
+        hit = stored.get((item.table, item.key))
+        if hit is None:
+            new.append(item)
+        elif hit[1] == item.value:
+            same.append(item)
+        else:
+            changed.append((hit[0], item, hit[1]))
+    return new, changed, same
+
+
 def update_rows(
     conn: Connection, changed: Sequence[tuple[int, keys_mod.KeyedRecord]], import_id: int
 ) -> None:

@@ -32,7 +32,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sselab import __version__
 from sselab.errors import StoreError
 from sselab.store.extras import frame, lock_dataset, new_id
-from sselab.store.models import Import, ModelFit, ScreeningPrediction, ScreeningRun
+from sselab.store.models import Import, ModelFit, ScreeningPrediction, ScreeningRun, utc_now
 from sselab.store.records import ImportResult
 
 #: Columns of :meth:`ScreeningStoreMixin.screening_frame`.
@@ -163,7 +163,9 @@ class ScreeningStoreMixin:
         """Import a published candidate list once per (dataset, file_sha256), with the models it yields.
 
         Everything (the ``imports`` row, the run, its predictions, the model fits) is written in one
-        transaction; a file imported before adds nothing (``already_present=True``).
+        transaction; a file imported before adds nothing (``already_present=True``) while the run ``name`` in
+        the store is still that file's; if another file has replaced the run since (import A, an edited A′,
+        then A again), A's run is written again under A's import row.
         """
         rows = _prediction_rows(predictions, criterion)
         try:
@@ -172,13 +174,18 @@ class ScreeningStoreMixin:
                 seen = conn.execute(
                     select(Import.id).where(Import.dataset == dataset, Import.file_sha256 == file_sha256)
                 ).scalar()
-                if seen is not None:
+                current = conn.execute(
+                    select(ScreeningRun.import_id).where(ScreeningRun.name == name)
+                ).scalar()
+                if seen is not None and current == seen:  # the run in the store is this file's
                     return ImportResult(inserted={}, already_present=True, import_id=int(seen))
-                import_id = new_id(
-                    conn.execute(
-                        insert(Import).values(dataset=dataset, file_name=file_name, file_sha256=file_sha256)
-                    )
-                )
+                if seen is None:
+                    values = {"dataset": dataset, "file_name": file_name, "file_sha256": file_sha256}
+                    import_id = new_id(conn.execute(insert(Import).values(**values)))
+                else:  # imported before, then replaced by another file's run: apply it again
+                    import_id = int(seen)
+                    refreshed = {"file_name": file_name, "imported_at": utc_now()}
+                    conn.execute(update(Import).where(Import.id == import_id).values(**refreshed))
                 run = {
                     "source": f"dataset {dataset}", "criterion": criterion, "confidence": None, "space": None,
                     "models": {k: {**v, "training_rows": []} for k, v in model_fits.items()},

@@ -159,6 +159,7 @@ def open_readonly(uri: str, timeout_s: float) -> sqlite3.Connection:
 
 def _serve(request: dict[str, Any]) -> dict[str, Any]:
     try:
+        # lazy: a Unix-only module, needed in the query worker process only
         import resource
 
         resource.setrlimit(resource.RLIMIT_AS, (WORKER_MEMORY_BYTES, WORKER_MEMORY_BYTES))

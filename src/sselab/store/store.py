@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, func, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -25,7 +25,7 @@ from sselab.errors import DataImportError, SselabError, StoreError
 from sselab.store import importer, rowmatch
 from sselab.store.export import ExportMixin, origin_column
 from sselab.store.extras import StoreExtrasMixin, frame, lock_dataset, new_id
-from sselab.store.keys import KeyedRecord, assign_keys, value_text
+from sselab.store.keys import assign_keys, value_text
 from sselab.store.models import (
     TABLES,
     ActivationEnergy,
@@ -34,8 +34,10 @@ from sselab.store.models import (
     Import,
     Material,
     Source,
+    utc_now,
 )
 from sselab.store.models import Structure as StructureRow
+from sselab.store.readonly import readonly_query
 from sselab.store.records import (
     ActivationEnergyRecord,
     ImportBatch,
@@ -49,8 +51,10 @@ logger = logging.getLogger(__name__)
 
 CONDUCTIVITY_COLUMNS = [
     "measurement_id", "material_id", "formula", "cation", "valence", "anion_family", "neutral_molecule",
-    "neutral_count", "temperature_k", "conductivity_s_per_cm", "phase", "doi", "dataset",
+    "neutral_count", "temperature_k", "conductivity_s_per_cm", "phase", "doi", "dataset", "source_id",
+    "citation",
 ]  # fmt: skip
+"""Columns of :meth:`Store.conductivity_frame` (``source_id``, ``citation``: a source without DOI too)."""
 ACTIVATION_ENERGY_COLUMNS = [
     "ea_id", "material_id", "formula", "cation", "valence", "anion", "anion_family", "neutral_molecule",
     "neutral_count", "contains_carbon", "activation_energy_ev", "uncertainty_ev", "method", "potential",
@@ -68,26 +72,19 @@ STRUCTURE_COLUMNS = [
 ]  # fmt: skip
 
 
-def _classify(
-    keyed: list[KeyedRecord], stored: dict[tuple[str, str], tuple[int, tuple[Any, ...]]]
-) -> tuple[list[KeyedRecord], list[tuple[int, KeyedRecord, tuple[Any, ...]]], list[KeyedRecord]]:
-    """Split keyed records into new, changed (stored id, record, old value) and unchanged."""
-    new: list[KeyedRecord] = []
-    changed: list[tuple[int, KeyedRecord, tuple[Any, ...]]] = []
-    same: list[KeyedRecord] = []
-    for item in keyed:
-        hit = stored.get((item.table, item.key))
-        if hit is None:
-            new.append(item)
-        elif hit[1] == item.value:
-            same.append(item)
-        else:
-            changed.append((hit[0], item, hit[1]))
-    return new, changed, same
-
-
 def _count(tables: Iterable[str]) -> dict[str, int]:
     return dict(Counter(tables))
+
+
+def _import_row(conn: Connection, batch: ImportBatch, sha: str, seen: int | None) -> int:
+    """The id of the ``imports`` row of this file: a new one, or ``seen`` (the same file imported before,
+    unique per dataset and hash) with its name and time brought up to date."""
+    if seen is None:
+        values = {"dataset": batch.dataset, "file_name": batch.file_name, "file_sha256": sha}
+        return new_id(conn.execute(insert(Import).values(**values)))
+    refreshed = {"file_name": batch.file_name, "imported_at": utc_now()}
+    conn.execute(update(Import).where(Import.id == seen).values(**refreshed))
+    return int(seen)
 
 
 class Store(StoreExtrasMixin, ScreeningStoreMixin, ExportMixin):
@@ -129,11 +126,14 @@ class Store(StoreExtrasMixin, ScreeningStoreMixin, ExportMixin):
     def import_batch(self, batch: ImportBatch) -> ImportResult:
         """Import everything read from one file in one transaction.
 
-        Every record is validated first; any error rolls the whole batch back. A batch whose
-        ``(dataset, file_sha256)`` was imported before adds nothing and returns ``already_present=True``.
-        Otherwise each record's natural key (:mod:`sselab.store.keys`) is looked up among the dataset's rows:
-        a new key is inserted, a stored key with the same value is left alone (``unchanged``), a stored key
-        with another value is updated in place (``replaced``, each listed in ``changes``). On SQLite the
+        Every record is validated first; any error rolls the whole batch back. Each record's natural key
+        (:mod:`sselab.store.keys`) is looked up among the dataset's rows: a new key is inserted, a stored key
+        with the same value is left alone (``unchanged``), a stored key with another value is updated in
+        place (``replaced``, each listed in ``changes``). The file hash does not short-circuit this: a file
+        imported before (same ``(dataset, file_sha256)``) whose rows all match the store adds nothing and
+        returns ``already_present=True``, but if another file has changed its rows since (import A, then an
+        edited A′, then A again) A's values are restored, under A's import row (its counts and time become
+        those of this import). On SQLite the
         transaction takes the write lock at once (``BEGIN IMMEDIATE``: a concurrent import waits for the busy
         timeout instead of failing); on PostgreSQL imports of one dataset are serialised by an advisory lock.
 
@@ -154,20 +154,17 @@ class Store(StoreExtrasMixin, ScreeningStoreMixin, ExportMixin):
                         Import.dataset == batch.dataset, func.lower(Import.file_sha256) == sha
                     )
                 ).scalar()
-                if seen is not None:
+                stored = rowmatch.existing_rows(conn, keyed, batch.dataset)
+                new, changed, same = rowmatch.classify(keyed, stored)
+                if seen is not None and not new and not changed:
                     logger.info(
                         "%s (%s) was imported before (import %s)", batch.file_name, batch.dataset, seen
                     )
-                    return ImportResult(inserted={}, already_present=True, import_id=seen)
-                stored = rowmatch.existing_rows(conn, keyed, batch.dataset)
-                new, changed, same = _classify(keyed, stored)
-                import_id = new_id(
-                    conn.execute(
-                        insert(Import).values(
-                            dataset=batch.dataset, file_name=batch.file_name, file_sha256=sha
-                        )
+                    unchanged = _count(item.table for item in same)
+                    return ImportResult(
+                        inserted={}, already_present=True, import_id=int(seen), unchanged=unchanged
                     )
-                )
+                import_id = _import_row(conn, batch, sha, seen)
                 fresh = {id(item.record) for item in new}
                 subset = dataclasses.replace(
                     batch,
@@ -278,6 +275,8 @@ class Store(StoreExtrasMixin, ScreeningStoreMixin, ExportMixin):
                 c.phase,
                 Source.doi,
                 c.dataset,
+                c.source_id,
+                Source.citation,
             )
             .join(m, c.material_id == m.id)
             .outerjoin(Source, c.source_id == Source.id)
@@ -398,8 +397,6 @@ class Store(StoreExtrasMixin, ScreeningStoreMixin, ExportMixin):
         UnsafeQueryError
             When the statement could write, is not a single SELECT/WITH, or breaks a limit.
         """
-        from sselab.store.readonly import readonly_query
-
         result = readonly_query(self, sql, max_rows=max_rows, timeout_s=timeout_s)
         rows = result.rows.copy()
         rows.attrs["truncated"] = result.truncated

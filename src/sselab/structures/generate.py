@@ -94,6 +94,7 @@ def min_distances(
 
 
 def _pyxtal_molecule(unit: MolecularUnit, rng: np.random.Generator):
+    # lazy: pyxtal is in the optional search extra (and takes ~1 s to import)
     from pyxtal.molecule import pyxtal_molecule
 
     seed = int(rng.integers(2**31))
@@ -141,6 +142,7 @@ def _reduced(unit: MolecularUnit) -> str:
 
 def scale_rigid(atoms: Atoms, factor: float) -> Atoms:
     """Scale the cell by ``factor`` (lengths) moving whole units: centroids keep fractional coordinates."""
+    # lazy: ase-ga is in the optional search extra
     from ase_ga.utilities import gather_atoms_by_tag
 
     out = atoms.copy()
@@ -161,6 +163,7 @@ def scale_rigid(atoms: Atoms, factor: float) -> Atoms:
 def compress(atoms: Atoms, blmin: dict[tuple[int, int], float], volume_factor: float) -> Atoms:
     """Densest isotropic rigid-unit scaling without short contacts (bisection), then ``volume_factor`` ×
     volume."""
+    # lazy: ase-ga is in the optional search extra
     from ase_ga.utilities import atoms_too_close
 
     low, high = 0.4, 1.0
@@ -211,6 +214,7 @@ def random_structure(
 
 
 def _generate(cell: SearchCell, rng: np.random.Generator, settings: GeneratorSettings) -> Atoms:
+    # lazy: pyxtal is in the optional search extra (and takes ~1 s to import)
     from pyxtal import pyxtal
 
     molecules = [_pyxtal_molecule(u, rng) for u, _ in cell.units]

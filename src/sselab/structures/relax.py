@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
+import spglib
 from ase import Atoms, optimize
 from ase.calculators.calculator import Calculator
 from ase.constraints import FixSymmetry
@@ -90,8 +91,6 @@ def _stage(
 
 def space_group_number(atoms: Atoms, symprec_a: float = SYMPREC_A) -> int:
     """International space-group number of ``atoms`` found by spglib (1 if none is found)."""
-    import spglib
-
     cell = (
         np.array(atoms.get_cell()).tolist(),
         atoms.get_scaled_positions().tolist(),

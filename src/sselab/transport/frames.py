@@ -1,7 +1,9 @@
 """Arrhenius fits of the σ(T) points of a material taken from a conductivity table.
 
 Works on any :class:`pandas.DataFrame` with the columns of ``Store.conductivity_frame()`` (``formula``,
-``temperature_k``, ``conductivity_s_per_cm`` and optionally ``doi``, ``dataset``, ``material_id``).
+``temperature_k``, ``conductivity_s_per_cm`` and optionally ``doi``, ``citation``, ``source_id``, ``dataset``,
+``material_id``). A source is its ``source_id`` where the frame has one (a source with a citation and no DOI
+is a source of its own, not one group with every other source that lacks a DOI), else its DOI or citation.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
+from sselab.chem import parse_formula
 from sselab.errors import FitError, FormulaParseError
 from sselab.transport.arrhenius import ArrheniusFit, Form, fit_arrhenius
 from sselab.transport.segments import TwoSegmentFit, fit_two_segment
@@ -26,7 +29,11 @@ REQUIRED_COLUMNS: tuple[str, ...] = ("formula", "temperature_k", "conductivity_s
 
 @dataclass(frozen=True)
 class MaterialFit:
-    """The fit of one material's points from one source (or of all matching points with ``pool=True``)."""
+    """The fit of one material's points from one source (or of all matching points with ``pool=True``).
+
+    ``doi``, ``citation`` and ``source_id`` name the source (all None for a pooled fit or points without
+    one).
+    """
 
     formula: str
     doi: str | None
@@ -34,6 +41,18 @@ class MaterialFit:
     fit: ArrheniusFit | TwoSegmentFit
     temperature_k: NDArray[np.float64]
     conductivity_s_per_cm: NDArray[np.float64]
+    citation: str | None = None
+    source_id: int | None = None
+
+    @property
+    def source_label(self) -> str | None:
+        """The source as a reader names it: its DOI, else its citation (None when it has neither)."""
+        return self.doi or self.citation
+
+    @property
+    def group_key(self) -> tuple[str, int | str | None]:
+        """(formula, source): the group the fit belongs to (source id, else DOI or citation)."""
+        return self.formula, self.source_id if self.source_id is not None else self.source_label
 
 
 def match_formula(frame: pd.DataFrame, formula: str) -> pd.DataFrame:
@@ -48,7 +67,6 @@ def match_formula(frame: pd.DataFrame, formula: str) -> pd.DataFrame:
     exact = frame[frame["formula"].astype(str).str.strip() == formula.strip()]
     if not exact.empty:
         return exact
-    from sselab.chem import parse_formula
 
     try:
         wanted = parse_formula(formula).composition
@@ -72,7 +90,7 @@ def fit_material(
     breakpoint_k: float | None = None,
     pool: bool = False,
 ) -> tuple[list[MaterialFit], list[str]]:
-    """Fit the σ(T) points of ``formula`` in ``frame``, one fit per (formula, DOI) group unless ``pool``.
+    """Fit the σ(T) points of ``formula`` in ``frame``, one fit per (formula, source) group unless ``pool``.
 
     Parameters
     ----------
@@ -104,13 +122,24 @@ def fit_material(
         raise FitError(f"no conductivity points for formula {formula!r} in the store")
     segmented = two_phase or breakpoint_k is not None
     needed = 6 if segmented else 3
-    rows = rows.assign(_doi=rows.get("doi", None), _dataset=rows.get("dataset", None), _pool="all")
-    keys = ["_pool"] if pool else ["formula", "_doi"]
+    rows = rows.assign(
+        _doi=rows.get("doi", None),
+        _citation=rows.get("citation", None),
+        _dataset=rows.get("dataset", None),
+        _pool="all",
+    )
+    rows = rows.assign(
+        _source=rows["source_id"] if "source_id" in rows else rows["_doi"].fillna(rows["_citation"])
+    )
+    keys = ["_pool"] if pool else ["formula", "_source"]
     kind = "two-segment fit" if segmented else "fit"
     fits: list[MaterialFit] = []
     skipped: list[str] = []
     for _, group in rows.groupby(keys, dropna=False, sort=True):
-        label = f"{group['formula'].iloc[0]} ({group['_doi'].iloc[0] if not pool else 'all sources'})"
+        first = group.iloc[0]
+        doi, citation = _none_if_missing(first["_doi"]), _none_if_missing(first["_citation"])
+        source = "all sources" if pool else (doi or citation or "no source")
+        label = f"{first['formula']} ({source})"
         if len(group) < needed:
             skipped.append(f"{label}: {len(group)} point(s), a {kind} needs {needed}")
             continue
@@ -125,10 +154,20 @@ def fit_material(
         except FitError as error:
             skipped.append(f"{label}: {error}")
             continue
-        doi = None if pool else _none_if_missing(group["_doi"].iloc[0])
+        source_id = _int_or_none(first["_source"]) if not pool and "source_id" in rows else None
         datasets = sorted({str(d) for d in group["_dataset"].dropna()})
-        fits.append(MaterialFit(str(group["formula"].iloc[0]) if not pool else formula, doi,
-                                ", ".join(datasets) or None, fit, temperature, sigma))  # fmt: skip
+        fits.append(
+            MaterialFit(
+                str(first["formula"]) if not pool else formula,
+                None if pool else doi,
+                ", ".join(datasets) or None,
+                fit,
+                temperature,
+                sigma,
+                citation=None if pool else citation,
+                source_id=source_id,
+            )
+        )
     if not fits:
         raise FitError(f"no group of points for {formula!r} can be fitted: " + "; ".join(skipped))
     return fits, skipped
@@ -138,3 +177,11 @@ def _none_if_missing(value: object) -> str | None:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return None
     return str(value)
+
+
+def _int_or_none(value: object) -> int | None:
+    """A source id from a frame cell (NULL ids come back as NaN in a float column)."""
+    if value is None:
+        return None
+    number = float(value)  # type: ignore[arg-type]
+    return None if np.isnan(number) else int(number)

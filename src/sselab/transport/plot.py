@@ -36,6 +36,7 @@ def plot_arrhenius(
     pathlib.Path
         The written file.
     """
+    # lazy: matplotlib takes ~0.5 s to import; only drawing a figure needs it
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 

@@ -33,6 +33,8 @@ from sselab.transport.segments import TwoSegmentFit
 FIT_COLUMNS: tuple[str, ...] = (
     "formula",
     "doi",
+    "citation",
+    "source_id",
     "dataset",
     "n_points",
     "temperature_min_k",
@@ -49,8 +51,9 @@ FIT_COLUMNS: tuple[str, ...] = (
     "ea_low_t_ev",
     "ea_high_t_ev",
 )
-"""Columns of :attr:`SourceFits.table`: one row per fitted (formula, source) group; the breakpoint columns
-come from a two-segment fit (NaN when the group has fewer than 6 points)."""
+"""Columns of :attr:`SourceFits.table`: one row per fitted (formula, source) group (a source: its id, with its
+DOI or, without one, its citation); the breakpoint columns come from a two-segment fit (NaN when the group has
+fewer than 6 points)."""
 TWO_SEGMENT_MIN_POINTS = 6
 
 
@@ -59,13 +62,14 @@ class SourceFits:
     """Arrhenius fits of one material's σ(T) points, one per source, with two-segment fits where possible."""
 
     fits: list[MaterialFit]
-    two_segment: dict[str | None, TwoSegmentFit]
+    two_segment: dict[tuple[str, int | str | None], TwoSegmentFit]
+    """Two-segment fits by :attr:`MaterialFit.group_key` (formula, source)."""
     skipped: list[str]
     table: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(FIT_COLUMNS)))
 
 
 def source_fits(points: pd.DataFrame, formula: str, pool: bool = False) -> SourceFits:
-    """Fit σT = A exp(−Ea/kB T) to ``points`` (σ in S/cm, T in K) per source (DOI), or pooled.
+    """Fit σT = A exp(−Ea/kB T) to ``points`` (σ in S/cm, T in K) per source (id, else DOI), or pooled.
 
     Groups of at least six points also get :func:`sselab.transport.fit_two_segment` (a phase transition):
     its breakpoint (K), whether the break is supported (ΔBIC > 6 and F-test p < 0.01) and both Ea (eV).
@@ -76,7 +80,7 @@ def source_fits(points: pd.DataFrame, formula: str, pool: bool = False) -> Sourc
         fits, skipped = fit_material(points, formula, pool=pool)
     except FitError as exc:
         return SourceFits([], {}, [str(exc)])
-    two: dict[str | None, TwoSegmentFit] = {}
+    two: dict[tuple[str, int | str | None], TwoSegmentFit] = {}
     if len(points) >= TWO_SEGMENT_MIN_POINTS:
         try:
             segmented, _ = fit_material(points, formula, two_phase=True, pool=pool)
@@ -84,16 +88,18 @@ def source_fits(points: pd.DataFrame, formula: str, pool: bool = False) -> Sourc
             segmented = []
         for item in segmented:
             assert isinstance(item.fit, TwoSegmentFit)
-            two[item.doi] = item.fit
+            two[item.group_key] = item.fit
     rows = []
     for item in fits:
         fit = item.fit
         assert isinstance(fit, ArrheniusFit)
-        seg = two.get(item.doi)
+        seg = two.get(item.group_key)
         rows.append(
             {
                 "formula": item.formula,
                 "doi": item.doi,
+                "citation": item.citation,
+                "source_id": item.source_id,
                 "dataset": item.dataset,
                 "n_points": fit.n_points,
                 "temperature_min_k": fit.temperature_min_k,
@@ -112,6 +118,22 @@ def source_fits(points: pd.DataFrame, formula: str, pool: bool = False) -> Sourc
             }
         )
     return SourceFits(fits, two, skipped, pd.DataFrame(rows, columns=list(FIT_COLUMNS)))
+
+
+def source_groups(points: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
+    """The σ(T) points of each source, labelled by its DOI, else its citation (``"no source"``), by label.
+
+    A source is a ``source_id`` where the frame has one: two sources cited without a DOI are two groups, and
+    each source's points are one group however many rows it has.
+    """
+    if points.empty:
+        return []
+    doi = points["doi"] if "doi" in points else pd.Series(None, index=points.index, dtype=object)
+    label = doi.fillna(points["citation"]) if "citation" in points else doi
+    label = label.fillna("no source").astype(str)
+    key = points["source_id"].fillna(-1) if "source_id" in points else label
+    groups = [(str(label.loc[group.index[0]]), group) for _, group in points.groupby(key, sort=False)]
+    return sorted(groups, key=lambda item: item[0])
 
 
 def fit_line(fit: ArrheniusFit, n: int = 40) -> tuple[np.ndarray, np.ndarray]:

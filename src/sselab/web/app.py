@@ -25,6 +25,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from plotly.offline import get_plotlyjs
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -84,8 +85,6 @@ class SecurityHeaders:
 @lru_cache(maxsize=1)
 def plotly_js() -> tuple[bytes, bytes]:
     """The plotly.js bundle shipped in the ``plotly`` package, plain and gzip-compressed (read once)."""
-    from plotly.offline import get_plotlyjs
-
     raw = get_plotlyjs().encode("utf-8")
     return raw, gzip.compress(raw, compresslevel=6)
 

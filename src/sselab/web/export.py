@@ -67,14 +67,14 @@ from sselab.transport.frames import fit_material
 store = open_store({store_url!r})
 points = store.conductivity_frame()
 points = points[points["material_id"] == {int(material_id)}]
-fits, skipped = fit_material(points, {formula!r})  # one fit per source (DOI)
+fits, skipped = fit_material(points, {formula!r})  # one fit per source (DOI or citation)
 fig, ax = plt.subplots(figsize=(6, 4.5))
 for item in fits:
     fit = item.fit
-    print(item.doi, f"Ea = {{fit.activation_energy_ev:.3f}} ± {{fit.stderr_ev:.3f}} eV",
+    print(item.source_label, f"Ea = {{fit.activation_energy_ev:.3f}} ± {{fit.stderr_ev:.3f}} eV",
           f"95% CI {{fit.ci95_ev[0]:.3f}}..{{fit.ci95_ev[1]:.3f}} eV, R2 = {{fit.r_squared:.3f}}")
     grid = np.linspace(fit.temperature_min_k, fit.temperature_max_k, 40)
-    ax.plot(1000 / item.temperature_k, np.log10(item.conductivity_s_per_cm), "o", label=item.doi)
+    ax.plot(1000 / item.temperature_k, np.log10(item.conductivity_s_per_cm), "o", label=item.source_label)
     ax.plot(1000 / grid, np.log10(fit.predict(grid)), "-")
 ax.set_xlabel("1000/T (1/K)")
 ax.set_ylabel("log10 σ (S/cm)")

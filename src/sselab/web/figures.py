@@ -44,6 +44,7 @@ METHOD_SYMBOLS = {
     "MLMD": "triangle-up",
     "BVSE": "cross",
     "regression": "x",
+    "composite": "star",
 }
 
 
@@ -65,6 +66,16 @@ def figure_json(fig: go.Figure) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+def _source_texts(points: pd.DataFrame) -> list[str]:
+    """Each point's source as a reader names it: DOI, else citation, else "no source"."""
+    if "doi" not in points:
+        return [""] * len(points)
+    doi = points["doi"]
+    if "citation" in points:
+        doi = doi.fillna(points["citation"])
+    return doi.fillna("no source").astype(str).tolist()
+
+
 def arrhenius_figure(groups: list[tuple[str, pd.DataFrame, SourceFits]], title: str) -> str:
     """log10 σ against 1000/T: the points of each group and its fitted lines (Figure 1b style).
 
@@ -81,7 +92,7 @@ def arrhenius_figure(groups: list[tuple[str, pd.DataFrame, SourceFits]], title: 
         colour = PALETTE[index % len(PALETTE)]
         t = points["temperature_k"].to_numpy(dtype=float)
         sigma = points["conductivity_s_per_cm"].to_numpy(dtype=float)
-        dois = points["doi"].fillna("no DOI").astype(str).tolist() if "doi" in points else [""] * len(t)
+        sources = _source_texts(points)
         fig.add_trace(
             go.Scatter(
                 x=(1000.0 / t).tolist(),
@@ -90,7 +101,7 @@ def arrhenius_figure(groups: list[tuple[str, pd.DataFrame, SourceFits]], title: 
                 name=label,
                 meta={"kind": "points"},
                 marker={"color": colour, "size": 8},
-                customdata=[[float(a), float(b), c] for a, b, c in zip(t, sigma, dois, strict=True)],
+                customdata=[[float(a), float(b), c] for a, b, c in zip(t, sigma, sources, strict=True)],
                 hovertemplate="T = %{customdata[0]:.1f} K<br>σ = %{customdata[1]:.3g} S/cm"
                 "<br>%{customdata[2]}<extra>" + label + "</extra>",
             )
@@ -106,11 +117,11 @@ def arrhenius_figure(groups: list[tuple[str, pd.DataFrame, SourceFits]], title: 
                     mode="lines",
                     meta={"kind": "fit"},
                     line={"color": colour},
-                    name=f"fit {item.doi or 'pooled'}: "
+                    name=f"fit {item.source_label or 'pooled'}: "
                     f"Ea = {fit.activation_energy_ev:.3f} ± {fit.stderr_ev:.3f} eV",
                 )
             )
-            segmented = fits.two_segment.get(item.doi)
+            segmented = fits.two_segment.get(item.group_key)
             if segmented is not None and segmented.break_supported:
                 for part, segment in (("low T", segmented.low), ("high T", segmented.high)):
                     x, y = fit_line(segment)

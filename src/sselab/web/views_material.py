@@ -24,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from sselab.store import browse_rows
-from sselab.web.analysis import source_fits
+from sselab.web.analysis import source_fits, source_groups
 from sselab.web.common import params_of, path_id, web_of
 from sselab.web.export import csv_response, json_response, material_snippet, snippet_response
 from sselab.web.figures import arrhenius_figure
@@ -68,8 +68,7 @@ def material(request: Request) -> Response:
             material_snippet(web.display_url, material_id, str(record["formula"])), f"{stem}.py"
         )
     groups = []
-    for doi, group in points.frame.groupby(points.frame["doi"].fillna(""), sort=True):
-        label = str(doi) or "no DOI"
+    for label, group in source_groups(points.frame):
         sub = source_fits(group, str(record["formula"]))
         groups.append((label, group, sub))
     figure = arrhenius_figure(groups, f"{record['formula']}: σ(T) by source") if groups else None

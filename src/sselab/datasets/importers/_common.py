@@ -9,6 +9,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from rich.progress import track as rich_track
+
+from sselab.chem import parse_formula
 from sselab.datasets.report import ImportReport, SkippedRow
 from sselab.errors import FormulaParseError
 from sselab.progress import report_progress
@@ -144,8 +147,6 @@ def parse_formula_or_error(
 
     ``cation_hint`` is the dataset's conducting ion (element symbol), passed on to the parser.
     """
-    from sselab.chem import parse_formula
-
     try:
         return parse_formula(text, cation_hint=cation_hint), None
     except FormulaParseError as exc:
@@ -176,6 +177,5 @@ def track(items: Iterable[T], *, total: int, description: str, progress: bool) -
     if not progress:
         yield from counted(items)
         return
-    from rich.progress import track as rich_track
 
     yield from counted(rich_track(items, total=total, description=description, transient=True))

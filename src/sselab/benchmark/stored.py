@@ -1,0 +1,121 @@
+"""The benchmark metrics of a store's activation energies: every computed Ea (sselab's own runs and published
+values) against the experiments of the same material and phase, per method × potential.
+
+Pairs are found as :func:`sselab.models.method_benchmark.benchmark_methods` finds them (same reduced
+composition and phase, experiments averaged, flagged rows left out); the metrics are those of
+:func:`sselab.models.method_benchmark.hydride_benchmark`: converged values only (the store's ``converged``
+column; a value whose convergence was not assessed is counted as excluded, never mixed in), with and without
+the experiments flagged as suspect. A published value keeps its source's label (``"CI-NEB (literature)"``,
+potential ``"published"``) and enters as its source reports it.
+
+Rows are named ``formula|phase|provenance`` (as a benchmark manifest names its materials), so the same
+``flags`` (``{name: reason}``) work for a benchmark run and for the store.
+
+Example
+-------
+>>> import pandas as pd
+>>> frame = pd.DataFrame({"ea_id": [1, 2, 3], "formula": ["LiBH4"] * 3, "phase": "low-T",
+...     "method": ["experiment", "composite", "CI-NEB"], "activation_energy_ev": [0.69, 0.61, 0.30],
+...     "potential": [None, "chgnet", None], "protocol": [None, "composite", None],
+...     "converged": [None, True, None], "structure_provenance": [None, "experimental", None],
+...     "origin": ["literature", "sselab", "literature"], "doi": ["10.1/x", None, "10.1/y"]})
+>>> result = stored_benchmark(frame)
+>>> result.benchmark.metrics[["method", "potential", "subset", "n"]].values.tolist()[::2]
+[['CI-NEB (literature)', 'published', 'converged', 1], ['composite', 'chgnet', 'converged', 1]]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from sselab.models.method_benchmark import (
+    CONTEXT_COLUMNS,
+    ROW_COLUMNS,
+    HydrideBenchmark,
+    MethodBenchmark,
+    benchmark_methods,
+    hydride_benchmark,
+)
+from sselab.store.export import ORIGIN_LITERATURE
+
+__all__ = ["StoredBenchmark", "store_rows", "stored_benchmark"]
+
+
+@dataclass(frozen=True)
+class StoredBenchmark:
+    """The store's benchmark: the metrics (:class:`~sselab.models.method_benchmark.HydrideBenchmark`) and
+    the matched pairs and unmatched rows they came from (:class:`~sselab.models.method_benchmark.
+    MethodBenchmark`)."""
+
+    benchmark: HydrideBenchmark
+    matched: MethodBenchmark
+
+
+def _text(value: Any) -> str | None:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _converged(value: Any) -> bool | None:
+    if value is None or (not isinstance(value, bool) and pd.isna(value)):
+        return None
+    return bool(value)
+
+
+def store_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, MethodBenchmark]:
+    """One benchmark row per computed Ea of ``frame`` (``Store.activation_energy_frame()``) that has an
+    experiment: :data:`~sselab.models.method_benchmark.ROW_COLUMNS` and ``CONTEXT_COLUMNS``.
+
+    ``experimental_ea_ev`` is the mean of the matching experiments; ``doi`` is the source of the computed
+    value (``None`` for sselab's own runs); ``provenance`` the structure's (``"literature"`` for a published
+    value, ``"unknown"`` when a run did not record it).
+    """
+    matched = benchmark_methods(frame)
+    info = frame.set_index("ea_id") if "ea_id" in frame.columns else pd.DataFrame()
+    rows = []
+    for pair in matched.pairs.to_dict(orient="records"):
+        source = info.loc[pair["ea_id"]] if pair["ea_id"] in info.index else pd.Series(dtype=object)
+        literature = pair["origin"] == ORIGIN_LITERATURE
+        provenance = _text(source.get("structure_provenance")) or ("literature" if literature else "unknown")
+        phase = _text(pair["phase"])
+        rows.append(
+            {
+                "formula": pair["formula"],
+                "phase": phase,
+                "provenance": provenance,
+                "method": pair["method"],
+                "protocol": _text(source.get("protocol")),
+                "potential": _text(source.get("potential")) or ("published" if literature else "unspecified"),
+                "converged": _converged(source.get("converged")),
+                "ea_ev": float(pair["computed_ev"]),
+                "experimental_ea_ev": float(pair["experiment_ev"]),
+                "doi": _text(source.get("doi")),
+                "name": f"{pair['formula']}|{phase or 'unspecified'}|{provenance}",
+                "status": "ok",
+                "suspect": None,
+                "has_neutral_molecule": _text(source.get("neutral_molecule")) is not None,
+                "origin": ORIGIN_LITERATURE if literature else "sselab",
+            }
+        )
+    columns = [*ROW_COLUMNS, *CONTEXT_COLUMNS]
+    table = pd.DataFrame(rows, columns=columns).astype({"converged": object, "suspect": object})
+    return table, matched
+
+
+def stored_benchmark(frame: pd.DataFrame, flags: dict[str, str] | None = None) -> StoredBenchmark:
+    """Metrics of the store's computed activation energies per method × potential (see the module).
+
+    Parameters
+    ----------
+    frame
+        ``Store.activation_energy_frame()``.
+    flags
+        ``{row name: reason}``: experiments to distrust (metrics with and without them).
+    """
+    rows, matched = store_rows(frame)
+    return StoredBenchmark(hydride_benchmark(rows, flags), matched)
