@@ -2,12 +2,13 @@
 2-core machine allows.
 
 ``run``: the recipe :func:`sselab.simulate.metad_of_structure` with its full preparation (relaxation of the
-24-atom cell, a supercell with every width >= 10 Å, NPT and unbiased equilibration at 350 K, hill width and
-pace measured), chunks of 1000 steps checked by the stopping rule, checkpoints every 200 steps; stop it at any
-time (kill) and rerun to continue. ``report``: re-analyses the run folder's HILLS/COLVAR with the current
-code,
-applies the stopping rule, counts transitions, and writes the ``<!-- frenkel-metad -->`` block of
-``docs/metadynamics.md`` (machine, date, load).
+24-atom cell, a supercell with every width >= 10 Å: 2x3x2, 288 atoms; NPT and unbiased equilibration at 350 K,
+hill width and pace measured), chunks of 100 steps checked by the stopping rule, checkpoints every 100 steps;
+stop it at any time (kill) and rerun to continue. The NPT and unbiased equilibrations are 100 steps (0.1 ps)
+each, short for a careful study, so that a session of about an hour on a shared core reaches the biased run at
+all (a CHGNet step on 288 atoms costs about 4 s of CPU). ``report``: re-analyses the run folder's HILLS/COLVAR
+with the current code, applies the stopping rule, counts transitions, and writes the
+``<!-- frenkel-metad -->`` block of ``docs/metadynamics.md`` (machine, date, load).
 
 Run: ``nice -n 10 env SSELAB_THREADS=1 OPENBLAS_NUM_THREADS=1 .venv/bin/python
 benchmarks/bench_metad_libh4_frenkel.py run [--potential chgnet]`` then ``... report``.
@@ -38,13 +39,13 @@ SETTINGS = {
     "temperature_k": 350.0,
     "supercell_min_length_a": 10.0,
     "steps": 20_000,
-    "chunk_steps": 250,
+    "chunk_steps": 100,
     "timestep_fs": 1.0,
     "bias_factor": 20.0,
-    "npt_steps": 300,
-    "equilibration_steps": 300,
+    "npt_steps": 100,
+    "equilibration_steps": 100,
     "relax_steps": 200,
-    "checkpoint_every": 200,
+    "checkpoint_every": 100,
     "threads": 1,
     "seed": 1,
 }
