@@ -64,11 +64,29 @@ def test_stage_measures_converged_values_per_method_and_potential(store: Store, 
     )
     literature = metrics[("CI-NEB (literature)", "published", "converged")]
     assert literature["n"] == 1 and literature["mae_ev"] == pytest.approx(0.35)
-    metad = metrics[("MetaD", "chgnet", "converged")]  # the unconverged smoke test never enters a metric
+    # a migration-only MetaD has its own line; unconverged, it never enters a metric
+    metad = metrics[("MetaD (vacancy)", "chgnet", "converged")]
     assert metad["n"] == 0 and metad["n_unconverged_excluded"] == 1
     assert out["n_unconverged_excluded"] == 1 and out["n_pairs"] == 4
     assert "composite · chgnet N=2" in out["summary"] and "(1 unconverged excluded)" in out["summary"]
     assert Path(out["figures"]["parity"]).is_file() and (tmp_path / "out" / "pairs.csv").is_file()
+
+
+def test_smoke_tests_and_rows_without_protocol_never_enter_and_protocols_keep_their_own_line(
+    store: Store, tmp_path: Path
+) -> None:
+    smoke = "smoke test: convergence is not assessed, never benchmarked"
+    for value, protocol, reason in ((0.66, "frenkel", None), (0.20, None, None), (0.64, "frenkel", smoke)):
+        store.add_activation_energy(
+            _ea("LiBH4", value, "MetaD", potential="chgnet", protocol=protocol, converged=True,
+                convergence_reason=reason, run_folder=f"/runs/m{value}", structure_provenance="built-in")
+        )  # fmt: skip
+    out = method_benchmark_stage(_context(store, tmp_path / "out"))
+    metrics = {(m["method"], m["potential"], m["subset"]): m for m in out["metrics"]}
+    intrinsic = metrics[("MetaD", "chgnet", "converged")]  # only the frenkel row that is not a smoke test
+    assert intrinsic["n"] == 1 and intrinsic["mae_ev"] == pytest.approx(abs(0.66 - 0.65))
+    assert metrics[("MetaD (vacancy)", "chgnet", "converged")]["n_unconverged_excluded"] == 1
+    assert out["n_pairs"] == 5  # 4 of the fixture + the frenkel row; no-protocol and smoke-test rows left out
 
 
 def test_stage_flags_show_metrics_with_and_without_and_refuse_unknown_names(

@@ -39,9 +39,10 @@ from sselab.models.method_benchmark import (
     benchmark_methods,
     hydride_benchmark,
 )
+from sselab.simulate.protocols import MIGRATION_ONLY_PROTOCOLS, PROTOCOL_INFO, is_smoke_test
 from sselab.store.export import ORIGIN_LITERATURE
 
-__all__ = ["StoredBenchmark", "store_rows", "stored_benchmark"]
+__all__ = ["StoredBenchmark", "own_runs_by_protocol", "store_rows", "stored_benchmark"]
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,49 @@ def _converged(value: Any) -> bool | None:
     return bool(value)
 
 
+def own_runs_by_protocol(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[Any, str]]]:
+    """sselab's own computed rows of ``frame`` as the benchmark may compare them, and those it may not.
+
+    Left out, with the reason: smoke tests (:func:`sselab.simulate.protocols.is_smoke_test`) and rows with no
+    or an unknown ``protocol`` (what the number measures is unknown). A method whose protocol measures
+    migration only (``vacancy``, ``interstitial``) or reports as the paper does (``paper``) is named with
+    it (``"MetaD (vacancy)"``), so it never shares a line of metrics with the intrinsic Ea of the same
+    method; CI-NEB is a vacancy hop by definition and keeps its name. Experiments and published values pass
+    unchanged; convergence is judged later (unconverged rows are counted, never used).
+
+    Example
+    -------
+    >>> frame = pd.DataFrame({"ea_id": [1, 2, 3], "method": ["MetaD", "MetaD", "MetaD"],
+    ...     "protocol": ["frenkel", "vacancy", None], "origin": "sselab"})
+    >>> kept, left_out = own_runs_by_protocol(frame)
+    >>> kept["method"].tolist(), left_out
+    (['MetaD', 'MetaD (vacancy)'], [(3, 'no protocol recorded: what the number measures is unknown')])
+    """
+    data = frame.copy()
+    keep, left_out = [], []
+    for index, row in data.iterrows():
+        method = _text(row.get("method"))
+        own = method not in (None, "experiment") and row.get("origin", "sselab") != ORIGIN_LITERATURE
+        if not own:
+            keep.append(index)
+            continue
+        protocol = _text(row.get("protocol"))
+        reason = None
+        if is_smoke_test({str(key): value for key, value in row.items()}):
+            reason = "smoke test: never part of the benchmark"
+        elif protocol is None:
+            reason = "no protocol recorded: what the number measures is unknown"
+        elif protocol not in PROTOCOL_INFO:
+            reason = f"unknown protocol {protocol!r}"
+        if reason is not None:
+            left_out.append((row.get("ea_id", index), reason))
+            continue
+        if method != "CI-NEB" and (protocol in MIGRATION_ONLY_PROTOCOLS or protocol == "paper"):
+            data.at[index, "method"] = f"{method} ({protocol})"
+        keep.append(index)
+    return data.loc[keep], left_out
+
+
 def store_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, MethodBenchmark]:
     """One benchmark row per computed Ea of ``frame`` (``Store.activation_energy_frame()``) that has an
     experiment: :data:`~sselab.models.method_benchmark.ROW_COLUMNS` and ``CONTEXT_COLUMNS``.
@@ -75,6 +119,7 @@ def store_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, MethodBenchmark]:
     value (``None`` for sselab's own runs); ``provenance`` the structure's (``"literature"`` for a published
     value, ``"unknown"`` when a run did not record it).
     """
+    frame, _ = own_runs_by_protocol(frame)
     matched = benchmark_methods(frame)
     info = frame.set_index("ea_id") if "ea_id" in frame.columns else pd.DataFrame()
     rows = []
