@@ -69,7 +69,9 @@ def run() -> None:
     bench_file = RUN / "bench.json"
     bench = json.loads(bench_file.read_text()) if bench_file.exists() else {"sessions": []}
     start, load0 = time.perf_counter(), os.getloadavg()
-    command = [str(ROOT / ".venv" / "bin" / "sselab"), "benchmark", "run", "open-set", "--methods", METHODS]
+    # SSELAB_BENCH_METHODS: a subset of METHODS (a second process taking some composite jobs, say).
+    methods = os.environ.get("SSELAB_BENCH_METHODS", METHODS)
+    command = [str(ROOT / ".venv" / "bin" / "sselab"), "benchmark", "run", "open-set", "--methods", methods]
     # SSELAB_BENCH_POTENTIALS: a subset of POTENTIALS for this session (one potential's whole set first).
     potentials = os.environ.get("SSELAB_BENCH_POTENTIALS", POTENTIALS)
     command += ["--potentials", potentials, "--out", str(RUN), *OPTIONS]

@@ -12,10 +12,11 @@ from ase.build import bulk
 from typer.testing import CliRunner
 
 from sselab.benchmark import load_structure, open_set, read_manifest, resolve_experiments
+from sselab.benchmark.report import markdown_tables, write_rows_csv
 from sselab.benchmark.runner import BenchmarkRecord, read_records
 from sselab.cli.main import app
 from sselab.errors import DataImportError
-from sselab.models.method_benchmark import ROW_COLUMNS
+from sselab.models.method_benchmark import ROW_COLUMNS, hydride_benchmark
 
 #: Experimental values of the toy manifest (made up for the test: the metrics are checked by hand below).
 TOY_EXPERIMENT = {"Cu": 1.30, "Al": 0.90}
@@ -346,3 +347,20 @@ def test_material_settings_override_the_run_and_are_validated(tmp_path) -> None:
     )
     with pytest.raises(DataImportError, match=r"row 1.*field 'settings'.*unknown composite setting"):
         read_manifest(path)
+
+
+def test_a_band_without_saddle_is_no_number_in_the_table_or_the_csv(tmp_path: Path) -> None:
+    """An unconverged CI-NEB whose maximum is an end point reports 0 eV: neither the table nor the CSV may
+    print that as a barrier."""
+    rows = pd.DataFrame(
+        {"formula": ["A", "B"], "phase": "low-T", "provenance": "experimental", "method": "neb",
+         "protocol": "vacancy", "potential": "emt", "converged": [False, True], "ea_ev": [0.0, 0.4],
+         "experimental_ea_ev": [0.6, 0.5], "doi": None,
+         "name": ["A|low-T|experimental", "B|low-T|experimental"],
+         "status": "ok", "suspect": None, "has_neutral_molecule": False, "origin": "sselab"}
+    )  # fmt: skip
+    bench = hydride_benchmark(rows)
+    table = markdown_tables(bench)
+    assert "none (not converged)" in table and "0.000" not in table
+    written = pd.read_csv(write_rows_csv(bench, tmp_path / "rows.csv"))
+    assert written["ea_ev"].isna().tolist() == [True, False]

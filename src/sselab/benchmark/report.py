@@ -53,11 +53,14 @@ def benchmark_report(records: list[BenchmarkRecord], flags: dict[str, str] | Non
 
 def write_rows_csv(bench: HydrideBenchmark, path: str | Path) -> Path:
     """The rows as CSV with exactly the columns ``formula, phase, provenance, method, protocol, potential,
-    converged, ea_ev, experimental_ea_ev, doi`` (one row per computed value; failed jobs left out)."""
+    converged, ea_ev, experimental_ea_ev, doi`` (one row per computed value; failed jobs left out). An
+    unconverged value of 0 eV or less (a band with no saddle) is written empty: it is not a barrier."""
     destination = Path(path)
     destination.parent.mkdir(parents=True, exist_ok=True)
-    rows = bench.rows[bench.rows["status"] == "ok"]
-    rows[list(ROW_COLUMNS)].to_csv(destination, index=False, float_format="%.4f")
+    rows = bench.rows[bench.rows["status"] == "ok"][list(ROW_COLUMNS)].copy()
+    meaningless = ~rows["converged"].eq(True) & rows["ea_ev"].le(0)
+    rows["ea_ev"] = rows["ea_ev"].astype(float).mask(meaningless)
+    rows.to_csv(destination, index=False, float_format="%.4f")
     return destination
 
 
@@ -155,8 +158,12 @@ def markdown_tables(bench: HydrideBenchmark) -> str:
             row = match.iloc[0]
             if row["status"] != "ok":
                 cells.append("failed")
+            elif row["converged"]:
+                cells.append(_fmt(float(row["ea_ev"]), 3))
+            elif pd.isna(row["ea_ev"]) or float(row["ea_ev"]) <= 0:
+                cells.append("none (not converged)")  # e.g. no saddle: a 0 eV "barrier" means nothing
             else:
-                cells.append(_fmt(float(row["ea_ev"]), 3) + ("" if row["converged"] else " (not converged)"))
+                cells.append(f"({_fmt(float(row['ea_ev']), 3)}, not converged)")
         flag = " (suspect)" if isinstance(first["suspect"], str) else ""
         cells += [_fmt(float(first["experimental_ea_ev"])) + flag, str(first["doi"] or "")]
         del name
