@@ -12,8 +12,10 @@ from ase.io import write
 
 from sselab.errors import DataImportError, SettingsError, SimulationError
 from sselab.simulate.inputs import prepare_cell
+from sselab.simulate.metad.preparation import equilibration_warnings
 from sselab.simulate.metad.setup import build_metad_setup
 from sselab.simulate.prepare import make_supercell, make_vacancy, pick_cation, read_structure, relax
+from sselab.simulate.recipes import metad_of_structure
 from sselab.simulate.settings import MetaDSettings
 
 
@@ -111,3 +113,26 @@ def test_prepare_cell_bounds_the_supercell_before_building_it() -> None:
     settings = MetaDSettings(potential="emt", supercell_min_length_a=60.0, max_atoms=5000)
     with pytest.raises(SettingsError, match="supercell_min_length_a: 60 Å makes a cell of 19652 atoms"):
         prepare_cell(bulk("Cu", cubic=True), settings, "Cu")
+
+
+def test_equilibration_warnings_flag_an_unsettled_cell_and_an_ion_off_its_site() -> None:
+    # the numbers of the first LiBH4 frenkel preparation (100 NPT steps): a +7.7 % a-axis, the Li 0.82 Å off
+    relaxed, npt = [14.28, 13.26, 13.55], [15.38, 13.31, 13.30]
+    found = equilibration_warnings(relaxed, npt, np.full(50, 0.82), 0.0, 0.094)
+    assert len(found) == 2 and "+7.7 % along axis a" in found[0] and "0.82 Å from its site" in found[1]
+    # 4 % of thermal expansion and an ion vibrating about its site are no warning
+    assert equilibration_warnings(relaxed, [14.85, 13.26, 13.55], np.full(50, 0.2), 0.0, 0.094) == []
+    # the offset is measured against 3 spreads when they are wider than 0.3 Å
+    assert equilibration_warnings(None, None, np.full(50, 0.5), 0.0, 0.2) == []
+    assert len(equilibration_warnings(None, None, np.full(50, 0.7), 0.0, 0.2)) == 1
+
+
+def test_a_real_preparation_of_copper_raises_no_equilibration_warning(tmp_path: Path) -> None:
+    settings = MetaDSettings(
+        potential="emt", protocol="vacancy", temperature_k=700.0, steps=200, timestep_fs=2.0,
+        supercell_min_length_a=7.0, npt_steps=200, equilibration_steps=200, bias_factor=8.0, seed=1,
+    )  # fmt: skip
+    result = metad_of_structure(bulk("Cu", cubic=True), "Cu", settings=settings, run_dir=tmp_path / "cu")
+    preparation = result.parameters["preparation"]
+    assert preparation["npt_mean_cell_a"] is not None and preparation["cv_spread"]
+    assert preparation["warnings"] == []

@@ -195,6 +195,55 @@ def cv_statistics(values: np.ndarray, timestep_fs: float) -> tuple[float, float]
     return spread, max(tau_steps, 0.5) * float(timestep_fs)
 
 
+#: An NPT mean cell this much longer or shorter than the relaxed one (any axis) is no equilibrated cell.
+MAX_NPT_STRAIN = 0.05
+#: The ion sits off its site when its mean CV in the unbiased run is farther than this (Å) and 3 spreads.
+MAX_SITE_OFFSET_A = 0.3
+
+
+def equilibration_warnings(
+    relaxed_lengths_a: Sequence[float] | None,
+    npt_lengths_a: Sequence[float] | None,
+    cv_values: np.ndarray | None,
+    site: float,
+    spread: float | None,
+) -> list[str]:
+    """What says the prepared cell is not at equilibrium at the run temperature.
+
+    - the NPT mean cell differs from the relaxed one by more than :data:`MAX_NPT_STRAIN` along an axis
+      (thermal expansion of a crystal far below its melting point is a per cent or two: the barostat had not
+      settled);
+    - the ion's mean first CV (Å) in the unbiased equilibration lies more than ``max(3 spreads,``
+      :data:`MAX_SITE_OFFSET_A` ``)`` from its ``site``: the lattice reorganised around it, so the site the
+      analysis starts from is not where the ion sits.
+
+    >>> relaxed, npt = [14.28, 13.26, 13.55], [15.38, 13.31, 13.30]
+    >>> [text[:40] for text in equilibration_warnings(relaxed, npt, np.full(9, 0.82), 0.0, 0.09)]
+    ['the NPT mean cell differs from the relax', "in the unbiased equilibration the ion's "]
+    >>> equilibration_warnings([14.28, 13.26, 13.55], [14.40, 13.37, 13.66], np.full(9, 0.05), 0.0, 0.09)
+    []
+    """
+    found: list[str] = []
+    if relaxed_lengths_a is not None and npt_lengths_a is not None:
+        strain = np.asarray(npt_lengths_a, dtype=float) / np.asarray(relaxed_lengths_a, dtype=float) - 1.0
+        worst = int(np.argmax(np.abs(strain)))
+        if abs(strain[worst]) > MAX_NPT_STRAIN:
+            found.append(
+                f"the NPT mean cell differs from the relaxed one by {100 * strain[worst]:+.1f} % along axis "
+                f"{'abc'[worst]} (more than {100 * MAX_NPT_STRAIN:g} %): the cell is not equilibrated "
+                "(lengthen npt_steps)"
+            )
+    if cv_values is not None and len(cv_values) and spread is not None:
+        offset = abs(float(np.mean(cv_values)) - site)
+        if offset > max(3.0 * spread, MAX_SITE_OFFSET_A):
+            found.append(
+                f"in the unbiased equilibration the ion's mean CV lies {offset:.2f} Å from its site (spread "
+                f"{spread:.3f} Å): the structure is not at equilibrium around the site, so the start site of "
+                "the analysis is not where the ion sits (lengthen npt_steps and equilibration_steps)"
+            )
+    return found
+
+
 def hill_defaults(
     settings: MetaDSettings,
     spreads: Sequence[float],

@@ -32,6 +32,7 @@ from sselab.simulate.metad.preparation import (
     Preparation,
     cv_statistics,
     equilibrate_npt,
+    equilibration_warnings,
     hill_defaults,
     load_preparation,
     sample_cvs,
@@ -166,6 +167,7 @@ def prepare_metad(
     if migration.defect != "none" and settings.relax_steps > 0:
         work = _relax(work, calculator, settings, False, warnings)
     rng = np.random.default_rng(settings.seed + 1_000_003)
+    relaxed_lengths = work.cell.lengths()
     npt_cell, npt_t, start = None, None, work.copy()
     if settings.npt_steps > 0:
         mean_cell, start, npt_t = equilibrate_npt(work, calculator, settings, rng)
@@ -183,12 +185,21 @@ def prepare_metad(
     setup = build_colvars(reference, migration, settings, frames)
     spreads: list[float] = []
     taus: list[float] = []
+    values = None
     if settings.equilibration_steps > 0:
         values, start = sample_cvs(start, calculator, setup.colvars, settings, rng)
         for k in range(values.shape[1]):
             spread, tau = cv_statistics(values[:, k], settings.timestep_fs)
             spreads.append(spread)
             taus.append(tau)
+    first = None if values is None else values[:, 0]
+    npt_lengths = None if npt_cell is None else reference.cell.lengths()
+    site = float(setup.start[0])
+    for text in equilibration_warnings(
+        relaxed_lengths, npt_lengths, first, site, spreads[0] if spreads else None
+    ):
+        LOGGER.warning(text)
+        warnings.append(text)
     height, widths, pace, derived = hill_defaults(settings, spreads, taus, setup.widths)
     preparation = Preparation(
         relaxed_cell, [int(r) for r in repeats], npt_cell, npt_t, spreads, taus, height, widths, pace,
