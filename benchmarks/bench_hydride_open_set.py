@@ -122,10 +122,13 @@ def report() -> None:
     job_wall = sum(r.wall_time_s for r in records)
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     done = sum(r.status == "ok" for r in records)
+    from sselab.benchmark import open_set
+
+    planned = len(open_set().materials) * len(METHODS.split(",")) * len(POTENTIALS.split(","))
     head = (
         f"{stamp}, {platform.node()} ({os.cpu_count()} CPUs shared), Python {platform.python_version()}: "
         f"`sselab benchmark run open-set --methods {METHODS} --potentials {POTENTIALS} {' '.join(OPTIONS)}`; "
-        f"{done} of {len(records)} jobs finished, {wall / 3600:.2f} h wall over {len(sessions)} session(s) "
+        f"{done} of the {planned} planned jobs finished ({len(records)} with a record), {wall / 3600:.2f} h wall over {len(sessions)} session(s) "
         f"(sum of job wall times {job_wall / 3600:.2f} h; 1-min load before→after per session: {loads}). "
         "Figure: `docs/figures/hydride_parity.png`; rows: `docs/data/hydride_benchmark.csv`."
     )
