@@ -128,7 +128,8 @@ def report() -> None:
     head = (
         f"{stamp}, {platform.node()} ({os.cpu_count()} CPUs shared), Python {platform.python_version()}: "
         f"`sselab benchmark run open-set --methods {METHODS} --potentials {POTENTIALS} {' '.join(OPTIONS)}`; "
-        f"{done} of the {planned} planned jobs finished ({len(records)} with a record), {wall / 3600:.2f} h wall over {len(sessions)} session(s) "
+        f"{done} of the {planned} planned jobs finished ({len(records)} with a record), "
+        f"{wall / 3600:.2f} h wall over {len(sessions)} session(s) "
         f"(sum of job wall times {job_wall / 3600:.2f} h; 1-min load before→after per session: {loads}). "
         "Figure: `docs/figures/hydride_parity.png`; rows: `docs/data/hydride_benchmark.csv`."
     )
