@@ -39,7 +39,7 @@ from sselab.models.method_benchmark import (
     benchmark_methods,
     hydride_benchmark,
 )
-from sselab.simulate.protocols import MIGRATION_ONLY_PROTOCOLS, PROTOCOL_INFO, is_smoke_test
+from sselab.simulate.protocols import MIGRATION_ONLY_PROTOCOLS, benchmark_eligibility
 from sselab.store.export import ORIGIN_LITERATURE
 
 __all__ = ["StoredBenchmark", "own_runs_by_protocol", "store_rows", "stored_benchmark"]
@@ -71,11 +71,11 @@ def _converged(value: Any) -> bool | None:
 def own_runs_by_protocol(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[Any, str]]]:
     """sselab's own computed rows of ``frame`` as the benchmark may compare them, and those it may not.
 
-    Left out, with the reason: smoke tests (:func:`sselab.simulate.protocols.is_smoke_test`) and rows with no
-    or an unknown ``protocol`` (what the number measures is unknown). A method whose protocol measures
-    migration only (``vacancy``, ``interstitial``) or reports as the paper does (``paper``) is named with
-    it (``"MetaD (vacancy)"``), so it never shares a line of metrics with the intrinsic Ea of the same
-    method; CI-NEB is a vacancy hop by definition and keeps its name. Experiments and published values pass
+    Left out, with the reason of :func:`sselab.simulate.protocols.benchmark_eligibility` (convergence
+    aside): smoke tests and rows with no or an unknown ``protocol``. A method whose protocol measures
+    migration only (``vacancy``, ``interstitial``) or reports as the paper does (``paper``) is named with it
+    (``"MetaD (vacancy)"``), so it never shares a line of metrics with the intrinsic Ea of the same method;
+    CI-NEB is a vacancy hop by definition and keeps its name. Experiments and published values pass
     unchanged; convergence is judged later (unconverged rows are counted, never used).
 
     Example
@@ -95,13 +95,10 @@ def own_runs_by_protocol(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[
             keep.append(index)
             continue
         protocol = _text(row.get("protocol"))
-        reason = None
-        if is_smoke_test({str(key): value for key, value in row.items()}):
-            reason = "smoke test: never part of the benchmark"
-        elif protocol is None:
-            reason = "no protocol recorded: what the number measures is unknown"
-        elif protocol not in PROTOCOL_INFO:
-            reason = f"unknown protocol {protocol!r}"
+        # the one rule (sselab.simulate.protocols); convergence is left to the metrics (counted, never used)
+        fields = {str(key): value for key, value in row.items()}
+        verdict = benchmark_eligibility({**fields, "converged": True}, migration_only_ok=True)
+        reason = None if verdict.eligible else verdict.reason
         if reason is not None:
             left_out.append((row.get("ea_id", index), reason))
             continue
