@@ -12,7 +12,7 @@ Example
 >>> from sselab.benchmark.open_set import open_set
 >>> jobs = plan_jobs(open_set(), ["composite", "neb"], ["chgnet"], "runs/bench")
 >>> len(jobs), jobs[0]["method"]
-(16, 'neb')
+(18, 'neb')
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """Structures of a benchmark manifest, read from their source with provenance (never copied into the repo).
 
-Sources: ``builtin:libh4_pnma`` (:func:`sselab.simulate.reference.libh4_pnma`), ``obelix:ID`` (the OBELiX
-CIF archive through the dataset registry and mirror, checksum-verified; a disordered CIF is ordered with
-pymatgen's ``OrderDisorderedStructureTransformation``), ``predicted:FILE`` (a CIF predicted by sselab's own
-structure search and shipped with it, with a JSON file of its provenance beside it), or a file path.
+Sources: ``builtin:libh4_pnma`` and ``builtin:naalh4_i41a`` (:mod:`sselab.simulate.reference`),
+``obelix:ID`` (the OBELiX CIF archive through the dataset registry and mirror, checksum-verified; a
+disordered CIF is ordered with pymatgen's ``OrderDisorderedStructureTransformation``), ``predicted:FILE``
+(a CIF predicted by sselab's own structure search and shipped with it, with a JSON file of its provenance
+beside it), or a file path.
 
 Example
 -------
@@ -31,9 +32,12 @@ from sselab.datasets.fetch import fetch_all
 from sselab.datasets.registry import get_dataset
 from sselab.errors import DataImportError
 from sselab.simulate.prepare import read_structure
-from sselab.simulate.reference import LIBH4_PNMA_SOURCE, libh4_pnma
+from sselab.simulate.reference import LIBH4_PNMA_SOURCE, NAALH4_I41A_SOURCE, libh4_pnma, naalh4_i41a
 
-_BUILTINS = {"libh4_pnma": (libh4_pnma, LIBH4_PNMA_SOURCE)}
+_BUILTINS = {
+    "libh4_pnma": (libh4_pnma, LIBH4_PNMA_SOURCE),
+    "naalh4_i41a": (naalh4_i41a, NAALH4_I41A_SOURCE),
+}
 #: Orderings of a disordered CIF ranked by pymatgen (Ewald energy with guessed formal charges).
 ORDERINGS_RANKED = 50
 

@@ -57,7 +57,7 @@ from sselab.simulate.recipes import (
     relax_structure,
 )
 from sselab.simulate.recording import RecordOutcome, record_activation_energy
-from sselab.simulate.reference import libh4_pnma
+from sselab.simulate.reference import libh4_pnma, naalh4_i41a
 from sselab.simulate.relaxation import RelaxationResult
 from sselab.simulate.results import EaEstimate, StructureInfo
 from sselab.simulate.runfolder import RunFolder, read_summary
@@ -109,6 +109,7 @@ __all__ = [
     "md_arrhenius",
     "md_arrhenius_of_structure",
     "metad_of_structure",
+    "naalh4_i41a",
     "neb_of_structure",
     "particle_in_box",
     "pick_cation",

@@ -164,9 +164,7 @@ class Rows:
     truncated: bool
 
 
-def run_select(
-    store: Any, stmt: Select, max_rows: int = MAX_ROWS
-) -> tuple[list[str], pd.DataFrame, bool]:
+def run_select(store: Any, stmt: Select, max_rows: int = MAX_ROWS) -> tuple[list[str], pd.DataFrame, bool]:
     """Compile ``stmt`` for the store's dialect with bound parameters and run it read-only.
 
     Returns the column names, at most ``max_rows`` rows and whether more matched. The values of the
