@@ -69,6 +69,7 @@ def run() -> None:
     bench_file = RUN / "bench.json"
     bench = json.loads(bench_file.read_text()) if bench_file.exists() else {"sessions": []}
     start, load0 = time.perf_counter(), os.getloadavg()
+    start_utc = datetime.now(UTC).isoformat(timespec="seconds")
     # SSELAB_BENCH_METHODS: a subset of METHODS (a second process taking some composite jobs, say).
     methods = os.environ.get("SSELAB_BENCH_METHODS", METHODS)
     command = [str(ROOT / ".venv" / "bin" / "sselab"), "benchmark", "run", "open-set", "--methods", methods]
@@ -86,7 +87,8 @@ def run() -> None:
         {
             "command": " ".join(command[1:]),
             "only": only,
-            "start_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+            "start_utc": start_utc,
+            "end_utc": datetime.now(UTC).isoformat(timespec="seconds"),
             "wall_time_s": time.perf_counter() - start,
             "load_before": load0,
             "load_after": os.getloadavg(),
