@@ -331,7 +331,7 @@ def test_config_file_sets_composite_settings_and_options_override_it(tmp_path) -
 
 
 def test_a_crashed_wave_does_not_stop_the_next_and_is_retried(toy_run, tmp_path, monkeypatch) -> None:
-    from sselab.benchmark import runner
+    from sselab.benchmark import jobs, runner
     from sselab.pipeline.executor import JobExecutor
     from sselab.store import open_store
 
@@ -345,12 +345,12 @@ def test_a_crashed_wave_does_not_stop_the_next_and_is_retried(toy_run, tmp_path,
     def crash(*args, **kwargs):
         raise RuntimeError("out of memory, say")
 
-    original = runner.METHODS["neb"]
-    monkeypatch.setitem(runner.METHODS, "neb", crash)
+    original = jobs.STATIC_METHODS["neb"]
+    monkeypatch.setitem(jobs.STATIC_METHODS, "neb", crash)
     store = open_store(f"sqlite:///{tmp_path / 'jobs.sqlite'}")
     records, errors = runner.run_benchmark(specs, store, JobExecutor(n_workers=0))
     assert [r.method for r in records] == ["composite"] and "out of memory" in errors[0]
-    monkeypatch.setitem(runner.METHODS, "neb", original)
+    monkeypatch.setitem(jobs.STATIC_METHODS, "neb", original)
     records, errors = runner.run_benchmark(specs, store, JobExecutor(n_workers=0))
     assert sorted(r.method for r in records) == ["composite", "neb"] and errors == []
 

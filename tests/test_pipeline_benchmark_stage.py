@@ -152,3 +152,15 @@ def test_stage_runs_the_benchmark_set_on_the_executor_and_records_it_once(tmp_pa
     rerun = method_benchmark_stage(again)
     assert again._executor.jobs_cached == 6 and rerun["benchmark_set"]["recorded"]["skipped"] == 6
     assert len(store.activation_energy_frame()) == len(frame)
+
+
+def test_stage_validates_the_metad_settings_table_before_any_job(tmp_path: Path) -> None:
+    from sselab.errors import SselabError
+
+    store = open_store(f"sqlite:///{tmp_path / 's.sqlite'}")
+    params = {"manifest": "open-set", "methods": ["metad"], "potentials": ["emt"], "metad": {"stepz": 10}}
+    with pytest.raises(SselabError, match=r"\[stages\.method_benchmark\.metad\]: unknown setting\(s\) stepz"):
+        method_benchmark_stage(_context(store, tmp_path / "out", **params))
+    with pytest.raises(PipelineError, match=r"metad: give a table"):
+        method_benchmark_stage(_context(store, tmp_path / "out", **{**params, "metad": 5}))
+    assert not (tmp_path / "out" / "runs").exists()

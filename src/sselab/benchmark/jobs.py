@@ -21,11 +21,12 @@ import json
 import logging
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sselab.benchmark.dynamic import DYNAMIC_METHODS, run_dynamic
 from sselab.benchmark.manifest import BenchmarkMaterial, Manifest
 from sselab.benchmark.sources import load_structure
 from sselab.errors import ConfigError, SselabError
@@ -35,14 +36,18 @@ from sselab.simulate.defects import (
     composite_barrier,
     vacancy_hop_barrier,
 )
+from sselab.simulate.settings import MethodSettings
 
 logger = logging.getLogger(__name__)
 
-#: Methods that exist, in the order their waves run; metad and md-arrhenius plug in here later.
-METHODS: dict[str, Callable[..., DefectBarrierResult]] = {
+#: Static methods (0 K, one recipe of :mod:`sselab.simulate.defects` each).
+STATIC_METHODS: dict[str, Callable[..., DefectBarrierResult]] = {
     "neb": vacancy_hop_barrier,
     "composite": composite_barrier,
 }
+#: Every method, in the order their waves run: the static ones, then MetaD and MD-Arrhenius
+#: (:mod:`sselab.benchmark.dynamic`).
+METHODS: tuple[str, ...] = (*STATIC_METHODS, *DYNAMIC_METHODS)
 JOB_STAGE = "benchmark"
 
 
@@ -70,7 +75,8 @@ class BenchmarkRecord:
     potential_identity, device
         Model, version and weights of the potential; where it ran.
     result
-        The method's own result (``DefectBarrierResult.as_dict()`` for composite/neb).
+        The method's own result (``DefectBarrierResult.as_dict()`` for composite/neb, the recipe's
+        ``MetaDResult``/``MDArrheniusResult`` for the dynamic methods).
     """
 
     material: BenchmarkMaterial
@@ -107,8 +113,10 @@ class BenchmarkRecord:
         return cls(**values)
 
     def barrier(self) -> DefectBarrierResult | None:
-        """The composite/neb result object, when the job succeeded."""
-        return DefectBarrierResult.from_dict(self.result) if self.result else None
+        """The composite/neb result object, when the job succeeded (``None`` for a dynamic method)."""
+        if self.method not in STATIC_METHODS or not self.result:
+            return None
+        return DefectBarrierResult.from_dict(self.result)
 
 
 def slug(text: str) -> str:
@@ -129,8 +137,13 @@ def plan_jobs(
     run_root: str | Path,
     settings: CompositeSettings | None = None,
     threads: int | None = 1,
+    dynamic_settings: Mapping[str, MethodSettings] | None = None,
 ) -> list[dict[str, Any]]:
     """One JSON-able job spec per (material, method, potential), in wave order (``neb`` jobs first).
+
+    ``settings`` are the static methods' (a material's own ``settings`` override them);
+    ``dynamic_settings`` maps ``"metad"``/``"md-arrhenius"`` to that method's settings (default: the
+    settings class's defaults; the potential and threads are the job's).
 
     Raises
     ------
@@ -143,8 +156,14 @@ def plan_jobs(
     if not potentials:
         raise ConfigError("--potentials: give at least one potential")
     chosen = (settings or CompositeSettings()).as_dict()
+    dynamic = dict(dynamic_settings or {})
     specs = []
     for method in [m for m in METHODS if m in methods]:
+        if method in STATIC_METHODS:
+            method_settings = None
+        else:
+            given = dynamic.get(method) or DYNAMIC_METHODS[method].settings()
+            method_settings = {k: v for k, v in given.as_dict().items() if k not in ("potential", "threads")}
         for potential in potentials:
             for material in manifest.materials:
                 specs.append(
@@ -152,7 +171,9 @@ def plan_jobs(
                         "material": material.as_dict(),
                         "method": method,
                         "potential": potential,
-                        "settings": {**chosen, **material.settings},
+                        "settings": (
+                            {**chosen, **material.settings} if method_settings is None else method_settings
+                        ),
                         "threads": threads,
                         "run_dir": str(job_folder(run_root, material, potential)),
                     }
@@ -174,7 +195,9 @@ def run_job(spec: dict[str, Any]) -> dict[str, Any]:
     try:
         loaded = load_structure(material.structure)
         provenance = loaded.provenance
-        result = METHODS[spec["method"]](
+        if spec["method"] in DYNAMIC_METHODS:
+            return _dynamic_job(spec, material, loaded.atoms, provenance, folder, start)
+        result = STATIC_METHODS[spec["method"]](
             loaded.atoms,
             material.cation,
             potential=spec["potential"],
@@ -213,9 +236,44 @@ def run_job(spec: dict[str, Any]) -> dict[str, Any]:
             run_dir=str(folder),
             error=f"{type(exc).__name__}: {exc}",
         )
+    return _write(record, folder, spec["method"])
+
+
+def _write(record: BenchmarkRecord, folder: Path, method: str) -> dict[str, Any]:
     summary = record.as_dict()
-    (folder / f"{spec['method']}.json").write_text(json.dumps(summary, indent=1, ensure_ascii=False))
+    (folder / f"{method}.json").write_text(json.dumps(summary, indent=1, ensure_ascii=False))
     return summary
+
+
+def _dynamic_job(
+    spec: dict[str, Any],
+    material: BenchmarkMaterial,
+    atoms: Any,
+    provenance: dict[str, Any],
+    folder: Path,
+    start: float,
+) -> dict[str, Any]:
+    """A MetaD or MD-Arrhenius job (:func:`sselab.benchmark.dynamic.run_dynamic`); a
+    :class:`~sselab.errors.SselabError` propagates to :func:`run_job`'s handler."""
+    outcome = run_dynamic(spec["method"], atoms, material, spec, folder)
+    record = BenchmarkRecord(
+        material=material,
+        method=spec["method"],
+        protocol=outcome.protocol,
+        potential=spec["potential"],
+        status="ok",
+        ea_ev=outcome.ea_ev,
+        converged=outcome.converged,
+        issues=outcome.issues,
+        temperature_k=outcome.temperature_k,
+        structure_provenance=provenance,
+        potential_identity=outcome.potential_identity,
+        device=outcome.device,
+        wall_time_s=time.perf_counter() - start,
+        run_dir=str(folder),
+        result=outcome.result,
+    )
+    return _write(record, folder, spec["method"])
 
 
 def read_records(run_root: str | Path) -> list[BenchmarkRecord]:

@@ -2,11 +2,12 @@
 
 Activation energies go through the store's single recorder,
 :func:`sselab.simulate.recording.record_activation_energy`: a ``composite`` job is stored with method and
-protocol ``composite``, a ``neb`` job as ``CI-NEB`` with protocol ``vacancy``; each row carries its potential,
-device, ``converged`` flag (with the issues as the reason) and the provenance of its structure
-(``experimental``, ``predicted`` or ``user``). The recorder refuses impossible numbers; unconverged ones are
-kept only with ``store_unconverged`` (labelled ``converged = false``, so no benchmark mixes them in). The run
-folders' JSON summaries stay the record of every job.
+protocol ``composite``, a ``neb`` job as ``CI-NEB`` with protocol ``vacancy``, a ``metad`` or
+``md-arrhenius`` job as the recipe's own result would be (``MetaD`` with its protocol, ``MLMD``); each row
+carries its potential, device, ``converged`` flag (with the issues as the reason) and the provenance of its
+structure (``experimental``, ``predicted`` or ``user``). The recorder refuses impossible numbers;
+unconverged ones are kept only with ``store_unconverged`` (labelled ``converged = false``, so no benchmark
+mixes them in). The run folders' JSON summaries stay the record of every job.
 
 Example
 -------
@@ -25,6 +26,7 @@ from typing import Any
 from pymatgen.io.ase import AseAtomsAdaptor
 from pymatgen.io.cif import CifWriter
 
+from sselab.benchmark.dynamic import DYNAMIC_METHODS, dynamic_result
 from sselab.benchmark.jobs import BenchmarkRecord
 from sselab.benchmark.manifest import Manifest
 from sselab.benchmark.sources import load_structure
@@ -91,7 +93,9 @@ def record_results(
     ``store_unconverged``)."""
     counts = {"stored": 0, "unconverged": 0, "skipped": 0, "refused": 0}
     for record in records:
-        view = RecordedBarrier.of(record)
+        view: Any = RecordedBarrier.of(record)
+        if view is None and record.method in DYNAMIC_METHODS and record.status == "ok" and record.result:
+            view = dynamic_result(record.method, record.result)  # MetaD/MD-Arrhenius: the recipe's result
         if view is None:
             counts["skipped"] += 1
             continue
@@ -104,7 +108,7 @@ def record_results(
         )
         if outcome.stored:
             counts["stored"] += 1
-            counts["unconverged"] += int(not view.barrier.converged)
+            counts["unconverged"] += int(not record.converged)
         elif outcome.reason.startswith("refused"):
             counts["refused"] += 1
         else:

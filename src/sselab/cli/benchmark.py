@@ -19,6 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from sselab.benchmark import load_manifest, resolve_experiments
+from sselab.benchmark.dynamic import DYNAMIC_METHODS
 from sselab.benchmark.recording import record_results
 from sselab.benchmark.report import benchmark_report, markdown_tables, parity_figure, write_rows_csv
 from sselab.benchmark.runner import plan_jobs, read_records, run_benchmark
@@ -95,15 +96,42 @@ def _split(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
+def _config(config: Path | None) -> dict[str, Any]:
+    if config is None:
+        return {}
+    try:
+        return tomllib.loads(config.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"--config {config}: {exc}") from exc
+
+
+def _dynamic_settings(config: Path | None, overrides: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """MetaD and MD-Arrhenius settings: the ``[metad]``/``[md-arrhenius]`` tables of ``--config`` with the
+    options on top, validated once here (errors name the option or the table's key)."""
+    document = _config(config)
+    chosen = {}
+    for method, dynamic in DYNAMIC_METHODS.items():
+        table = dict(document.get(method, {}))
+        given = {k: v for k, v in overrides.get(method, {}).items() if v is not None}
+        where = f"--config {config} or the options" if config else "the options"
+        options = _DYNAMIC_OPTIONS.get(method, {})
+
+        def label(name: str, method: str = method, options: dict[str, str] = options) -> str:
+            return options.get(name, f"[{method}] {name}")
+
+        chosen[method] = dynamic.settings.build(table, source=where, label=label, **given)
+    return chosen
+
+
+#: The command-line options of the dynamic methods' settings (for error messages).
+_DYNAMIC_OPTIONS = {
+    "metad": {"steps": "--metad-steps", "protocol": "--metad-protocol", "temperature_k": "--temperature"}
+}
+
+
 def _settings(config: Path | None, overrides: dict[str, Any]) -> Any:
 
-    values: dict[str, Any] = {}
-    if config is not None:
-        try:
-            document = tomllib.loads(config.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise ConfigError(f"--config {config}: {exc}") from exc
-        values = dict(document.get("composite", {}))
+    values: dict[str, Any] = dict(_config(config).get("composite", {}))
     values.update({k: v for k, v in overrides.items() if v is not None})
     try:
         return CompositeSettings.from_dict(values)
@@ -117,7 +145,7 @@ def _settings(config: Path | None, overrides: dict[str, Any]) -> Any:
 def run_command(
     manifest: Annotated[str, typer.Argument(help="A TOML/CSV manifest file, or 'open-set' (built in).")],
     methods: Annotated[
-        str, typer.Option("--methods", help="Comma-separated: composite, neb.")
+        str, typer.Option("--methods", help="Comma-separated: composite, neb, metad, md-arrhenius.")
     ] = "composite,neb",
     potentials: Annotated[
         str, typer.Option("--potentials", help="Comma-separated registry names, e.g. chgnet,sevennet.")
@@ -129,7 +157,8 @@ def run_command(
         list[str] | None, typer.Option("--only", help="Run only this material name (repeat).")
     ] = None,
     config: Annotated[
-        Path | None, typer.Option("--config", help="TOML with a [composite] table of settings.")
+        Path | None,
+        typer.Option("--config", help="TOML with [composite], [metad], [md-arrhenius] tables of settings."),
     ] = None,
     max_atoms: Annotated[
         int | None, typer.Option("--max-atoms", help="Supercell: widest cell within this many atoms.")
@@ -142,6 +171,19 @@ def run_command(
     ] = None,
     starts: Annotated[int | None, typer.Option("--starts", help="Frenkel interstitial starts.")] = None,
     images: Annotated[int | None, typer.Option("--images", help="Moving CI-NEB images.")] = None,
+    metad_steps: Annotated[
+        int | None, typer.Option("--metad-steps", help="MetaD: MD steps at most (it stops once converged).")
+    ] = None,
+    metad_protocol: Annotated[
+        str | None,
+        typer.Option("--metad-protocol", help="MetaD protocol: frenkel, vacancy, interstitial, paper."),
+    ] = None,
+    temperature_k: Annotated[
+        float | None,
+        typer.Option(
+            "--temperature", help="MetaD temperature (K) where the manifest gives no measured range."
+        ),
+    ] = None,
     workers: Annotated[int, typer.Option("--workers", help="Dask workers (0: in this process).")] = 1,
     threads: Annotated[int, typer.Option("--threads", help="torch threads per job.")] = 1,
     record_to_store: Annotated[
@@ -175,7 +217,11 @@ def run_command(
             "neb_images": images,
         }
         settings = _settings(config, overrides)
-        specs = plan_jobs(chosen, _split(methods), _split(potentials), out, settings, threads)
+        dynamic = _dynamic_settings(
+            config,
+            {"metad": {"steps": metad_steps, "protocol": metad_protocol, "temperature_k": temperature_k}},
+        )
+        specs = plan_jobs(chosen, _split(methods), _split(potentials), out, settings, threads, dynamic)
         out.mkdir(parents=True, exist_ok=True)
         store = open_store(f"sqlite:///{(out / 'jobs.sqlite').resolve()}")
         executor = JobExecutor(n_workers=workers)

@@ -12,13 +12,17 @@ figure in the style of the paper's Figure 2b. The ``paper`` profile runs the bui
 
 Parameters (``[stages.method_benchmark]``): ``manifest`` (``""``: measure the store only), ``methods``,
 ``potentials``, ``threads`` (torch threads per job), ``store_unconverged`` (keep unconverged values in the
-store, labelled), ``flags`` (``{name: reason}``, names ``formula|phase|provenance``).
+store, labelled), ``flags`` (``{name: reason}``, names ``formula|phase|provenance``), ``metad`` and
+``md_arrhenius`` (tables of :class:`~sselab.simulate.settings.MetaDSettings` /
+:class:`~sselab.simulate.settings.MDArrheniusSettings` fields for the ``metad`` and ``md-arrhenius`` methods;
+a MetaD job runs at the middle of the experiment's temperature range when the manifest gives one).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from sselab.benchmark.dynamic import DYNAMIC_METHODS
 from sselab.benchmark.experiment import resolve_experiments
 from sselab.benchmark.jobs import METHODS, BenchmarkRecord, plan_jobs, run_job
 from sselab.benchmark.open_set import load_manifest
@@ -39,6 +43,8 @@ DEFAULTS: dict[str, Any] = {
     "threads": 1,
     "store_unconverged": False,
     "flags": {},
+    "metad": {},
+    "md_arrhenius": {},
 }
 
 
@@ -58,13 +64,25 @@ def _flags(value: Any) -> dict[str, str]:
     return {str(k): str(v) for k, v in value.items()}
 
 
+def _dynamic_settings(p: dict[str, Any]) -> dict[str, Any]:
+    chosen = {}
+    for key, method in (("metad", "metad"), ("md_arrhenius", "md-arrhenius")):
+        table = p[key]
+        if not isinstance(table, dict):
+            raise PipelineError(f"[stages.method_benchmark] {key}: give a table of settings, got {table!r}")
+        chosen[method] = DYNAMIC_METHODS[method].settings.build(
+            table, source=f"[stages.method_benchmark.{key}]"
+        )
+    return chosen
+
+
 def _run_set(ctx: StageContext, p: dict[str, Any], flags: dict[str, str]) -> dict[str, Any]:
     """The benchmark set's jobs (wave by wave: ``neb`` before ``composite``), recorded in the store."""
     manifest = resolve_experiments(load_manifest(str(p["manifest"])))
     run_root = (ctx.out_dir / "runs").resolve()
     specs = plan_jobs(
         manifest, _names(p["methods"], "methods"), _names(p["potentials"], "potentials"), run_root,
-        threads=int(p["threads"]),
+        threads=int(p["threads"]), dynamic_settings=_dynamic_settings(p),
     )  # fmt: skip
     outputs: list[dict[str, Any]] = []
     for method in METHODS:
