@@ -120,6 +120,7 @@ def test_rerun_recomputes_nothing(metad_run) -> None:
         (["--metad-protocol", "sideways"], "--metad-protocol"),
         (["--metad-steps", "0"], "--metad-steps"),
         (["--temperature", "-5"], "--temperature"),
+        (["--device", "tpu"], "--device"),
     ],
 )
 def test_bad_metad_options_name_the_option_and_exit_2(tmp_path: Path, extra: list[str], named: str) -> None:
@@ -148,3 +149,5 @@ def test_static_job_specs_are_unchanged_by_the_dynamic_methods(tmp_path: Path) -
     assert set(neb) == {"material", "method", "potential", "settings", "threads", "run_dir"}
     assert "max_atoms" in neb["settings"] and "protocol" in metad["settings"]
     assert "potential" not in metad["settings"]
+    pinned = plan_jobs(manifest, ["neb"], ["emt"], tmp_path, device="cpu")
+    assert pinned == [{**neb, "device": "cpu"}]

@@ -138,12 +138,15 @@ def plan_jobs(
     settings: CompositeSettings | None = None,
     threads: int | None = 1,
     dynamic_settings: Mapping[str, MethodSettings] | None = None,
+    device: str | None = None,
 ) -> list[dict[str, Any]]:
     """One JSON-able job spec per (material, method, potential), in wave order (``neb`` jobs first).
 
     ``settings`` are the static methods' (a material's own ``settings`` override them);
     ``dynamic_settings`` maps ``"metad"``/``"md-arrhenius"`` to that method's settings (default: the
-    settings class's defaults; the potential and threads are the job's).
+    settings class's defaults; the potential and threads are the job's). ``device`` (``"cpu"``, ``"cuda"``)
+    pins where the potentials run; ``None`` (default): the potential's own choice (a GPU when there is
+    one), recorded with every result either way.
 
     Raises
     ------
@@ -166,18 +169,19 @@ def plan_jobs(
             method_settings = {k: v for k, v in given.as_dict().items() if k not in ("potential", "threads")}
         for potential in potentials:
             for material in manifest.materials:
-                specs.append(
-                    {
-                        "material": material.as_dict(),
-                        "method": method,
-                        "potential": potential,
-                        "settings": (
-                            {**chosen, **material.settings} if method_settings is None else method_settings
-                        ),
-                        "threads": threads,
-                        "run_dir": str(job_folder(run_root, material, potential)),
-                    }
-                )
+                spec = {
+                    "material": material.as_dict(),
+                    "method": method,
+                    "potential": potential,
+                    "settings": (
+                        {**chosen, **material.settings} if method_settings is None else method_settings
+                    ),
+                    "threads": threads,
+                    "run_dir": str(job_folder(run_root, material, potential)),
+                }
+                if device is not None:  # only then: the keys of jobs run without it stay the same
+                    spec["device"] = device
+                specs.append(spec)
     return specs
 
 
@@ -203,6 +207,7 @@ def run_job(spec: dict[str, Any]) -> dict[str, Any]:
             potential=spec["potential"],
             settings=CompositeSettings.from_dict(spec["settings"]),
             threads=spec.get("threads"),
+            device=spec.get("device"),
             run_dir=folder,
         )
         record = BenchmarkRecord(

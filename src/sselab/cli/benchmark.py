@@ -184,6 +184,12 @@ def run_command(
             "--temperature", help="MetaD temperature (K) where the manifest gives no measured range."
         ),
     ] = None,
+    device: Annotated[
+        str | None,
+        typer.Option(
+            "--device", help="Where the potentials run: cpu or cuda (default: a GPU if there is one)."
+        ),
+    ] = None,
     workers: Annotated[int, typer.Option("--workers", help="Dask workers (0: in this process).")] = 1,
     threads: Annotated[int, typer.Option("--threads", help="torch threads per job.")] = 1,
     record_to_store: Annotated[
@@ -221,7 +227,11 @@ def run_command(
             config,
             {"metad": {"steps": metad_steps, "protocol": metad_protocol, "temperature_k": temperature_k}},
         )
-        specs = plan_jobs(chosen, _split(methods), _split(potentials), out, settings, threads, dynamic)
+        if device is not None and not (device == "cpu" or device.startswith("cuda")):
+            raise _fail(f"--device: cpu or cuda (or cuda:N), got {device!r}")
+        specs = plan_jobs(
+            chosen, _split(methods), _split(potentials), out, settings, threads, dynamic, device
+        )
         out.mkdir(parents=True, exist_ok=True)
         store = open_store(f"sqlite:///{(out / 'jobs.sqlite').resolve()}")
         executor = JobExecutor(n_workers=workers)
