@@ -190,6 +190,22 @@ def test_open_set_has_eight_distinct_hydrides_with_structure_provenance_and_expe
     assert naalh4.doi == "10.1016/j.jallcom.2013.01.058"
 
 
+def test_every_open_set_structure_loads_with_its_formula_and_provenance() -> None:
+    """Every structure the open set names is shipped (or read from the mirror) and has the entry's formula."""
+    from pymatgen.core import Composition
+
+    from sselab.chem.formula import parse_formula
+
+    for material in open_set().materials:
+        loaded = load_structure(material.structure)
+        expected = parse_formula(material.formula).composition.fractional_composition
+        found = Composition(loaded.atoms.get_chemical_formula()).fractional_composition
+        assert found.almost_equals(expected), material.name
+        assert loaded.provenance["kind"] == material.structure.split(":", 1)[0], material.name
+        if material.provenance == "predicted":
+            assert loaded.provenance["label"] == "predicted" and loaded.provenance["command"], material.name
+
+
 def test_builtin_naalh4_has_the_published_geometry() -> None:
     """Hand-entered Wyckoff positions checked by the geometry the source reports for NaAlD4 (Hauback et al.,
     J. Alloys Compd. 358 (2003) 142): isolated AlH4 tetrahedra with Al-H about 1.63 Å and H-Al-H near the
