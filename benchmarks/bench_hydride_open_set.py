@@ -67,7 +67,6 @@ def run() -> None:
     """The timed benchmark run (resumable; the wall time adds up over resumed runs)."""
     RUN.mkdir(parents=True, exist_ok=True)
     bench_file = RUN / "bench.json"
-    bench = json.loads(bench_file.read_text()) if bench_file.exists() else {"sessions": []}
     start, load0 = time.perf_counter(), os.getloadavg()
     start_utc = datetime.now(UTC).isoformat(timespec="seconds")
     # SSELAB_BENCH_METHODS: a subset of METHODS (a second process taking some composite jobs, say).
@@ -83,6 +82,8 @@ def run() -> None:
         command += ["--only", name]
     command += ["--workers", os.environ.get("SSELAB_BENCH_WORKERS", "1")]
     code = subprocess.call(["nice", "-n", "10", *command])
+    # read at the end, not the start: processes running side by side each add their own session
+    bench = json.loads(bench_file.read_text()) if bench_file.exists() else {"sessions": []}
     bench["sessions"].append(
         {
             "command": " ".join(command[1:]),
@@ -119,8 +120,13 @@ def report() -> None:
     sessions = (
         json.loads((RUN / "bench.json").read_text())["sessions"] if (RUN / "bench.json").exists() else []
     )
-    wall = sum(s["wall_time_s"] for s in sessions)
-    loads = ", ".join(f"{s['load_before'][0]:.1f}→{s['load_after'][0]:.1f}" for s in sessions)
+    # a process run beside another (overlaps_previous) adds no elapsed time
+    wall = sum(s["wall_time_s"] for s in sessions if not s.get("overlaps_previous"))
+
+    def load(values: list[float] | None) -> str:
+        return "n/a" if not values else f"{values[0]:.1f}"
+
+    loads = ", ".join(f"{load(s['load_before'])}→{load(s['load_after'])}" for s in sessions)
     job_wall = sum(r.wall_time_s for r in records)
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     done = sum(r.status == "ok" for r in records)
@@ -131,7 +137,7 @@ def report() -> None:
         f"{stamp}, {platform.node()} ({os.cpu_count()} CPUs shared), Python {platform.python_version()}: "
         f"`sselab benchmark run open-set --methods {METHODS} --potentials {POTENTIALS} {' '.join(OPTIONS)}`; "
         f"{done} of the {planned} planned jobs finished ({len(records)} with a record), "
-        f"{wall / 3600:.2f} h wall over {len(sessions)} session(s) "
+        f"{wall / 3600:.2f} h elapsed over {len(sessions)} process(es), side by side ones counted once "
         f"(sum of job wall times {job_wall / 3600:.2f} h; 1-min load before→after per session: {loads}). "
         "Figure: `docs/figures/hydride_parity.png`; rows: `docs/data/hydride_benchmark.csv`."
     )
