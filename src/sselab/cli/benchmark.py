@@ -158,7 +158,7 @@ def run_command(
     ] = None,
     config: Annotated[
         Path | None,
-        typer.Option("--config", help="TOML with [composite], [metad], [md-arrhenius] tables of settings."),
+        typer.Option("--config", help="TOML with composite, metad and md-arrhenius tables of settings."),
     ] = None,
     max_atoms: Annotated[
         int | None, typer.Option("--max-atoms", help="Supercell: widest cell within this many atoms.")
