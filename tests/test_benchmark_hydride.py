@@ -408,3 +408,30 @@ def test_a_band_without_saddle_is_no_number_in_the_table_or_the_csv(tmp_path: Pa
     assert "none (not converged)" in table and "0.000" not in table
     written = pd.read_csv(write_rows_csv(bench, tmp_path / "rows.csv"))
     assert written["ea_ev"].isna().tolist() == [True, False]
+
+
+def test_a_composite_job_waits_only_for_the_neb_job_of_its_own_material_and_potential(toy_run) -> None:
+    from sselab.benchmark.jobs import job_waves, plan_jobs
+
+    folder, _ = toy_run
+    manifest = read_manifest(folder / "toy.csv")
+    specs = plan_jobs(manifest, ["composite", "neb", "metad"], ["emt", "chgnet"], folder / "plan")
+    waves = job_waves(specs)
+    assert [label for label, _, _ in waves] == ["static", "metad"]
+    _, static, after = waves[0]
+    assert len(static) == 8 and all(s["method"] in ("neb", "composite") for s in static)
+    for spec, wait in zip(static, after, strict=True):
+        if spec["method"] == "neb":
+            assert wait is None
+        else:  # the neb job of the same material and potential (their shared run folder), listed earlier
+            assert wait is not None and wait < static.index(spec)
+            target = static[wait]
+            assert target["method"] == "neb" and target["run_dir"] == spec["run_dir"]
+            assert (target["material"]["name"], target["potential"]) == (
+                spec["material"]["name"],
+                spec["potential"],
+            )
+    assert waves[1][2] == [None] * 4
+    # composite alone: nothing to wait for
+    alone = job_waves(plan_jobs(manifest, ["composite"], ["emt"], folder / "plan"))
+    assert alone[0][2] == [None, None]

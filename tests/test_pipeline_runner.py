@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ import pytest
 
 from sselab.errors import PipelineError
 from sselab.pipeline import JobExecutor, PipelineConfig, read_state, run_pipeline
+from sselab.pipeline.executor import job_key
 from sselab.pipeline.runner import PipelineFailed, StageContext
 from sselab.pipeline.stages import STAGES, Stage
 from sselab.store import open_store
@@ -20,6 +22,15 @@ def square_job(spec: dict[str, Any]) -> dict[str, Any]:
     if spec["x"] < 0:
         raise ValueError(f"negative x {spec['x']}")
     return {"y": spec["x"] ** 2, "pid": os.getpid()}
+
+
+def timed_job(spec: dict[str, Any]) -> dict[str, Any]:
+    """A job that sleeps ``seconds`` and says when it ran (or raises when asked to)."""
+    start = time.time()
+    time.sleep(spec["seconds"])
+    if spec.get("crash"):
+        raise RuntimeError(f"job {spec['name']} crashed")
+    return {"name": spec["name"], "start": start, "end": time.time()}
 
 
 def _numbers(ctx: StageContext) -> dict[str, Any]:
@@ -127,3 +138,52 @@ def test_run_jobs_on_a_two_worker_local_cluster(tmp_path: Path) -> None:
         assert again == results and executor.jobs_cached == 6
     finally:
         executor.close()
+
+
+def test_a_held_job_waits_for_its_prerequisite_and_no_other_job_waits(tmp_path: Path) -> None:
+    store = open_store(f"sqlite:///{tmp_path / 's.db'}")
+    specs = [
+        {"name": "slow prerequisite", "seconds": 3.0},
+        {"name": "independent", "seconds": 0.1},
+        {"name": "held", "seconds": 0.1},
+        {"name": "second independent", "seconds": 0.1},
+    ]
+    executor = JobExecutor(n_workers=2)
+    try:
+        stages = ["t/first", "t/first", "t/second", "t/first"]
+        out = executor.run(store, "t/timed", timed_job, specs, stages=stages, after=[None, None, 0, None])
+    finally:
+        executor.close()
+    ran = {r["name"]: r for r in out}
+    assert ran["held"]["start"] >= ran["slow prerequisite"]["end"]
+    # the other worker ran both independent jobs meanwhile, not after the slow one
+    assert ran["second independent"]["end"] < ran["slow prerequisite"]["end"]
+    # each job cached under its own stage
+    assert store.get_stage_result("t/second", job_key("t/second", specs[2]))["name"] == "held"
+    assert store.get_stage_result("t/first", job_key("t/first", specs[2])) is None
+
+
+def test_a_crashed_prerequisite_still_releases_the_job_waiting_for_it(tmp_path: Path) -> None:
+    store = open_store(f"sqlite:///{tmp_path / 's.db'}")
+    specs = [{"name": "a", "seconds": 0.2, "crash": True}, {"name": "b", "seconds": 0.0}]
+    for workers in (0, 2):
+        executor = JobExecutor(n_workers=workers)
+        try:
+            with pytest.raises(PipelineError, match=r"1 of 2 job.*job a crashed"):
+                executor.run(store, f"t/crash{workers}", timed_job, specs, after=[None, 0])
+        finally:
+            executor.close()
+        assert store.get_stage_result(f"t/crash{workers}", job_key(f"t/crash{workers}", specs[1])) is not None
+
+
+@pytest.mark.parametrize(
+    ("after", "stages", "message"),
+    [([None, 1], None, "only wait for an earlier job"), ([None], None, "one entry per job"),
+     (None, ["t/x"], "one entry per job")],
+)  # fmt: skip
+def test_bad_after_or_stages_are_refused_before_anything_runs(tmp_path: Path, after, stages, message) -> None:
+    store = open_store(f"sqlite:///{tmp_path / 's.db'}")
+    specs = [{"name": "a", "seconds": 0.0}, {"name": "b", "seconds": 0.0}]
+    with pytest.raises(PipelineError, match=message):
+        JobExecutor(n_workers=0).run(store, "t/bad", timed_job, specs, stages=stages, after=after)
+    assert len(store.stage_results_frame()) == 0

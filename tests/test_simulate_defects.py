@@ -138,6 +138,14 @@ def test_result_round_trips_through_json(cu_run) -> None:
     assert DefectBarrierResult.from_dict(summary) == result
 
 
+def test_neb_summary_names_the_potential_that_computed_the_band(cu_run) -> None:
+    # the band's own summary.json once showed the settings' default ("chgnet") for a band of another potential
+    _, folder = cu_run
+    summary = json.loads((folder / "neb" / "summary.json").read_text())
+    assert summary["potential"] == "emt"
+    assert summary["settings"]["potential"] == "emt"
+
+
 def test_rerun_and_migration_only_recipe_reuse_the_cached_parts(cu_run) -> None:
     result, folder = cu_run
     again = composite_barrier(

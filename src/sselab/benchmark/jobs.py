@@ -185,6 +185,32 @@ def plan_jobs(
     return specs
 
 
+def job_waves(specs: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]], list[int | None]]]:
+    """How the jobs run: ``(label, jobs, after)`` per wave, in order (empty waves left out).
+
+    The first wave holds every static job (``neb`` before ``composite``); ``after[i]`` is the index, in that
+    wave, of the ``neb`` job a ``composite`` job waits for (same run folder: same material and potential),
+    else ``None``. Then one wave per dynamic method, with nothing to wait for inside it.
+
+    Example
+    -------
+    >>> from sselab.benchmark.open_set import open_set
+    >>> waves = job_waves(plan_jobs(open_set(), ["composite", "neb"], ["chgnet"], "runs/bench"))
+    >>> [(label, len(jobs)) for label, jobs, _ in waves], waves[0][2][9]
+    ([('static', 18)], 0)
+    """
+    static = sorted(
+        (s for s in specs if s["method"] in STATIC_METHODS), key=lambda s: METHODS.index(s["method"])
+    )
+    neb_of = {s["run_dir"]: i for i, s in enumerate(static) if s["method"] == "neb"}
+    after = [neb_of.get(s["run_dir"]) if s["method"] == "composite" else None for s in static]
+    waves = [("static", static, after)]
+    for method in (m for m in METHODS if m not in STATIC_METHODS):
+        wave = [s for s in specs if s["method"] == method]
+        waves.append((method, wave, [None] * len(wave)))
+    return [w for w in waves if w[1]]
+
+
 def run_job(spec: dict[str, Any]) -> dict[str, Any]:
     """Run one job (a Dask task): its recipe, its JSON summary written in its run folder.
 

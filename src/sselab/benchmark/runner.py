@@ -4,8 +4,9 @@ Each job reads its structure from its source, runs the method's recipe with its 
 JSON summary (:class:`BenchmarkRecord`) in its run folder ``RUN_ROOT/<material>/<potential>/<method>.json``;
 the executor caches every finished job in the run's store (``RUN_ROOT/jobs.sqlite``), so rerunning the same
 command after a kill recomputes only the unfinished jobs (and a job killed midway reuses the parts its
-recipe had finished, from the run folder). Methods run in waves (``neb`` before ``composite``) so the
-composite job reuses the bulk relaxation and CI-NEB of the migration-only job in the same folder.
+recipe had finished, from the run folder). A ``composite`` job waits for the ``neb`` job of its own
+(material, potential) and reuses its bulk relaxation and CI-NEB from their shared folder; no other job
+waits for anything.
 
 Example
 -------
@@ -26,6 +27,7 @@ from sselab.benchmark.jobs import (
     METHODS,
     BenchmarkRecord,
     job_folder,
+    job_waves,
     plan_jobs,
     read_records,
     run_job,
@@ -39,6 +41,7 @@ __all__ = [
     "METHODS",
     "BenchmarkRecord",
     "job_folder",
+    "job_waves",
     "plan_jobs",
     "read_records",
     "run_benchmark",
@@ -53,11 +56,15 @@ def run_benchmark(
     executor: JobExecutor,
     on_progress: Callable[[str, int, int], None] | None = None,
 ) -> tuple[list[BenchmarkRecord], list[str]]:
-    """Run the jobs wave by wave (one wave per method, in :data:`METHODS` order) on ``executor``, caching
-    each finished job in ``store`` (the pipeline's job cache).
+    """Run the jobs on ``executor``, caching each finished job in ``store`` (the pipeline's job cache).
 
-    A wave whose jobs crashed (an error other than a :class:`~sselab.errors.SselabError`, which becomes a
-    ``failed`` record) does not stop the next wave; the crashed jobs are rerun next time.
+    The static methods (``neb``, ``composite``) run in one call: a ``composite`` job waits only for the
+    ``neb`` job of its own (material, potential), whose bulk relaxation and CI-NEB it reuses from their
+    shared folder, and every other job starts as soon as a worker is free (no worker idles until a whole
+    wave is done). The dynamic methods (``metad``, ``md-arrhenius``) follow, one wave each, in
+    :data:`METHODS` order. A job that crashed (an error other than a :class:`~sselab.errors.SselabError`,
+    which becomes a ``failed`` record) stops neither the jobs waiting for it nor the next wave; the
+    crashed jobs are rerun next time. ``on_progress(method, done, total)`` counts each method's jobs.
 
     Returns
     -------
@@ -65,13 +72,13 @@ def run_benchmark(
         The records of every finished job, and the errors of the jobs that crashed.
     """
     errors: list[str] = []
-    for method in METHODS:
-        wave = [s for s in specs if s["method"] == method]
-        if not wave:
-            continue
-        callback = (lambda done, total, m=method: on_progress(m, done, total)) if on_progress else None
+    for label, wave, after in job_waves(specs):
+        stages = [f"{JOB_STAGE}/{s['method']}" for s in wave]
+        callback = _method_progress(wave, on_progress, store, stages) if on_progress else None
         try:
-            executor.run(store, f"{JOB_STAGE}/{method}", run_job, wave, on_progress=callback)
+            executor.run(
+                store, f"{JOB_STAGE}/{label}", run_job, wave, on_progress=callback, stages=stages, after=after
+            )
         except PipelineError as exc:
             errors.append(str(exc))
     records = []
@@ -81,3 +88,22 @@ def run_benchmark(
         if output is not None:
             records.append(BenchmarkRecord.from_dict(output))
     return records, errors
+
+
+def _method_progress(
+    wave: list[dict[str, Any]],
+    on_progress: Callable[[str, int, int], None],
+    store: Any,
+    stages: list[str],
+) -> Callable[[int, int], None]:
+    """An executor progress callback that reports ``(method, done, total)`` for each method of ``wave``."""
+    methods = [s["method"] for s in wave]
+    keys = [job_key(stage, s) for stage, s in zip(stages, wave, strict=True)]
+
+    def callback(done: int, total: int) -> None:
+        for method in dict.fromkeys(methods):
+            mine = [i for i, m in enumerate(methods) if m == method]
+            finished = sum(store.get_stage_result(stages[i], keys[i]) is not None for i in mine)
+            on_progress(method, finished, len(mine))
+
+    return callback

@@ -24,10 +24,11 @@ from typing import TYPE_CHECKING, Any
 
 from sselab.benchmark.dynamic import DYNAMIC_METHODS
 from sselab.benchmark.experiment import resolve_experiments
-from sselab.benchmark.jobs import METHODS, BenchmarkRecord, plan_jobs, run_job
+from sselab.benchmark.jobs import BenchmarkRecord, plan_jobs, run_job
 from sselab.benchmark.open_set import load_manifest
 from sselab.benchmark.recording import record_results
 from sselab.benchmark.report import benchmark_report, markdown_tables, parity_figure, write_rows_csv
+from sselab.benchmark.runner import job_waves
 from sselab.benchmark.stored import store_rows
 from sselab.errors import PipelineError
 from sselab.models.method_benchmark import hydride_benchmark
@@ -77,7 +78,8 @@ def _dynamic_settings(p: dict[str, Any]) -> dict[str, Any]:
 
 
 def _run_set(ctx: StageContext, p: dict[str, Any], flags: dict[str, str]) -> dict[str, Any]:
-    """The benchmark set's jobs (wave by wave: ``neb`` before ``composite``), recorded in the store."""
+    """The benchmark set's jobs (a ``composite`` job after the ``neb`` job of its material and potential:
+    :func:`~sselab.benchmark.jobs.job_waves`), recorded in the store."""
     manifest = resolve_experiments(load_manifest(str(p["manifest"])))
     run_root = (ctx.out_dir / "runs").resolve()
     specs = plan_jobs(
@@ -85,10 +87,9 @@ def _run_set(ctx: StageContext, p: dict[str, Any], flags: dict[str, str]) -> dic
         threads=int(p["threads"]), dynamic_settings=_dynamic_settings(p),
     )  # fmt: skip
     outputs: list[dict[str, Any]] = []
-    for method in METHODS:
-        wave = [s for s in specs if s["method"] == method]
-        if wave:
-            outputs += ctx.run_jobs(f"benchmark-{method}", run_job, wave)
+    for _, wave, after in job_waves(specs):
+        kinds = [f"benchmark-{s['method']}" for s in wave]
+        outputs += ctx.run_jobs("benchmark", run_job, wave, kinds=kinds, after=after)
     jobs = [BenchmarkRecord.from_dict(o) for o in outputs]
     counts = record_results(ctx.store, jobs, store_unconverged=bool(p["store_unconverged"]))
     bench = benchmark_report(jobs, flags)

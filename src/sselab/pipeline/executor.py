@@ -28,6 +28,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+import dask
 from dask.distributed import Client, LocalCluster, as_completed
 
 from sselab import __version__
@@ -150,15 +151,22 @@ class JobExecutor:
                 self._client = Client(self.scheduler)
             else:
                 workers = self.n_workers or os.cpu_count() or 1
-                self._cluster = LocalCluster(
-                    n_workers=workers,
-                    threads_per_worker=1,
-                    processes=True,
-                    dashboard_address=":0",  # a free port: never collide on a shared machine
-                    silence_logs=logging.WARNING,
-                )
+                # one job per worker at a time: with Dask's default (1.1) a 1-thread worker may take a second
+                # job, queued behind a long first one even when another worker is free
+                with dask.config.set({"distributed.scheduler.worker-saturation": 1.0}):
+                    self._cluster = self._local_cluster(workers)
                 self._client = Client(self._cluster)
         return self._client
+
+    @staticmethod
+    def _local_cluster(workers: int) -> Any:
+        return LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=":0",  # a free port: never collide on a shared machine
+            silence_logs=logging.WARNING,
+        )
 
     def run(
         self,
@@ -168,19 +176,38 @@ class JobExecutor:
         specs: Sequence[dict[str, Any]],
         on_progress: ProgressCallback | None = None,
         on_event: ProgressSink | None = None,
+        *,
+        stages: Sequence[str] | None = None,
+        after: Sequence[int | None] | None = None,
     ) -> list[dict[str, Any]]:
         """Results of ``func(spec)`` for every spec, in order; cached ones are read from the store.
 
         ``on_progress(done, total)`` is called as jobs finish; ``on_event`` receives what the jobs report
         with :func:`sselab.progress.report_progress` (in-process or from Dask workers).
 
+        ``stages`` gives each job its own cache stage (default: ``cache_stage`` for every job; ``cache_stage``
+        then only names the call in logs and errors). ``after[i] = j`` holds job ``i`` until job ``j``
+        (``j < i``, same call) has finished, succeeded or not, e.g. a job that reuses files another job
+        writes; every other job runs as soon as a worker is free, so one long job never idles the rest of
+        the workers the way running the calls one after another would.
+
         Raises
         ------
         PipelineError
-            Naming the failed job(s); the jobs that succeeded are cached first.
+            Naming the failed job(s); the jobs that succeeded are cached first. For ``stages`` or ``after``
+            of the wrong length, or an ``after`` that does not point to an earlier job.
         """
-        keys = [job_key(cache_stage, spec) for spec in specs]
-        results: list[dict[str, Any] | None] = [store.get_stage_result(cache_stage, key) for key in keys]
+        job_stages = list(stages) if stages is not None else [cache_stage] * len(specs)
+        waits = list(after) if after is not None else [None] * len(specs)
+        if len(job_stages) != len(specs) or len(waits) != len(specs):
+            raise PipelineError(f"{cache_stage}: stages and after must have one entry per job")
+        for i, j in enumerate(waits):
+            if j is not None and not 0 <= j < i:
+                raise PipelineError(f"{cache_stage}: job {i} can only wait for an earlier job, not {j}")
+        keys = [job_key(stage, spec) for stage, spec in zip(job_stages, specs, strict=True)]
+        results: list[dict[str, Any] | None] = [
+            store.get_stage_result(stage, key) for stage, key in zip(job_stages, keys, strict=True)
+        ]
         missing = [i for i, result in enumerate(results) if result is None]
         self.jobs_cached += len(specs) - len(missing)
         total = len(specs)
@@ -193,7 +220,7 @@ class JobExecutor:
             for text in log:
                 logger.info("%s job %d output: %s", cache_stage, i, text)
             store.put_stage_result(
-                cache_stage, keys[i], output, {"spec": specs[i], "seconds": seconds, "finished": _now()}
+                job_stages[i], keys[i], output, {"spec": specs[i], "seconds": seconds, "finished": _now()}
             )
             results[i] = output
             self.jobs_run += 1
@@ -212,10 +239,21 @@ class JobExecutor:
             client = self._get_client()
             if on_event is not None:
                 client.subscribe_topic(PROGRESS_TOPIC, lambda event: _forward(on_event, event))
+            pending = set(missing)
+            held: dict[int, list[int]] = {}  # job -> the jobs waiting for it
+            for i in missing:
+                if waits[i] in pending:
+                    held.setdefault(waits[i], []).append(i)  # type: ignore[arg-type]
+            ready = [i for i in missing if waits[i] not in pending]
             try:
-                futures = {client.submit(_timed, func, specs[i], pure=False): i for i in missing}
-                for future in as_completed(list(futures)):
+                futures = {client.submit(_timed, func, specs[i], pure=False): i for i in ready}
+                finished = as_completed(list(futures))
+                for future in finished:
                     i = futures[future]
+                    for k in held.pop(i, []):  # released whether job i succeeded or not
+                        waiting = client.submit(_timed, func, specs[k], pure=False)
+                        futures[waiting] = k
+                        finished.add(waiting)
                     try:
                         output, seconds, log = future.result()
                     except Exception as exc:

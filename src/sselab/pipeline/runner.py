@@ -97,11 +97,21 @@ class StageContext:
     _state: StateFile | None = field(default=None, repr=False)
     _on_event: ProgressSink | None = field(default=None, repr=False)
 
-    def run_jobs(self, kind: str, func: JobFunction, specs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    def run_jobs(
+        self,
+        kind: str,
+        func: JobFunction,
+        specs: Sequence[dict[str, Any]],
+        *,
+        kinds: Sequence[str] | None = None,
+        after: Sequence[int | None] | None = None,
+    ) -> list[dict[str, Any]]:
         """Run independent jobs ``func(spec)`` in parallel, each cached and checkpointed on its own.
 
         ``func`` must be a module-level function (it is sent to Dask workers) that returns a JSON-serialisable
-        dict and does not write to the store. Results come back in the order of ``specs``.
+        dict and does not write to the store. Results come back in the order of ``specs``. ``kinds`` gives
+        each job its own kind (its cache stage; default ``kind``); ``after[i] = j`` holds job ``i`` until the
+        earlier job ``j`` has finished (:meth:`~sselab.pipeline.executor.JobExecutor.run`).
 
         Raises
         ------
@@ -115,8 +125,16 @@ class StageContext:
             if total > 1:  # one job shows its own progress
                 report_progress(done, total, label=f"{kind} jobs", unit="jobs")
 
+        stages = [f"{self.name}/{k}" for k in kinds] if kinds is not None else None
         return self._executor.run(
-            self.store, f"{self.name}/{kind}", func, specs, on_progress=progress, on_event=self._on_event
+            self.store,
+            f"{self.name}/{kind}",
+            func,
+            specs,
+            on_progress=progress,
+            on_event=self._on_event,
+            stages=stages,
+            after=after,
         )
 
 

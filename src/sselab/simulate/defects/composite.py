@@ -281,7 +281,9 @@ def _run(
         parts.get(
             "migration",
             _subset(settings, _BULK_KEYS + _NEB_KEYS, vacancy_index=vacancy),
-            lambda: vacancy_migration(big, cation, vacancy, factory, settings, neb_dir).as_dict(),
+            lambda: vacancy_migration(
+                big, cation, vacancy, factory, settings, neb_dir, potential=identity.name
+            ).as_dict(),
         )
     )
     frenkel: FrenkelResult | None = None

@@ -19,6 +19,7 @@ from ase.calculators.calculator import Calculator
 
 from sselab.simulate.defects.settings import CompositeSettings
 from sselab.simulate.neb import cation_hop_endpoints, run_neb
+from sselab.simulate.potentials import list_potentials
 from sselab.simulate.settings import NEBSettings
 
 
@@ -87,11 +88,20 @@ def vacancy_migration(
     calculator_factory: Callable[[], Calculator],
     settings: CompositeSettings,
     run_dir: str | Path | None = None,
+    potential: str | None = None,
 ) -> MigrationResult:
     """CI-NEB of the ``settings.neighbour_rank``-th nearest cation hopping into the vacancy at
-    ``vacancy_index`` of the relaxed perfect supercell ``bulk`` (end points relaxed at fixed cell)."""
+    ``vacancy_index`` of the relaxed perfect supercell ``bulk`` (end points relaxed at fixed cell).
+
+    ``potential``: the name of the potential ``calculator_factory`` makes
+    (:attr:`~sselab.simulate.potential_identity.PotentialIdentity.name`), recorded in the NEB result and,
+    when it is a registry name, in the NEB's settings (its ``summary.json``), so that file never shows the
+    settings' default potential for a band another potential computed."""
     hop = cation_hop_endpoints(
         bulk, cation, vacancy_site=vacancy_index, neighbour_rank=settings.neighbour_rank
+    )
+    named: dict[str, Any] = (
+        {"potential": potential} if potential in {p.name for p in list_potentials()} else {}
     )
     neb_settings = NEBSettings.build(
         source="composite settings (neb_*)",
@@ -102,6 +112,7 @@ def vacancy_migration(
         fmax=settings.neb_fmax_ev_per_a,
         steps=settings.neb_steps,
         spring_constant_ev_per_a2=settings.neb_spring_ev_per_a2,
+        **named,
     )
     neb = run_neb(
         hop.initial,
@@ -110,6 +121,7 @@ def vacancy_migration(
         settings=neb_settings,
         run_dir=run_dir,
         hop_distance_a=float(hop.hop_distance_a),
+        potential=potential,
     )
     energies = np.asarray(neb.energies_ev)
     top = int(np.argmax(energies))
