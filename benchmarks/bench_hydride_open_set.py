@@ -5,6 +5,8 @@ Usage (from the repository root)::
     .venv/bin/python benchmarks/bench_hydride_open_set.py table    # open-set table -> docs/
     .venv/bin/python benchmarks/bench_hydride_open_set.py run      # the timed run (resumable: rerun it)
     .venv/bin/python benchmarks/bench_hydride_open_set.py report   # tables, figure and CSV into docs/
+    .venv/bin/python benchmarks/bench_hydride_open_set.py percall  # force-call cost of each job's cells
+    .venv/bin/python benchmarks/bench_hydride_open_set.py cost     # force calls x cost: the budget, explained
 
 ``run`` calls ``sselab benchmark run open-set`` with the settings below (chosen for the issue's budget of 3
 hours on 2 cores, see docs/hydride_benchmark.md) into ``$SSELAB_BENCH_RUNS/hydride_open_set`` (default
@@ -12,6 +14,16 @@ hours on 2 cores, see docs/hydride_benchmark.md) into ``$SSELAB_BENCH_RUNS/hydri
 resumed runs). ``report`` writes the per-material and metrics tables to ``docs/benchmarks.md`` and
 ``docs/hydride_benchmark.md``, the rows to ``docs/data/hydride_benchmark.csv`` and the parity figure to
 ``docs/figures/hydride_parity.png``, only from the run's own JSON summaries.
+
+``percall`` times one force call (forces and stress, one thread, median of repeats) of each potential on the
+cells the run's jobs evaluate (the input cell its bulk relaxation moves, the vacancy supercell of its CI-NEB
+and defect relaxations) into ``force_call_cost.json`` in the run folder; run it on a quiet machine.
+``cost`` counts every job's force calls from its record (relaxation steps, CI-NEB force calls), multiplies
+them by those costs, compares the product with the job's measured part wall times (their ratio is the
+slow-down the machine's load gave that part) and schedules the predicted job times on two workers as
+``sselab benchmark run`` does (a composite job after the neb job of its material and potential): the time
+the whole set needs on a quiet 2-core machine, and what dominates it. It writes the "Budget" block of
+``docs/hydride_benchmark.md``.
 """
 
 from __future__ import annotations
@@ -24,6 +36,7 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 RUN = Path(os.environ.get("SSELAB_BENCH_RUNS", ROOT / "runs")) / "hydride_open_set"
@@ -147,9 +160,174 @@ def report() -> None:
     print(text)
 
 
+def _cells(record: Any) -> dict[str, Any]:
+    """The two cells a job's force calls evaluate: its input cell and the CI-NEB's vacancy supercell."""
+    from ase.io import read
+
+    from sselab.benchmark.sources import load_structure
+
+    folder = Path(record.run_dir)
+    return {
+        "cell": load_structure(record.material.structure).atoms,
+        "supercell": read(folder / "neb" / "inputs" / "initial.extxyz"),
+    }
+
+
+def percall() -> None:
+    """Median seconds per force call (forces + stress, 1 thread) per (material, potential, cell)."""
+    import numpy as np
+
+    from sselab.benchmark.runner import read_records
+    from sselab.simulate.potentials import get_calculator
+
+    records = [r for r in read_records(RUN) if r.method == "neb" and r.status == "ok"]
+    load0 = os.getloadavg()
+    calcs: dict[str, Any] = {}
+    costs = []
+    for record in records:
+        calc = calcs.get(record.potential) or get_calculator(record.potential, device="cpu", threads=1)
+        calcs[record.potential] = calc
+        for name, atoms in _cells(record).items():
+            atoms = atoms.copy()
+            atoms.calc = calc
+            rng = np.random.default_rng(0)
+            times = []
+            for _ in range(4):  # the first one warms up: dropped
+                atoms.positions += rng.normal(0.0, 0.01, atoms.positions.shape)  # a new geometry each call
+                t0 = time.perf_counter()
+                atoms.get_forces()
+                atoms.get_stress()
+                times.append(time.perf_counter() - t0)
+            cost = {
+                "material": record.material.name,
+                "potential": record.potential,
+                "cell": name,
+                "n_atoms": len(atoms),
+                "seconds_per_call": float(np.median(times[1:])),
+            }
+            costs.append(cost)
+            print(cost)
+    out = {
+        "date_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+        "host": platform.node(),
+        "cpu_count": os.cpu_count(),
+        "threads": 1,
+        "load_before": load0,
+        "load_after": os.getloadavg(),
+        "costs": costs,
+    }
+    (RUN / "force_call_cost.json").write_text(json.dumps(out, indent=1) + "\n")
+
+
+def _part_calls(name: str, data: dict[str, Any]) -> int:
+    """Force calls of one cached part of a composite/vacancy recipe (an optimiser step is one call)."""
+    if name == "bulk":  # relaxation of the input cell (+1: its first call), then one supercell energy
+        return int(data["steps"]) + 2
+    if name == "migration":
+        return int(data["n_force_calls"])
+    if name == "frenkel":
+        return sum(int(start["relaxation"]["steps"]) + 1 for start in data["starts"])
+    if name == "schottky":
+        return int(data["relaxation"]["steps"]) + 1
+    raise ValueError(name)
+
+
+def cost() -> str:
+    """Force calls x measured cost per call vs measured wall; the predicted quiet 2-worker elapsed time."""
+    from sselab.benchmark.runner import read_records
+
+    measured = json.loads((RUN / "force_call_cost.json").read_text())
+    per_call = {(c["material"], c["potential"], c["cell"]): c["seconds_per_call"] for c in measured["costs"]}
+    records = [r for r in read_records(RUN) if r.status == "ok"]
+    owned = {"neb": ("bulk", "migration"), "composite": ("frenkel", "schottky")}
+    rows, jobs = [], []
+    for record in sorted(records, key=lambda r: (r.potential, r.material.name, r.method)):
+        result = record.result or {}
+        walls = result.get("part_wall_time_s", {})
+        predicted = measured_wall = 0.0
+        calls = 0
+        for part in owned[record.method]:
+            data = result.get(part)
+            if data is None:
+                continue
+            if part == "bulk":
+                n_cell = _part_calls(part, data) - 1
+                seconds = n_cell * per_call[(record.material.name, record.potential, "cell")]
+                seconds += per_call[(record.material.name, record.potential, "supercell")]
+            else:
+                seconds = (
+                    _part_calls(part, data) * per_call[(record.material.name, record.potential, "supercell")]
+                )
+            calls += _part_calls(part, data)
+            predicted += seconds
+            measured_wall += float(walls.get(part, 0.0))
+        jobs.append((record, predicted))
+        rows.append(
+            f"| {record.material.name.split('|')[0]} ({record.material.provenance}) | {record.potential} | "
+            f"{record.method} | {calls} | {predicted / 60:.1f} | {measured_wall / 60:.1f} | "
+            f"{measured_wall / predicted if predicted else float('nan'):.2f} |"
+        )
+    elapsed, in_waves = _two_workers(jobs), _two_workers(jobs, waves=True)
+    total = sum(p for _, p in jobs)
+    head = (
+        f"Force-call cost measured {measured['date_utc'][:16]} UTC on {measured['host']} "
+        f"({measured['cpu_count']} CPUs, 1 thread, load {measured['load_before'][0]:.1f}→"
+        f"{measured['load_after'][0]:.1f}); calls counted from the {len(jobs)} finished jobs' records.\n\n"
+        "| material | potential | job | force calls | predicted quiet (min) | measured (min) | measured / "
+        "predicted |\n|---|---|---|---|---|---|---|"
+    )
+    by_potential = {
+        p: sum(t for r, t in jobs if r.potential == p) for p in sorted({r.potential for r, _ in jobs})
+    }
+    tail = (
+        f"\n\nPredicted on a quiet machine: {total / 3600:.2f} h of job time "
+        f"({', '.join(f'{p} {t / 3600:.2f} h' for p, t in by_potential.items())}), "
+        f"**{elapsed / 3600:.2f} h elapsed on two workers** (list scheduling in plan order, a composite job "
+        f"after its neb job; {in_waves / 3600:.2f} h with the earlier wave-by-wave schedule, every composite "
+        "job after every neb job)."
+    )
+    text = head + "\n" + "\n".join(rows) + tail
+    DOC.write_text(_replace_block(DOC.read_text(encoding="utf-8"), "COST", text), encoding="utf-8")
+    print(text)
+    return text
+
+
+def _two_workers(jobs: list[tuple[Any, float]], waves: bool = False) -> float:
+    """Elapsed time of ``jobs`` on two workers: neb jobs first, a composite job once its neb job is done
+    (``waves``: once every neb job is done, as ``sselab benchmark run`` scheduled them before 2026-12-01)."""
+    if waves:
+        nebs = [j for j in jobs if j[0].method == "neb"]
+        rest = [j for j in jobs if j[0].method != "neb"]
+        return _two_workers(nebs) + _two_workers(rest)
+    order = sorted(jobs, key=lambda job: 0 if job[0].method == "neb" else 1)
+    free = [0.0, 0.0]
+    # a composite job whose neb job has no record (or is not planned) waits for nothing
+    done: dict[str, float] = {
+        j[0].run_dir: 0.0
+        for j in jobs
+        if not any(k[0].method == "neb" and k[0].run_dir == j[0].run_dir for k in jobs)
+    }
+    waiting = list(order)
+    while waiting:
+        worker = min(range(2), key=lambda w: free[w])
+        now = free[worker]
+        pick = next(
+            (j for j in waiting if j[0].method == "neb" or done.get(j[0].run_dir, float("inf")) <= now),
+            None,
+        )
+        if pick is None:  # every waiting job waits for a neb job still running: idle until the next ends
+            free[worker] = min(t for t in done.values() if t > now)
+            continue
+        waiting.remove(pick)
+        free[worker] = now + pick[1]
+        if pick[0].method == "neb":
+            done[pick[0].run_dir] = free[worker]
+    return max(free)
+
+
 def main(argv: list[str]) -> None:
     parts = argv or ["table", "run", "report"]
-    table_of = {"table": table, "run": run, "report": report}
+    table_of = {"table": table, "run": run, "report": report, "percall": percall, "cost": cost}
     for part in parts:
         if part not in table_of:
             raise SystemExit(f"unknown part {part!r}; choose from {', '.join(table_of)}")
