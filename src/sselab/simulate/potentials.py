@@ -21,6 +21,8 @@ A missing package, binary or (offline, ``SSELAB_OFFLINE=1``) weights raises
 :class:`~sselab.errors.PotentialUnavailableError` with an install hint; nothing downloads when offline.
 Device: ``device`` argument, else ``SSELAB_DEVICE``, else CUDA when ``torch.cuda.is_available()``, else CPU.
 Threads: ``threads`` argument, else ``SSELAB_THREADS``, passed to ``torch.set_num_threads``.
+Memory: freed heap memory stays in the process (:func:`sselab.simulate.heap.keep_freed_memory`; off with
+``SSELAB_KEEP_FREED_MEMORY=0``).
 
 Every calculator made here carries a :class:`~sselab.simulate.potential_identity.PotentialIdentity` (registry
 name, model, model version or checkpoint, modal, package and its version, weights file and its SHA-256,
@@ -51,6 +53,7 @@ from ase.calculators.calculator import Calculator
 
 from sselab.config import get_settings
 from sselab.errors import PotentialUnavailableError
+from sselab.simulate.heap import keep_freed_memory
 from sselab.simulate.potential_elements import (
     CHGNET_ELEMENTS,
     MPTRJ_ELEMENTS,
@@ -326,6 +329,7 @@ def get_calculator(
         raise PotentialUnavailableError(f"unknown potential {name!r}; choose one of {sorted(_REGISTRY)}")
     factory = _REGISTRY[key][0]
     _set_threads(threads)
+    keep_freed_memory()  # freed tensors stay in the process: no page faults on every force call
     resolved = resolve_device(device)
     LOGGER.info("loading potential %s on %s", key, resolved)
     try:
