@@ -25,6 +25,8 @@ import ctypes.util
 import logging
 import platform
 
+from sselab.config import get_settings
+
 __all__ = ["MALLOPT_SETTINGS", "keep_freed_memory"]
 
 logger = logging.getLogger(__name__)
@@ -48,8 +50,6 @@ def keep_freed_memory() -> bool:
     global _applied
     if _applied is not None:
         return _applied
-    from sselab.config import get_settings
-
     _applied = False
     if not get_settings().keep_freed_memory or platform.system() != "Linux":
         return _applied
