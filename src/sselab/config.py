@@ -42,7 +42,7 @@ class Settings(BaseSettings):
         ``"cpu"``, ``"cuda"`` or ``None`` (choose CUDA when present) for potentials (``SSELAB_DEVICE``).
     keep_freed_memory
         Keep freed heap memory in the process while a potential runs (``SSELAB_KEEP_FREED_MEMORY``, default
-        on; :mod:`sselab.simulate.heap`): MLIP force calls 2–3× faster in Dask workers, same numbers.
+        on; :mod:`sselab.simulate.heap`): MLIP force calls about twice as fast in Dask workers, same numbers.
     debug
         Print the Python traceback of an unexpected error in the command line (``SSELAB_DEBUG=1``).
     """

@@ -2,11 +2,11 @@
 
 A force call of an MLIP allocates and frees tensors of tens of MB. With glibc's defaults, and far more with
 the ``MALLOC_TRIM_THRESHOLD_=65536`` that Dask sets for its workers, freed memory goes back to the kernel
-and the next call faults it in again, page by page: measured on the project's 2-core VM
-(``docs/benchmarks.md``, "Heap trimming and force-call cost"), one SevenNet-0 force call on a 63-atom cell
-took 2.4 s in a Dask worker and 0.9 s with the settings below; the numbers computed do not change (only
-where freed memory goes does). The price: a process keeps up to its peak heap (about 1 GB for a
-100-atom SevenNet job) until it ends.
+and the next call faults it in again, page by page. Measured on the project's 2-core VM
+(``benchmarks/bench_heap_trim.py``, ``docs/benchmarks.md`` "Heap trimming and force-call cost"): with two
+Dask workers busy, a force call on 96-atom LiBH4 was 2.2× (CHGNet) and 1.8× (SevenNet-0) faster with the
+settings below, the forces bit-identical (only where freed memory goes changes, not the arithmetic).
+The price: a process keeps up to its peak heap (about 1 GB for a 100-atom SevenNet job) until it ends.
 
 :func:`keep_freed_memory` is called by :func:`sselab.simulate.potentials.get_calculator`; set
 ``SSELAB_KEEP_FREED_MEMORY=0`` to leave the allocator as it is. It does nothing outside glibc (macOS,
