@@ -14,8 +14,8 @@ musl), and tells you so by returning ``False``.
 
 Example
 -------
->>> keep_freed_memory() in (True, False)
-True
+>>> MALLOPT_SETTINGS["M_TRIM_THRESHOLD"]  # (mallopt parameter, bytes kept before trimming)
+(-1, 1073741824)
 """
 
 from __future__ import annotations
