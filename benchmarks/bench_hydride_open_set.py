@@ -322,7 +322,8 @@ def cost() -> str:
 
     measured = json.loads((RUN / "force_call_cost.json").read_text())
     per_call = {(c["material"], c["potential"], c["cell"]): c["seconds_per_call"] for c in measured["costs"]}
-    records = [r for r in read_records(RUN) if r.status == "ok"]
+    # the static jobs only: a MetaD job's cost is its MD steps, outside the static set's budget
+    records = [r for r in read_records(RUN) if r.status == "ok" and r.method in METHODS.split(",")]
     owned = {"neb": ("bulk", "migration"), "composite": ("frenkel", "schottky")}
     rows, jobs = [], []
     for record in sorted(records, key=lambda r: (r.potential, r.material.name, r.method)):
