@@ -240,7 +240,7 @@ def report() -> None:
         )
     text = head + "\n\n" + tables
     DOC.write_text(_replace_block(DOC.read_text(encoding="utf-8"), "RESULTS", text), encoding="utf-8")
-    append_to_section(SECTION, text)
+    append_to_section(SECTION, "\n" + text)  # a blank line: the last entry may end in a table
     print(text)
 
 

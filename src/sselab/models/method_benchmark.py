@@ -316,10 +316,12 @@ def hydride_benchmark(rows: pd.DataFrame, flags: dict[str, str] | None = None) -
     data["suspect"] = data["suspect"].astype(object)
     metrics = []
     for (method, potential), group in data.groupby(["method", "potential"], sort=True):
-        ok = group[(group["status"] == "ok") & group["experimental_ea_ev"].notna() & group["ea_ev"].notna()]
+        done = group[(group["status"] == "ok") & group["experimental_ea_ev"].notna()]
+        ok = done[done["ea_ev"].notna()]
         converged = ok[ok["converged"].eq(True) | ok["origin"].eq(ORIGIN_LITERATURE)]
         counts = {
-            "n_unconverged_excluded": int(len(ok) - len(converged)),
+            # every finished job kept out, a run that found no barrier (no value) too
+            "n_unconverged_excluded": int(len(done) - len(converged)),
             "n_failed": int((group["status"] != "ok").sum()),
         }
         subsets = {
