@@ -54,8 +54,9 @@ METHODS, POTENTIALS = "composite,neb", "chgnet,sevennet"
 #: Cost-bound settings (see docs/hydride_benchmark.md, "Budget").
 OPTIONS = ("--max-atoms", "100", "--fmax", "0.05", "--starts", "2", "--images", "3", "--threads", "1")
 SECTION = "## Hydride benchmark (open set)"
-#: MetaD jobs (``metad``): material, temperature (K), MD-step cap per potential (sized for a session's hours
-#: on 2 cores: measured 0.8 s per CHGNet and 1.25 s per SevenNet-0 step on the 96-atom cell, side by side).
+#: MetaD jobs (``metad``): material, temperature (K), MD-step cap per potential, sized for a session's hours
+#: on 2 cores from the step times read off the COLVARs of the 2026-12-01 run (96-atom cell, side by side):
+#: about 0.8-1.1 s per CHGNet and 1.3-1.9 s per SevenNet-0 step.
 METAD_MATERIAL, METAD_TEMPERATURE_K = "LiBH4|low-T|experimental", 350.0
 METAD_STEPS = {"chgnet": 5000, "sevennet": 2500}
 
@@ -92,7 +93,6 @@ def table() -> str:
 def run() -> None:
     """The timed benchmark run (resumable; the wall time adds up over resumed runs)."""
     RUN.mkdir(parents=True, exist_ok=True)
-    bench_file = RUN / "bench.json"
     start, load0 = time.perf_counter(), os.getloadavg()
     start_utc = datetime.now(UTC).isoformat(timespec="seconds")
     # SSELAB_BENCH_METHODS: a subset of METHODS (a second process taking some composite jobs, say).
@@ -108,12 +108,19 @@ def run() -> None:
         command += ["--only", name]
     command += ["--workers", os.environ.get("SSELAB_BENCH_WORKERS", "1")]
     code = subprocess.call(["nice", "-n", "10", *command])
-    # read at the end, not the start: processes running side by side each add their own session
+    _record_session({"command": " ".join(command[1:]), "only": only}, start_utc, start, load0, code)
+
+
+def _record_session(
+    fields: dict[str, Any], start_utc: str, start: float, load0: tuple[float, float, float], code: int
+) -> None:
+    """Append one process's session (wall time, load before and after, exit code, machine) to ``bench.json``,
+    read at the end, not the start: processes running side by side each add their own session."""
+    bench_file = RUN / "bench.json"
     bench = json.loads(bench_file.read_text()) if bench_file.exists() else {"sessions": []}
     bench["sessions"].append(
         {
-            "command": " ".join(command[1:]),
-            "only": only,
+            **fields,
             "start_utc": start_utc,
             "end_utc": datetime.now(UTC).isoformat(timespec="seconds"),
             "wall_time_s": time.perf_counter() - start,
@@ -162,24 +169,8 @@ def metad() -> None:
     ]
     processes = [subprocess.Popen(["nice", "-n", "10", *command]) for command in commands]
     codes = [process.wait() for process in processes]
-    bench_file = RUN / "bench.json"
-    bench = json.loads(bench_file.read_text()) if bench_file.exists() else {"sessions": []}
-    bench["sessions"].append(
-        {
-            "part": "metad",
-            "command": " ; ".join(" ".join(command[1:]) for command in commands),
-            "start_utc": start_utc,
-            "end_utc": datetime.now(UTC).isoformat(timespec="seconds"),
-            "wall_time_s": time.perf_counter() - start,
-            "load_before": load0,
-            "load_after": os.getloadavg(),
-            "exit_code": max(codes),
-            "host": platform.node(),
-            "cpu_count": os.cpu_count(),
-            "python": platform.python_version(),
-        }
-    )
-    bench_file.write_text(json.dumps(bench, indent=1) + "\n")
+    command_text = " ; ".join(" ".join(command[1:]) for command in commands)
+    _record_session({"part": "metad", "command": command_text}, start_utc, start, load0, max(codes))
 
 
 def report() -> None:
@@ -227,14 +218,17 @@ def report() -> None:
     dynamic = [r for r in records if r.method == "metad"]
     if dynamic:
         runs = "; ".join(
-            f"{r.potential}: {r.status}, {r.wall_time_s / 3600:.2f} h, "
+            f"{r.potential}: {r.status}, {r.wall_time_s / 3600:.2f} h, {(r.result or {}).get('steps_done')} "
+            f"steps, {(r.result or {}).get('n_hills')} hills, "
             f"{'converged' if r.converged else 'not converged'}"
+            f" ({(r.result or {}).get('convergence_reason') or 'no reason recorded'})"
             for r in sorted(dynamic, key=lambda r: r.potential)
         )
+        caps = ", ".join(f"{potential} {steps}" for potential, steps in METAD_STEPS.items())
         elapsed = sum(s["wall_time_s"] for s in sessions if s.get("part") == "metad")
         head += (
             f"\n\nMetaD (`bench_hydride_open_set.py metad`, after the static set, {METAD_MATERIAL} at "
-            f"{METAD_TEMPERATURE_K:g} K, MD steps at most {METAD_STEPS}, settings "
+            f"{METAD_TEMPERATURE_K:g} K, MD steps at most {caps}, settings "
             f"`benchmarks/hydride_metad.toml`): {runs}; {elapsed / 3600:.2f} h elapsed, the potentials "
             "side by side."
         )
