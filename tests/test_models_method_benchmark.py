@@ -108,3 +108,22 @@ def test_computed_row_without_phase_from_the_store(store) -> None:
     pairs = benchmark_methods(store.activation_energy_frame()).pairs
     aimd = pairs[(pairs["method"] == "AIMD") & (pairs["formula"] == "ZnB12H12·6H2O")]
     assert len(aimd) == 1 and aimd["experiment_ev"].iloc[0] == pytest.approx(0.98)
+
+
+def test_a_finished_run_without_a_barrier_counts_as_excluded() -> None:
+    """A MetaD run that found no barrier (no value, not converged) counts as excluded, never in N."""
+    import pandas as pd
+
+    from sselab.models.method_benchmark import hydride_benchmark
+
+    frame = pd.DataFrame(
+        {
+            "name": ["a", "b", "c"], "formula": ["LiBH4", "NaBH4", "LiAlH4"], "phase": "low-T",
+            "provenance": "experimental", "method": "metad", "protocol": "frenkel", "potential": "chgnet",
+            "converged": [True, False, False], "ea_ev": [0.5, 0.3, np.nan],
+            "experimental_ea_ev": [0.6, 0.6, 0.4], "doi": None, "status": "ok",
+        }
+    )  # fmt: skip
+    row = hydride_benchmark(frame).metrics.iloc[0]
+    assert int(row["n"]) == 1
+    assert int(row["n_unconverged_excluded"]) == 2  # the 0.3 eV run and the one with no value
